@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GlassboxError } from '../errors.js';
+
+/** What glassbox reads from a bundle's config.json. */
+export interface ModelConfig {
+  modelType: string;
+  /** Label names by id. */
+  labels: readonly string[];
+  numLayers: number | null;
+  numHeads: number | null;
+  /** max_position_embeddings from config.json. */
+  maxPositions: number | null;
+  /** Longest sequence the model takes, special tokens included (RoBERTa: 514 - 2 = 512). */
+  maxTokens: number;
+  padTokenId: number | null;
+}
+
+export type ModelVariant = 'default' | 'quantized';
+
+export interface ModelBundle {
+  /** Absolute path of the bundle directory. */
+  readonly dir: string;
+  /** Bundle name: config's `name_or_path` or the directory name. */
+  readonly name: string;
+  readonly layout: 'optimum' | 'transformers.js';
+  readonly modelPath: string;
+  readonly configPath: string;
+  readonly tokenizerPath: string;
+  readonly config: ModelConfig;
+}
+
+export interface LoadModelBundleOptions {
+  /** transformers.js layouts ship `onnx/model_quantized.onnx` next to `onnx/model.onnx`. */
+  variant?: ModelVariant;
+}
+
+const MODEL_FILES: Record<ModelVariant, Array<{ path: string; layout: ModelBundle['layout'] }>> = {
+  default: [
+    { path: 'model.onnx', layout: 'optimum' },
+    { path: 'onnx/model.onnx', layout: 'transformers.js' },
+  ],
+  quantized: [
+    { path: 'model_quantized.onnx', layout: 'optimum' },
+    { path: 'onnx/model_quantized.onnx', layout: 'transformers.js' },
+  ],
+};
+
+/**
+ * Reads a model directory in the layouts users have: an optimum export (`model.onnx` at the
+ * root) or the transformers.js layout (`onnx/model.onnx`, `onnx/model_quantized.onnx`), each
+ * with `config.json` and `tokenizer.json`.
+ */
+export function loadModelBundle(dir: string, options: LoadModelBundleOptions = {}): ModelBundle {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new GlassboxError('BUNDLE_NOT_FOUND', `model directory ${root} does not exist or is not a directory`);
+  }
+  const variant = options.variant ?? 'default';
+  const candidates = MODEL_FILES[variant];
+  const found = candidates.find((c) => existsSync(join(root, c.path)));
+  if (!found) {
+    throw new GlassboxError(
+      'BUNDLE_FILE_MISSING',
+      `no ONNX model in ${root}: expected ${candidates.map((c) => c.path).join(' or ')}`,
+    );
+  }
+  const configPath = join(root, 'config.json');
+  const tokenizerPath = join(root, 'tokenizer.json');
+  for (const [file, what] of [
+    [configPath, 'config.json (labels and architecture)'],
+    [tokenizerPath, 'tokenizer.json (a Hugging Face fast tokenizer)'],
+  ] as const) {
+    if (!existsSync(file)) {
+      throw new GlassboxError('BUNDLE_FILE_MISSING', `${file} is missing: the bundle needs ${what}`);
+    }
+  }
+  const config = parseModelConfig(configPath);
+  const raw = JSON.parse(readFileSync(configPath, 'utf8')) as { name_or_path?: string; _name_or_path?: string };
+  return {
+    dir: root,
+    name: raw.name_or_path ?? raw._name_or_path ?? root.split(/[\\/]/).pop() ?? 'model',
+    layout: found.layout,
+    modelPath: join(root, found.path),
+    configPath,
+    tokenizerPath,
+    config,
+  };
+}
+
+export function parseModelConfig(configPath: string): ModelConfig {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (cause) {
+    throw new GlassboxError('BUNDLE_FILE_INVALID', `${configPath} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const id2label = raw['id2label'];
+  if (!id2label || typeof id2label !== 'object') {
+    throw new GlassboxError('BUNDLE_FILE_INVALID', `${configPath} has no id2label object (e.g. {"0": "anger", ...})`);
+  }
+  const entries = Object.entries(id2label as Record<string, unknown>);
+  const labels: string[] = [];
+  for (const [k, v] of entries) {
+    const i = Number(k);
+    if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string' || v === '') {
+      throw new GlassboxError(
+        'BUNDLE_FILE_INVALID',
+        `${configPath}: id2label must map the ids 0..${entries.length - 1} to non-empty names; bad entry ${JSON.stringify(k)}: ${JSON.stringify(v)}`,
+      );
+    }
+    labels[i] = v;
+  }
+  if (labels.length < 2) {
+    throw new GlassboxError('BUNDLE_FILE_INVALID', `${configPath}: id2label needs at least two labels`);
+  }
+  const num = (key: string): number | null => (typeof raw[key] === 'number' ? (raw[key] as number) : null);
+  const modelType = typeof raw['model_type'] === 'string' ? (raw['model_type'] as string) : 'unknown';
+  const maxPositions = num('max_position_embeddings');
+  const padTokenId = num('pad_token_id');
+  // RoBERTa-family models offset positions by padding_idx + 1, so two positions are unusable.
+  const offset = modelType === 'roberta' || modelType === 'xlm-roberta' || modelType === 'camembert' ? (padTokenId ?? 1) + 1 : 0;
+  return {
+    modelType,
+    labels,
+    numLayers: num('num_hidden_layers') ?? num('n_layers'),
+    numHeads: num('num_attention_heads') ?? num('n_heads'),
+    maxPositions,
+    maxTokens: maxPositions === null ? 512 : maxPositions - offset,
+    padTokenId,
+  };
+}
+
+/** SHA-256 of the model file: the identity calibrations and monitors are tied to. */
+export async function computeModelId(bundle: Pick<ModelBundle, 'modelPath'>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(bundle.modelPath)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * One error type for the whole toolkit: a stable `code` callers can branch on, a message that
+ * says what to do, and the HTTP status the API answers with.
+ */
+export const ERROR_CODES = {
+  BUNDLE_NOT_FOUND: { status: 404, summary: 'The model directory does not exist or is not a directory.' },
+  BUNDLE_FILE_MISSING: { status: 422, summary: 'A file the model bundle needs (model.onnx, config.json, tokenizer.json) is missing.' },
+  BUNDLE_FILE_INVALID: { status: 422, summary: 'A bundle file exists but cannot be parsed or lacks a required field.' },
+  MODEL_LOAD_FAILED: { status: 500, summary: 'ONNX Runtime could not create a session for the model file.' },
+  MODEL_IO_MISMATCH: { status: 500, summary: 'The ONNX graph does not have the inputs/outputs glassbox expects.' },
+  INFERENCE_FAILED: { status: 500, summary: 'A forward pass failed inside ONNX Runtime or a worker thread.' },
+  INVALID_INPUT: { status: 400, summary: 'An input text is not a string, is empty, or the input list is malformed.' },
+  INVALID_OPTION: { status: 400, summary: 'An option has a value outside its documented range.' },
+  UNKNOWN_LABEL: { status: 400, summary: 'A label name or id is not one of the model labels.' },
+  PLUGIN_INVALID: { status: 500, summary: 'A plugin descriptor is malformed (missing name, kind or function).' },
+  PLUGIN_DUPLICATE: { status: 500, summary: 'A plugin with the same kind and name is already registered.' },
+  PLUGIN_UNKNOWN: { status: 400, summary: 'No plugin of that kind is registered under that name.' },
+  PLUGIN_CAPABILITY_MISSING: { status: 422, summary: 'The model lacks a capability the plugin requires (e.g. attention outputs).' },
+  ENGINE_DISPOSED: { status: 503, summary: 'The engine was disposed; create a new one.' },
+  INPUT_FILE_UNREADABLE: { status: 400, summary: 'An input file cannot be opened or read.' },
+  INPUT_FORMAT: { status: 400, summary: 'An input file is not valid CSV/TSV/JSONL, lacks a column, or holds invalid UTF-8.' },
+  OUTPUT_FILE: { status: 500, summary: 'An output file cannot be written.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface GlassboxErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export class GlassboxError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GlassboxErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GlassboxError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = options.details;
+  }
+
+  toJSON(): { error: string; error_type: ErrorCode } {
+    return { error: this.message, error_type: this.code };
+  }
+}
+
+export function isGlassboxError(e: unknown): e is GlassboxError {
+  return e instanceof GlassboxError;
+}

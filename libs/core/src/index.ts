@@ -1,0 +1,49 @@
+export { ERROR_CODES, GlassboxError, isGlassboxError } from './errors.js';
+export type { ErrorCode, GlassboxErrorOptions } from './errors.js';
+
+export { computeModelId, loadModelBundle, parseModelConfig } from './bundle/model-bundle.js';
+export type { LoadModelBundleOptions, ModelBundle, ModelConfig, ModelVariant } from './bundle/model-bundle.js';
+
+export { createTextTokenizer, toUtf16Offsets } from './tokenizer/text-tokenizer.js';
+export type { Encoding, SpecialTokenNames, TextTokenizer, TokenSpan } from './tokenizer/text-tokenizer.js';
+
+export { createOnnxSession } from './onnx/ort.js';
+export type { Feeds, OnnxSession, OnnxSessionOptions, TensorData } from './onnx/ort.js';
+export { createWorkerSessionPool } from './onnx/worker-session-pool.js';
+export type { WorkerSessionPoolOptions } from './onnx/worker-session-pool.js';
+
+export { lengthBuckets, padBatch } from './engine/forward-batch.js';
+export type { ForwardBatch } from './engine/forward-batch.js';
+export { createInferenceEngine, splitIntoWindows } from './engine/inference-engine.js';
+export type {
+  ClassifyInput,
+  ForwardOptions,
+  ForwardResult,
+  InferenceEngine,
+  InferenceEngineOptions,
+  Prediction,
+  TextInput,
+} from './engine/inference-engine.js';
+
+export { createPluginRegistry } from './plugins/plugin-registry.js';
+export type { PluginRegistry } from './plugins/plugin-registry.js';
+export type {
+  AbstentionDecision,
+  AbstentionRule,
+  Calibrator,
+  Capability,
+  ExplainContext,
+  Explainer,
+  ModelCapabilities,
+  PipelineResult,
+  Plugin,
+  PluginKind,
+  PredictionObserver,
+} from './plugins/plugin-types.js';
+
+export { createPipeline, probabilitiesFromLogits } from './pipeline/pipeline.js';
+export type { Pipeline, PipelineOptions } from './pipeline/pipeline.js';
+
+export { argmax, softmax, softmaxRows } from './math/softmax.js';
+export { classificationReport } from './math/classification-metrics.js';
+export type { ClassificationReport } from './math/classification-metrics.js';

@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// Lints code as if it were a file of this library, with the workspace's real ESLint config.
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const eslint = new ESLint({ cwd: root });
+const lint = async (code: string, file: string) => {
+  const [result] = await eslint.lintText(code, { filePath: `${root}/${file}` });
+  return result.messages.filter((m) => m.severity === 2).map((m) => m.ruleId);
+};
+
+describe('module boundaries', () => {
+  it('fails lint when core imports an app', async () => {
+    const errors = await lint("import { runCli } from '@glassbox/cli';\nexport const x = runCli;\n", 'libs/core/src/bad-import.ts');
+    expect(errors).toContain('@nx/enforce-module-boundaries');
+  }, 120_000);
+
+  it('fails lint when ONNX Runtime is imported outside its one module', async () => {
+    const errors = await lint("import ort from 'onnxruntime-node';\nexport const x = ort;\n", 'libs/core/src/engine/other.ts');
+    expect(errors).toContain('no-restricted-imports');
+  }, 120_000);
+
+  it('accepts an app importing core', async () => {
+    const errors = await lint("import { softmax } from '@glassbox/core';\nexport const x = softmax;\n", 'apps/cli/src/ok.ts');
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
