@@ -12,7 +12,7 @@ function tempBundle(files: Record<string, string | null>): string {
   dirs.push(dir);
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
-    if (content === null) copyFileSync(join(miniModelDir, name.replace(/^onnx\//, '')), join(dir, name));
+    if (content === null) copyFileSync(join(miniModelDir, name.replace(/^onnx\//, '').replace('_quantized', '')), join(dir, name));
     else writeFileSync(join(dir, name), content);
   }
   return dir;

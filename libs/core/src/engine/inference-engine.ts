@@ -187,7 +187,7 @@ export async function createInferenceEngine(
     options: resolved,
     forward,
     encode: (texts) => tokenizer.encode(texts),
-    classify(input) {
+    async classify(input) {
       return classifyTexts(normalizeInputs(input));
     },
     async *classifyStream(inputs, streamOptions = {}) {

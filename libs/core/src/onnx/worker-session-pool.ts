@@ -18,9 +18,8 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './onnx-worker.ts' : './onnx-worker.js', import.meta.url);
-// Under the test runner the sources are TypeScript: the worker then needs a loader for .ts.
-const workerExecArgv = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
+// Built code runs onnx-worker.js; from TypeScript sources (tests), a bootstrap registers tsx first.
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './onnx-worker-from-source.mjs' : './onnx-worker.js', import.meta.url);
 
 /**
  * Sessions in worker threads behind the `OnnxSession` interface: `run()` is dispatched to the
@@ -39,7 +38,7 @@ export async function createWorkerSessionPool(
   const slots: Slot[] = [];
   const starts: Array<Promise<{ inputNames: string[]; outputNames: string[] }>> = [];
   for (let i = 0; i < count; i++) {
-    const worker = new Worker(workerUrl, { workerData: { modelPath, options: sessionOptions }, execArgv: workerExecArgv });
+    const worker = new Worker(workerUrl, { workerData: { modelPath, options: sessionOptions } });
     const slot: Slot = { worker, busy: 0, pending: new Map() };
     slots.push(slot);
     starts.push(

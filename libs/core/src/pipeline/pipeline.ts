@@ -41,7 +41,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     const results = predictions.map((p, i): PipelineResult => {
       const raw = { label: p.label, score: p.score, probabilities: p.probabilities };
-      const probs = calibrated ? calibrated.subarray(i * k, (i + 1) * k) : Float32Array.from(labels, (l) => p.probabilities[l]);
+      const probs = calibrated ? Float64Array.from(calibrated.subarray(i * k, (i + 1) * k)) : Float64Array.from(labels, (l) => p.probabilities[l]);
       const best = argmax(probs);
       const probabilities: Record<string, number> = {};
       labels.forEach((l, j) => {

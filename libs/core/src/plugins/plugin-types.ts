@@ -47,7 +47,7 @@ export interface AbstentionDecision {
 /** Decides whether to withhold a prediction, from its (calibrated) probabilities. */
 export interface AbstentionRule extends PluginBase {
   readonly kind: 'abstention';
-  decide(probabilities: Float32Array, labels: readonly string[]): AbstentionDecision;
+  decide(probabilities: ArrayLike<number>, labels: readonly string[]): AbstentionDecision;
 }
 
 /** Sees every finished prediction (metrics, drift, audit). Must not throw into the caller. */
