@@ -284,6 +284,7 @@ def mlm_pretrain(model, ids, args, vocab):
 
 def main():
     args = parse_args()
+    started = time.time()
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -302,7 +303,6 @@ def main():
             torch.save(teacher, cache)
         targets = (1 - args.teacher_weight) * targets + args.teacher_weight * teacher
 
-    started = time.time()
     model = MiniRoberta(vocab, max_len + 2, args.hidden, args.heads, args.ffn, args.layers, args.dropout)
     n_params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("lm_"))
     print(f"parameters (without MLM head): {n_params:,}", flush=True)
@@ -420,6 +420,9 @@ def export(model, args, vocab, max_len, dev_ids, dev_lines, result):
             do_constant_folding=True,
         )
         store_weights_fp16(full)
+    # torch.onnx.export puts a module back in the mode it found it in, and a fresh ExportWrapper
+    # is in training mode: without this, the golden logits below would be computed with dropout.
+    model.eval()
     config = {
         "architectures": ["RobertaForSequenceClassification"],
         "model_type": "roberta",
@@ -550,7 +553,8 @@ bash tools/train-mini/train.sh {flags}
 ```
 
 Seeded ({args.seed}); best epoch {result['best_epoch']} of {args.epochs} by dev accuracy +
-macro-F1; about {max(1, round(result.get('train_seconds', 0) / 60))} minutes on 2 CPU cores.
+macro-F1; training took {result['train_seconds'] / 60:.1f} minutes on 2 CPU cores, plus about 5 minutes
+for the TF-IDF teacher's out-of-fold predictions on a first run (cached in `tools/train-mini/.work`).
 """
     with open(os.path.join(args.out, "MODEL_CARD.md"), "w") as f:
         f.write(card)
