@@ -39,6 +39,9 @@ def parse_args():
     p.add_argument("--mlm-epochs", type=int, default=0, help="masked-LM pretraining epochs on train text")
     p.add_argument("--teacher-weight", type=float, default=0.5,
                    help="mix out-of-fold TF-IDF + logistic-regression probabilities into the targets (distillation)")
+    p.add_argument("--teacher-seed", type=int, default=None, help="fold seed of the teacher (default: --seed)")
+    p.add_argument("--no-attentions-variant", action=argparse.BooleanOptionalAction, default=True,
+                   help="also export no-attentions/model.onnx (logits only)")
     p.add_argument("--data", default="../shared/data/goemotions-ekman", help="raw splits, for the TF-IDF teacher")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--golden", type=int, default=20, help="dev rows written to the golden fixture")
@@ -295,11 +298,12 @@ def main():
     dev_ids, dev_labels, dev_lines = load_split(args.work, "dev")
     targets = torch.tensor([soft_target(l) for l in train_labels])
     if args.teacher_weight > 0:
-        cache = os.path.join(args.work, f"teacher-seed{args.seed}.pt")
+        teacher_seed = args.seed if args.teacher_seed is None else args.teacher_seed
+        cache = os.path.join(args.work, f"teacher-seed{teacher_seed}.pt")
         if os.path.exists(cache):
             teacher = torch.load(cache)
         else:
-            teacher = tfidf_teacher(args.data, args.seed)
+            teacher = tfidf_teacher(args.data, teacher_seed)
             torch.save(teacher, cache)
         targets = (1 - args.teacher_weight) * targets + args.teacher_weight * teacher
 
@@ -405,7 +409,9 @@ def export(model, args, vocab, max_len, dev_ids, dev_lines, result):
     out_dyn = {"logits": {0: "batch_size"}}
     for n in names:
         out_dyn[n] = {0: "batch_size", 2: "sequence_length", 3: "sequence_length"}
-    variants = [("model.onnx", True), (os.path.join("no-attentions", "model.onnx"), False)]
+    variants = [("model.onnx", True)]
+    if args.no_attentions_variant:
+        variants.append((os.path.join("no-attentions", "model.onnx"), False))
     for path, with_att in variants:
         full = os.path.join(args.out, path)
         os.makedirs(os.path.dirname(full), exist_ok=True)
@@ -448,12 +454,13 @@ def export(model, args, vocab, max_len, dev_ids, dev_lines, result):
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
-    import shutil
-    shutil.copy(os.path.join(args.out, "tokenizer.json"), os.path.join(args.out, "no-attentions", "tokenizer.json"))
-    noatt = dict(config, output_attentions=False)
-    with open(os.path.join(args.out, "no-attentions", "config.json"), "w") as f:
-        json.dump(noatt, f, indent=2)
-        f.write("\n")
+    if args.no_attentions_variant:
+        import shutil
+        shutil.copy(os.path.join(args.out, "tokenizer.json"), os.path.join(args.out, "no-attentions", "tokenizer.json"))
+        noatt = dict(config, output_attentions=False)
+        with open(os.path.join(args.out, "no-attentions", "config.json"), "w") as f:
+            json.dump(noatt, f, indent=2)
+            f.write("\n")
     # Golden logits: rows of the dev split by line number (the text stays in ../shared), one
     # text per forward pass, so padding plays no part.
     rng = random.Random(args.seed)
@@ -492,7 +499,12 @@ def write_model_card(args, result, config):
         json.dump(result, f, indent=2)
         f.write("\n")
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(vars(args).items())
-                     if k not in ("work", "out", "data", "no_export", "golden", "name", "threads"))
+                     if k not in ("work", "out", "data", "no_export", "golden", "name", "threads", "no_attentions_variant", "teacher_seed"))
+    if args.teacher_seed is not None:
+        flags += f" --teacher-seed {args.teacher_seed}"
+    if not args.no_attentions_variant:
+        flags += " --no-no-attentions-variant"
+    flags += f" --name {args.name} --out {args.out}"
     sizes = {p: os.path.getsize(os.path.join(args.out, p)) for p in ("model.onnx", "tokenizer.json")}
     per_class = " | ".join(f"{v:.3f}" for v in result["per_class_f1"].values())
     card = f"""# {args.name}: a small emotion classifier for glassbox's tests and demos

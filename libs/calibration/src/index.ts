@@ -1,0 +1,32 @@
+export { accuracy, brier, classwiseEce, debiasedEce, ece, mce, nll, NLL_CLIP, reliabilityDiagram, topLabel } from './metrics.js';
+export type { DebiasedEceOptions, ReliabilityBin, TopLabel } from './metrics.js';
+export { assignBins, equalMassBins, equalWidthBins } from './binning.js';
+export type { Binning, BinningOptions, BinningScheme } from './binning.js';
+export { bootstrapCi, quantileSorted } from './bootstrap.js';
+export type { BootstrapOptions, ConfidenceInterval, RowMetric } from './bootstrap.js';
+export { mulberry32, randomInt } from './random.js';
+
+export { applyTemperature, fitTemperature, meanNllOfScaledLogits } from './temperature.js';
+export type { TemperatureFit } from './temperature.js';
+export { applyPlatt, fitPlatt, fitSigmoid } from './platt.js';
+export type { PlattParams } from './platt.js';
+export { applyVectorScaling, fitVectorScaling } from './vector-scaling.js';
+export type { VectorScalingFit, VectorScalingOptions, VectorScalingParams } from './vector-scaling.js';
+export { applyIsotonic, fitIsotonic, isotonicRegression, predictIsotonic } from './isotonic.js';
+export type { IsotonicFit } from './isotonic.js';
+
+export { apsScore, conformalQuantile, fitAps, fitLac, fitMondrianLac, meanSetSize, setCoverage } from './conformal.js';
+export type { ApsOptions, ApsPredictor, ConformalOptions, ConformalPredictor, MondrianPredictor, PredictionSets } from './conformal.js';
+
+export { margin, maxProbability, negativeEntropy } from './confidence-scores.js';
+export { aurc, riskCoverageCurve, selectiveStats, sgr } from './selective.js';
+export type { Correctness, RiskCoverageCurve, SelectiveStats, SgrOptions, SgrResult } from './selective.js';
+export { binomialCdf, binomialUpperBound, logChoose, logGamma } from './binomial.js';
+export { cbpe } from './cbpe.js';
+
+export { minimizeScalarBounded } from './minimize-scalar.js';
+export type { MinimizeScalarOptions, ScalarMinimum } from './minimize-scalar.js';
+export { minimizeLbfgs } from './lbfgs.js';
+export type { LbfgsOptions, LbfgsResult, ObjectiveWithGradient } from './lbfgs.js';
+export { softmaxRows64 } from './log-softmax.js';
+export type { LabelArray, Matrix } from './validate.js';
