@@ -30,3 +30,6 @@ export { minimizeLbfgs } from './lbfgs.js';
 export type { LbfgsOptions, LbfgsResult, ObjectiveWithGradient } from './lbfgs.js';
 export { softmaxRows64 } from './log-softmax.js';
 export type { LabelArray, Matrix } from './validate.js';
+
+export { createEnsembleEngine } from './ensemble-engine.js';
+export type { EnsembleMember, EnsembleOptions } from './ensemble-engine.js';

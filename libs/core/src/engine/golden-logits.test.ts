@@ -1,22 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTexts, miniModelDir, sharedMissing } from '../test-support.js';
+import { devTexts, repoRoot, sharedMissing } from '../test-support.js';
 import { createInferenceEngine, type InferenceEngine } from './inference-engine.js';
 
 interface Golden {
   rows: Array<{ line: number; tokens: number; logits: number[] }>;
 }
-const golden = JSON.parse(readFileSync(`${miniModelDir}/golden-logits.json`, 'utf8')) as Golden;
 
-describe.skipIf(sharedMissing !== null)('golden logits (tokenizer + ONNX Runtime vs PyTorch)', () => {
+if (sharedMissing) console.warn(sharedMissing);
+
+// Both models the training tool made: emotion-mini and the ensemble's second member.
+describe.each(['emotion-mini', 'emotion-mini-b'])('golden logits of %s (tokenizer + ONNX Runtime vs PyTorch)', (name) => {
+  const dir = `${repoRoot}models/${name}`;
+  const golden = JSON.parse(readFileSync(`${dir}/golden-logits.json`, 'utf8')) as Golden;
   let engine: InferenceEngine;
   beforeAll(async () => {
-    if (sharedMissing) console.warn(sharedMissing);
-    engine = await createInferenceEngine(miniModelDir);
+    engine = await createInferenceEngine(dir);
   });
   afterAll(() => engine?.dispose());
 
-  it(`reproduces the PyTorch logits of ${golden.rows.length} dev texts within 1e-4`, async () => {
+  it.skipIf(sharedMissing !== null)(`reproduces the PyTorch logits of ${golden.rows.length} dev texts within 1e-4`, async () => {
     const texts = devTexts(golden.rows.map((r) => r.line));
     const encodings = await engine.encode(texts);
     encodings.forEach((e, i) => expect(e.ids.length, `tokens of dev line ${golden.rows[i].line}`).toBe(golden.rows[i].tokens));

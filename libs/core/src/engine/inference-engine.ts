@@ -1,4 +1,4 @@
-import { loadModelBundle, type ModelBundle } from '../bundle/model-bundle.js';
+import { computeModelId, loadModelBundle, type ModelBundle } from '../bundle/model-bundle.js';
 import { GlassboxError } from '../errors.js';
 import { argmax, softmax } from '../math/softmax.js';
 import { createOnnxSession, type OnnxSession, type OnnxSessionOptions, type TensorData } from '../onnx/ort.js';
@@ -78,6 +78,8 @@ export interface InferenceEngine {
   forward(batch: ForwardBatch, options?: ForwardOptions): Promise<ForwardResult>;
   /** Tokenizes with the model's tokenizer (special tokens added, no truncation). */
   encode(texts: readonly string[]): Promise<Encoding[]>;
+  /** Identity of the model ('sha256:<hex>' of model.onnx), computed once on first call. */
+  modelId(): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ export async function createInferenceEngine(
   };
   let disposed = false;
   let inFlight = 0;
+  let id: Promise<string> | null = null;
 
   async function forward(batch: ForwardBatch, opts: ForwardOptions = {}): Promise<ForwardResult> {
     if (disposed) throw new GlassboxError('ENGINE_DISPOSED', 'the inference engine was disposed');
@@ -187,6 +190,7 @@ export async function createInferenceEngine(
     options: resolved,
     forward,
     encode: (texts) => tokenizer.encode(texts),
+    modelId: () => (id ??= computeModelId(bundle)),
     async classify(input) {
       return classifyTexts(normalizeInputs(input));
     },
