@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isGlassboxError } from '@glassbox/core';
 import { batchCommand } from './commands/batch.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
-import { parsePositiveInt } from './commands/shared.js';
+import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -21,9 +22,23 @@ function intOption(name: string) {
   };
 }
 
+function numberOption(name: string, min: number, max: number) {
+  const parse = parseNumberIn(name, min, max);
+  return (v: string) => {
+    try {
+      return parse(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
 function engineOptions(cmd: Command): Command {
   return cmd
-    .option('--model <dir>', 'model bundle directory (default: models/emotion-mini, or $GLASSBOX_MODEL)')
+    .option('--model <dir>', 'model bundle directory (default: models/emotion-mini, or $GLASSBOX_MODEL); repeat for an ensemble', collect)
+    .addOption(new Option('--combine <mode>', 'how an ensemble combines its members').choices(['probabilities', 'logits']).default('probabilities'))
     .option('--batch-size <n>', 'sequences per forward pass', intOption('--batch-size'))
     .option('--threads <n>', 'ONNX Runtime intra-op threads', intOption('--threads'))
     .addOption(new Option('--long-text <mode>', 'texts longer than the model maximum').choices(['truncate', 'chunk']).default('truncate'));
@@ -47,7 +62,9 @@ export function buildProgram(io: CliIo): Command {
       .description('classify texts and print the label, score and probabilities')
       .argument('<text...>', 'texts to classify')
       .option('--top-k <n>', 'labels to show per text (with --json: adds top_k)', intOption('--top-k'))
-      .option('--json', 'print a JSON array: text, label, score, probabilities'),
+      .option('--json', 'print a JSON array: text, label, score, probabilities')
+      .option('--calibration <file>', 'calibrate with a file from glassbox calibrate (adds raw probabilities and the conformal set)')
+      .option('--abstain <rule>', 'abstention: certified (the calibration certificate), max-probability:T, margin:T or entropy:BITS'),
   ).action(async (texts: string[], flags) => {
     await predictCommand(texts, flags, io.stdout);
   });
@@ -72,11 +89,33 @@ export function buildProgram(io: CliIo): Command {
       .description('accuracy, macro-F1, per-class F1 and confusion on labeled data')
       .requiredOption('--data <file>', 'GoEmotions TSV, or CSV/JSONL with text and label (name or id)')
       .option('--json', 'print n, skipped, accuracy, macro_f1, per_class, confusion as JSON')
+      .option('--rows <start:end>', 'only rows START..END of the file (1-based, inclusive), e.g. 2714:5426')
+      .option('--calibration <file>', 'evaluate calibrated probabilities: adds ece, mce, brier, nll, reliability, ece_uncalibrated')
+      .option('--conformal <alpha>', 'check the calibration file has a conformal threshold for this alpha', numberOption('--conformal', 0, 1))
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .option('--label-column <name>', 'column or field holding the label (default "label")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
     await evaluateCommand(flags, io.stdout);
+  });
+
+  engineOptions(
+    program
+      .command('calibrate')
+      .description('fit a calibrator (and optionally conformal sets and a certified abstention threshold) on labeled data')
+      .requiredOption('--data <file>', 'GoEmotions TSV, or CSV/JSONL with text and label (name or id)')
+      .addOption(new Option('--method <method>', 'calibration method').choices(['temperature', 'vector', 'platt', 'isotonic']).default('temperature'))
+      .requiredOption('--out <file>', 'calibration JSON to write (atomically)')
+      .option('--conformal <alpha>', 'also fit split-conformal LAC sets with miscoverage alpha', numberOption('--conformal', 0, 1))
+      .option('--abstain-risk <r>', 'also certify an abstention threshold with selective risk <= r (SGR)', numberOption('--abstain-risk', 0, 1))
+      .option('--delta <d>', 'confidence parameter of the certificate (default 0.001)', numberOption('--delta', 0, 1))
+      .option('--rows <start:end>', 'only rows START..END of the file (1-based, inclusive), e.g. 1:2713')
+      .option('--json', 'print the fitted parameters and metrics before/after as JSON')
+      .option('--text-column <name>', 'column or field holding the text (default "text")')
+      .option('--label-column <name>', 'column or field holding the label (default "label")')
+      .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
+  ).action(async (flags) => {
+    await calibrateCommand(flags, io.stdout);
   });
 
   return program;

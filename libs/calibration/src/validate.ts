@@ -67,3 +67,13 @@ export function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, na
   }
   if (a.length === 0) throw new GlassboxError('INVALID_INPUT', `${nameA} is empty; at least one row is needed.`);
 }
+
+/** A Matrix view of any array-like of numbers (typed float arrays and arrays pass through, others are copied). */
+export function asMatrix(values: ArrayLike<number>): Matrix {
+  return values instanceof Float32Array || values instanceof Float64Array || Array.isArray(values) ? (values as Matrix) : Array.from(values);
+}
+
+/** A LabelArray view of any array-like (Int32Array and arrays pass through; others are copied, not truncated, so checkLabels sees them as given). */
+export function asLabels(values: ArrayLike<number>): LabelArray {
+  return values instanceof Int32Array || Array.isArray(values) ? (values as LabelArray) : Array.from(values);
+}

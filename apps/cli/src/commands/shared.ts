@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInferenceEngine, GlassboxError, type InferenceEngine } from '@glassbox/core';
+import { createEnsembleEngine } from '@glassbox/calibration';
 
 /** The bundled emotion-mini model: models/emotion-mini at the repository root. */
 export function defaultModelDir(): string {
@@ -10,22 +11,46 @@ export function defaultModelDir(): string {
 }
 
 export interface EngineFlags {
-  model?: string;
+  /** One directory, or several for an ensemble. */
+  model?: string | string[];
+  combine?: 'probabilities' | 'logits';
   batchSize?: number;
   threads?: number;
   longText?: 'truncate' | 'chunk';
 }
 
+/** Opens the model, or an ensemble (probabilities averaged by default) when several are given. */
 export async function openEngine(flags: EngineFlags): Promise<InferenceEngine> {
-  const dir = flags.model ?? defaultModelDir();
-  if (!existsSync(dir)) {
-    throw new GlassboxError('BUNDLE_NOT_FOUND', `model directory ${dir} does not exist (pass --model DIR)`);
+  const dirs = flags.model === undefined ? [defaultModelDir()] : ([] as string[]).concat(flags.model);
+  for (const dir of dirs) {
+    if (!existsSync(dir)) {
+      throw new GlassboxError('BUNDLE_NOT_FOUND', `model directory ${dir} does not exist (pass --model DIR)`);
+    }
   }
-  return createInferenceEngine(dir, {
+  const options = {
     batchSize: flags.batchSize ?? 32,
     longText: flags.longText ?? 'truncate',
     ...(flags.threads ? { intraOpThreads: flags.threads } : {}),
-  });
+  };
+  const engines: InferenceEngine[] = [];
+  try {
+    for (const dir of dirs) engines.push(await createInferenceEngine(dir, options));
+  } catch (e) {
+    await Promise.all(engines.map((x) => x.dispose()));
+    throw e;
+  }
+  return engines.length === 1 ? engines[0] : createEnsembleEngine(engines, { combine: flags.combine ?? 'probabilities' });
+}
+
+export function parseNumberIn(name: string, min: number, max: number, exclusive = true) {
+  return (value: string): number => {
+    const n = Number(value);
+    const ok = Number.isFinite(n) && (exclusive ? n > min && n < max : n >= min && n <= max);
+    if (!ok) {
+      throw new GlassboxError('INVALID_OPTION', `${name} must be a number in ${exclusive ? '(' : '['}${min}, ${max}${exclusive ? ')' : ']'}, got "${value}"`);
+    }
+    return n;
+  };
 }
 
 export function parsePositiveInt(name: string) {

@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './main.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const devTsv = join(root, '../shared/data/goemotions-ekman/dev.tsv');
+const modelB = join(root, 'models/emotion-mini-b');
+const work = mkdtempSync(join(tmpdir(), 'glassbox-calibrate-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function cli(...argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await runCli(argv, { stdout, stderr });
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+// Fit on the first half of dev, evaluate on the second half, as the README reports.
+describe.skipIf(!existsSync(devTsv))('calibrate, then evaluate and predict with the calibration (dev split halves)', () => {
+  const file = join(work, 'calibration.json');
+  let fit: { before: { nll: number }; after: { nll: number }; conformal: { qhat: number }; certificate: { risk_bound: number } };
+  beforeAll(async () => {
+    const r = await cli('calibrate', '--data', devTsv, '--rows', '1:2713', '--method', 'temperature', '--conformal', '0.1', '--abstain-risk', '0.2', '--out', file, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    fit = JSON.parse(r.stdout);
+  }, 120_000);
+
+  it("writes a calibration tied to the model, which lowers NLL on the rows it was fitted on", () => {
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(saved.format).toBe('glassbox-calibration');
+    expect(saved.model.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(saved.fitted_on.count).toBeGreaterThan(2000);
+    expect(fit.after.nll).toBeLessThan(fit.before.nll);
+    expect(fit.certificate.risk_bound).toBeLessThanOrEqual(0.2);
+  });
+
+  it('lowers ECE-15 on the held-out half, and LAC(0.1) covers 0.88-0.93 of it', async () => {
+    const r = await cli('evaluate', '--json', '--data', devTsv, '--rows', '2714:5426', '--calibration', file, '--conformal', '0.1');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.ece).toBeLessThan(res.ece_uncalibrated);
+    expect(res.conformal.alpha).toBe(0.1);
+    expect(res.conformal.coverage).toBeGreaterThanOrEqual(0.88);
+    expect(res.conformal.coverage).toBeLessThanOrEqual(0.93);
+    expect(res.reliability).toHaveLength(15);
+    expect(res.selective.coverage).toBeGreaterThan(0);
+    expect(res.selective.coverage).toBeLessThan(1);
+  });
+
+  it('predict returns calibrated and raw probabilities, the abstention decision and the conformal set', async () => {
+    const r = await cli('predict', '--json', '--calibration', file, '--abstain', 'certified', 'I am so happy for you!', 'hmm');
+    expect(r.code).toBe(0);
+    for (const row of JSON.parse(r.stdout)) {
+      expect(Object.values(row.probabilities as Record<string, number>).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(row.raw.label).toBeDefined();
+      expect(typeof row.abstained).toBe('boolean');
+      if (row.abstained) expect(row.abstention_reason).toMatch(/\d/);
+      expect(row.conformal_set.length).toBeGreaterThan(0);
+      for (const l of row.conformal_set) expect(1 - row.probabilities[l]).toBeLessThanOrEqual(fit.conformal.qhat + 1e-12);
+    }
+  });
+
+  it('refuses a calibration made for another model, in one line', async () => {
+    const r = await cli('predict', '--model', modelB, '--calibration', file, 'hello');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/CALIBRATION_MODEL_MISMATCH/);
+  });
+
+  it('calibrates an ensemble of two models after combining them', async () => {
+    const out = join(work, 'ensemble.json');
+    const r = await cli('calibrate', '--data', devTsv, '--rows', '1:2713', '--model', join(root, 'models/emotion-mini'), '--model', modelB, '--out', out, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).model.name).toMatch(/^ensemble\(/);
+  }, 120_000);
+});
+
+describe('calibrate: bad input', () => {
+  it('answers bad options in one line with a non-zero exit', async () => {
+    for (const argv of [
+      ['calibrate', '--data', 'x.tsv', '--method', 'magic', '--out', join(work, 'c.json')],
+      ['calibrate', '--data', 'x.tsv', '--conformal', '1.5', '--out', join(work, 'c.json')],
+      ['calibrate', '--data', join(work, 'missing.tsv'), '--out', join(work, 'c.json')],
+      ['evaluate', '--data', 'x.tsv', '--conformal', '0.1'],
+      ['predict', '--abstain', 'sometimes', 'hello'],
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).not.toBe(0);
+      expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+    expect(existsSync(join(work, 'c.json'))).toBe(false);
+  });
+});

@@ -1,0 +1,109 @@
+import { softmaxRows } from '@glassbox/core';
+import {
+  CALIBRATION_METHODS,
+  certifyAbstention,
+  computeMetricSet,
+  createCalibrator,
+  fitCalibration,
+  fitLac,
+  hashFittingRows,
+  serializeCalibration,
+  type CalibrationFile,
+  type CalibrationMethod,
+  type MetricSet,
+} from '@glassbox/calibration';
+import { GlassboxError } from '@glassbox/core';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { classifyLabeled, type LabeledDataFlags } from './labeled-data.js';
+import { openEngine, type EngineFlags } from './shared.js';
+
+export interface CalibrateFlags extends EngineFlags, LabeledDataFlags {
+  method: CalibrationMethod;
+  out: string;
+  conformal?: number;
+  abstainRisk?: number;
+  delta?: number;
+  json?: boolean;
+}
+
+/**
+ * Fits a calibrator on labeled data, optionally a LAC conformal threshold and an SGR abstention
+ * certificate on the calibrated probabilities, and saves them with the model's identity.
+ */
+export async function calibrateCommand(flags: CalibrateFlags, out: NodeJS.WritableStream): Promise<CalibrationFile> {
+  if (!CALIBRATION_METHODS.includes(flags.method)) {
+    throw new GlassboxError('INVALID_OPTION', `--method must be one of ${CALIBRATION_METHODS.join(', ')}, got "${flags.method}"`);
+  }
+  const engine = await openEngine(flags);
+  try {
+    const k = engine.labels.length;
+    const run = await classifyLabeled(engine, flags);
+    const fitted = fitCalibration(flags.method, run.logits, run.gold, k);
+    const rowsHash = hashFittingRows(run.logits, run.gold);
+    const calibrated = createCalibrator(fitted, rowsHash).calibrate(run.logits, k);
+    const before = computeMetricSet(softmaxRows(run.logits, k), run.gold, k);
+    const after = computeMetricSet(calibrated, run.gold, k);
+    const file: CalibrationFile = {
+      format: 'glassbox-calibration',
+      version: 1,
+      model: { id: await engine.modelId(), name: engine.bundle.name, labels: [...engine.labels] },
+      calibration: fitted,
+      fitted_on: { count: run.gold.length, sha256: rowsHash },
+      metrics: { before, after },
+      created_at: new Date().toISOString(),
+    };
+    if (flags.conformal !== undefined) {
+      const lac = fitLac(calibrated, run.gold, k, { alpha: flags.conformal });
+      if (!Number.isFinite(lac.qhat)) {
+        throw new GlassboxError(
+          'INVALID_OPTION',
+          `--conformal ${flags.conformal} needs at least ${Math.ceil(1 / flags.conformal) - 1} calibration rows, got ${run.gold.length}`,
+        );
+      }
+      file.conformal = { method: 'lac', alpha: lac.alpha, qhat: lac.qhat };
+    }
+    if (flags.abstainRisk !== undefined) {
+      file.certificate = certifyAbstention(calibrated, run.gold, k, { targetRisk: flags.abstainRisk, delta: flags.delta ?? 0.001 }).certificate;
+    }
+    await writeFileAtomic(flags.out, serializeCalibration(file));
+    out.write(flags.json ? `${JSON.stringify(summary(file), null, 2)}\n` : formatCalibration(file, flags.out));
+    return file;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+function pick(m: MetricSet) {
+  return { accuracy: m.accuracy, ece: m.ece, mce: m.mce, brier: m.brier, nll: m.nll };
+}
+
+function summary(file: CalibrationFile) {
+  return {
+    method: file.calibration.method,
+    params: file.calibration.params,
+    n: file.fitted_on.count,
+    before: file.metrics ? pick(file.metrics.before) : null,
+    after: file.metrics ? pick(file.metrics.after) : null,
+    conformal: file.conformal ?? null,
+    certificate: file.certificate ?? null,
+  };
+}
+
+function formatCalibration(file: CalibrationFile, path: string): string {
+  const m = file.metrics;
+  const lines = [`${file.calibration.method} calibration of ${file.model.name} on ${file.fitted_on.count} rows -> ${path}`];
+  if (m) {
+    lines.push(`${''.padEnd(8)} ${'ECE-15'.padStart(8)} ${'MCE'.padStart(8)} ${'Brier'.padStart(8)} ${'NLL'.padStart(8)} ${'acc'.padStart(8)}`);
+    for (const [name, s] of [['before', m.before], ['after', m.after]] as const) {
+      lines.push(`${name.padEnd(8)} ${[s.ece, s.mce, s.brier, s.nll, s.accuracy].map((v) => v.toFixed(4).padStart(8)).join(' ')}`);
+    }
+  }
+  if (file.conformal) lines.push(`conformal LAC alpha ${file.conformal.alpha}: qhat ${file.conformal.qhat.toFixed(4)}`);
+  if (file.certificate) {
+    const c = file.certificate;
+    lines.push(
+      `abstention: ${c.rule} >= ${c.threshold.toFixed(4)} keeps ${(c.coverage * 100).toFixed(1)}% with risk <= ${c.risk_bound.toFixed(4)} (target ${c.target_risk}, delta ${c.delta}, n ${c.n})`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
