@@ -47,3 +47,4 @@ export type { Pipeline, PipelineOptions } from './pipeline/pipeline.js';
 export { argmax, softmax, softmaxRows } from './math/softmax.js';
 export { classificationReport } from './math/classification-metrics.js';
 export type { ClassificationReport } from './math/classification-metrics.js';
+export { mulberry32, randomInt } from './math/random.js';
