@@ -3,6 +3,7 @@ import { isGlassboxError } from '@glassbox/core';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { explainCommand } from './commands/explain.js';
 import { predictCommand } from './commands/predict.js';
 import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
 
@@ -97,6 +98,24 @@ export function buildProgram(io: CliIo): Command {
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
     await evaluateCommand(flags, io.stdout);
+  });
+
+  engineOptions(
+    program
+      .command('explain')
+      .description('why this label? attention rollout and occlusion, with faithfulness scores')
+      .argument('<text...>', 'the text to explain (one, quoted)')
+      .addOption(new Option('--method <method>', 'explanation method').choices(['rollout', 'occlusion', 'all']).default('all'))
+      .option('--target <label>', 'label to explain (default: the predicted one)')
+      .option('--contrast <label>', 'occlusion: explain target rather than this label')
+      .addOption(new Option('--granularity <unit>', 'units scored').choices(['token', 'word', 'window']).default('word'))
+      .option('--window-size <n>', 'window granularity: tokens per window (default 3)', intOption('--window-size'))
+      .option('--window-stride <n>', 'window granularity: step between windows (default 1)', intOption('--window-stride'))
+      .option('--faithfulness', 'comprehensiveness and sufficiency AOPC per method and for a random ranking')
+      .option('--json', 'print the explanation as JSON')
+      .option('--html <file>', 'write a standalone HTML page with the text coloured by score'),
+  ).action(async (texts: string[], flags) => {
+    await explainCommand(texts, flags, io.stdout, io.stderr);
   });
 
   engineOptions(

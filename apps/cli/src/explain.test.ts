@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './test-cli.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'glassbox-explain-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const text = "I can't believe you did this to me";
+
+describe('glassbox explain', () => {
+  it('--json prints label, target, tokens, attributions per method and faithfulness with random', async () => {
+    const r = await cli('explain', '--json', '--faithfulness', '--granularity', 'token', text);
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout);
+    expect(e.target).toBe(e.label);
+    for (const t of e.tokens) expect(text.slice(t.start, t.end)).toBe(t.text);
+    expect(e.attributions.rollout).toHaveLength(e.tokens.length);
+    expect(e.attributions.occlusion).toHaveLength(e.tokens.length);
+    for (const m of ['rollout', 'occlusion', 'random']) {
+      expect(typeof e.faithfulness[m].comprehensiveness_aopc).toBe('number');
+      expect(typeof e.faithfulness[m].sufficiency_aopc).toBe('number');
+    }
+  });
+
+  it('--target and --html: a standalone page with the text escaped', async () => {
+    const page = join(work, 'why.html');
+    const r = await cli('explain', '--method', 'occlusion', '--target', 'anger', '--html', page, '<b>you</b> did this & I hate it');
+    expect(r.code).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain('Why anger?');
+    expect(html).toContain('&lt;b&gt;');
+    expect(html).not.toContain('<b>you</b>');
+  });
+
+  it('answers bad input in one line', async () => {
+    for (const argv of [
+      ['explain', '--target', 'angry', text],
+      ['explain', 'one', 'two'],
+      ['explain', '--method', 'rollout', '--model', join(root, 'models/emotion-mini/no-attentions'), text],
+      ['explain', '--granularity', 'sentence', text],
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).not.toBe(0);
+      expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('falls back to occlusion, with a note, on a model without attentions', async () => {
+    const r = await cli('explain', '--json', '--model', join(root, 'models/emotion-mini/no-attentions'), text);
+    expect(r.code).toBe(0);
+    expect(Object.keys(JSON.parse(r.stdout).attributions)).toEqual(['occlusion']);
+    expect(r.stderr).toMatch(/rollout skipped/);
+  });
+});

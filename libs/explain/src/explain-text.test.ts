@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInferenceEngine, createPluginRegistry, GlassboxError, type InferenceEngine } from '@glassbox/core';
+import { attentionRolloutExplainer } from './attention-rollout-explainer.js';
+import { explainText } from './explain-text.js';
+import { renderExplanationHtml } from './html-report.js';
+import { occlusionExplainer } from './occlusion-explainer.js';
+import { miniModelDir, miniNoAttentionsDir } from './test-models.js';
+
+const text = "I can't believe you did this to me, I'm so angry!";
+
+describe('explainText', () => {
+  let engine: InferenceEngine;
+  beforeAll(async () => {
+    engine = await createInferenceEngine(miniModelDir);
+  });
+  afterAll(() => engine.dispose());
+
+  it('returns aligned token spans and scores for rollout and occlusion, words and agreement', async () => {
+    const e = await explainText(engine, text, { granularity: 'token' });
+    expect(e.label).toBe(Object.entries(e.probabilities).sort((a, b) => b[1] - a[1])[0][0]);
+    expect(e.target).toBe(e.label);
+    for (const t of e.tokens) expect(text.slice(t.start, t.end)).toBe(t.text);
+    expect(e.attributions.rollout).toHaveLength(e.tokens.length);
+    expect(e.attributions.occlusion).toHaveLength(e.tokens.length);
+    expect(e.words.map((w) => w.text)).toEqual(text.split(' '));
+    // word scores are sums of token scores
+    const tokenSum = (e.attributions.occlusion ?? []).reduce((a, b) => a + b, 0);
+    const wordSum = (e.word_attributions.occlusion ?? []).reduce((a, b) => a + b, 0);
+    expect(wordSum).toBeCloseTo(tokenSum, 9);
+    expect(e.class_agnostic).toEqual(['rollout']);
+    expect(e.agreement?.kendall_tau).toBeGreaterThanOrEqual(-1);
+  });
+
+  it('rollout mass over the shown tokens is at most 1 and does not depend on the target', async () => {
+    const a = await explainText(engine, text, { methods: ['rollout'], target: 'joy' });
+    const b = await explainText(engine, text, { methods: ['rollout'], target: 'anger' });
+    expect(a.attributions.rollout).toEqual(b.attributions.rollout);
+    const sum = (a.attributions.rollout ?? []).reduce((x, y) => x + y, 0);
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  it('scores faithfulness beside a seeded random ranking', async () => {
+    const e = await explainText(engine, text, { faithfulness: true, seed: 3 });
+    expect(Object.keys(e.faithfulness ?? {}).sort()).toEqual(['occlusion', 'random', 'rollout']);
+    for (const f of Object.values(e.faithfulness ?? {})) {
+      expect(f.comprehensiveness).toHaveLength(5);
+      expect(f.comprehensiveness_aopc).toBeCloseTo(f.comprehensiveness.reduce((a, b) => a + b, 0) / 5, 12);
+    }
+    const again = await explainText(engine, text, { faithfulness: true, seed: 3 });
+    expect(again.faithfulness?.random).toEqual(e.faithfulness?.random);
+  });
+
+  it('explains a text longer than the model maximum window by window, scoring every token', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `this is sentence ${i} and I feel great about it`).join('. ');
+    const e = await explainText(engine, long, { methods: ['occlusion'], granularity: 'token' });
+    expect(e.windows).toBeGreaterThan(1);
+    expect((e.attributions.occlusion ?? []).every(Number.isFinite)).toBe(true);
+    const [enc] = await engine.encode([long]);
+    expect(e.tokens.length).toBe(new Set(enc.offsets.filter((_, i) => !enc.special[i]).map((o) => o.join())).size);
+  });
+
+  it('refuses rollout on a model without attention outputs, at registration and at call time', async () => {
+    const plain = await createInferenceEngine(miniNoAttentionsDir);
+    const registry = createPluginRegistry(plain.capabilities);
+    expect(() => registry.register(attentionRolloutExplainer)).toThrow(/expose-attentions/);
+    registry.register(occlusionExplainer);
+    await expect(explainText(plain, text, { methods: ['rollout'] })).rejects.toBeInstanceOf(GlassboxError);
+    const e = await explainText(plain, text);
+    expect(Object.keys(e.attributions)).toEqual(['occlusion']);
+    await plain.dispose();
+  });
+
+  it('renders a standalone HTML page with the user text escaped', async () => {
+    const hostile = '<script>alert("x")</script> I am so happy & grateful';
+    const html = renderExplanationHtml(await explainText(engine, hostile, { faithfulness: true }));
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect(html).toContain('comprehensiveness AOPC');
+  });
+});

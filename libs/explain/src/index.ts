@@ -1,0 +1,16 @@
+export { attentionRollout, addResidual, fuseHeads, rolloutMatrices } from './rollout.js';
+export type { HeadFusion, RolloutOptions } from './rollout.js';
+export { occlusion, slidingWindows } from './occlusion.js';
+export type { Granularity, OcclusionOptions, OcclusionResult } from './occlusion.js';
+export { scorePerturbations } from './perturb.js';
+export type { Perturbation, ScoredBatch } from './perturb.js';
+export { ERASER_BINS, faithfulness, randomRanking, rankByScore } from './faithfulness.js';
+export type { FaithfulnessOptions, FaithfulnessScores } from './faithfulness.js';
+export { kendallTau, topKOverlap } from './agreement.js';
+export { aggregateScores, tokenUnits, wordUnits } from './text-units.js';
+export type { TextUnit } from './text-units.js';
+export { explainText } from './explain-text.js';
+export type { ExplainMethod, ExplainOptions, Explanation } from './explain-text.js';
+export { attentionRolloutExplainer } from './attention-rollout-explainer.js';
+export { occlusionExplainer } from './occlusion-explainer.js';
+export { renderExplanationHtml } from './html-report.js';
