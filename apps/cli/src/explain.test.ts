@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,5 +53,20 @@ describe('glassbox explain', () => {
     expect(r.code).toBe(0);
     expect(Object.keys(JSON.parse(r.stdout).attributions)).toEqual(['occlusion']);
     expect(r.stderr).toMatch(/rollout skipped/);
+  });
+
+  it('expose-attentions turns a standard export into one rollout can explain', async () => {
+    const plain = join(root, 'models/emotion-mini/no-attentions');
+    const exposed = mkdtempSync(join(work, 'exposed-'));
+    for (const f of ['config.json', 'tokenizer.json']) copyFileSync(join(plain, f), join(exposed, f));
+    const r = await cli('expose-attentions', join(plain, 'model.onnx'), join(exposed, 'model.onnx'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/2 attention outputs \(attentions\.0, attentions\.1; 4 heads\)/);
+    const viaExposed = JSON.parse((await cli('explain', '--json', '--method', 'rollout', '--model', exposed, text)).stdout);
+    const viaExport = JSON.parse((await cli('explain', '--json', '--method', 'rollout', text)).stdout);
+    viaExposed.attributions.rollout.forEach((v: number, i: number) => expect(v).toBeCloseTo(viaExport.attributions.rollout[i], 5));
+    const bad = await cli('expose-attentions', join(root, 'README.md'), join(work, 'x.onnx'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

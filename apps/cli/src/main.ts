@@ -4,6 +4,7 @@ import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
+import { exposeAttentionsCommand } from './commands/expose-attentions.js';
 import { predictCommand } from './commands/predict.js';
 import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
 
@@ -117,6 +118,15 @@ export function buildProgram(io: CliIo): Command {
   ).action(async (texts: string[], flags) => {
     await explainCommand(texts, flags, io.stdout, io.stderr);
   });
+
+  program
+    .command('expose-attentions')
+    .description('rewrite an ONNX graph so each layer\'s attention probabilities become outputs attentions.N')
+    .argument('<in>', 'model.onnx exported without attention outputs')
+    .argument('<out>', 'where to write the rewritten graph (atomically)')
+    .action(async (input: string, output: string) => {
+      await exposeAttentionsCommand(input, output, io.stdout);
+    });
 
   engineOptions(
     program

@@ -14,3 +14,5 @@ export type { ExplainMethod, ExplainOptions, Explanation } from './explain-text.
 export { attentionRolloutExplainer } from './attention-rollout-explainer.js';
 export { occlusionExplainer } from './occlusion-explainer.js';
 export { renderExplanationHtml } from './html-report.js';
+export { exposeAttentions, exposeAttentionsInModel, findAttentionSites } from './expose-attentions.js';
+export type { AttentionSite, ExposeAttentionsOptions, ExposeAttentionsResult } from './expose-attentions.js';

@@ -1,0 +1,415 @@
+/**
+ * Adds per-layer attention probabilities as graph outputs (`attentions.0`, ...) to an exported
+ * classifier that lacks them, as optimum exports do. The graph is only extended: one Identity
+ * (or Cast to float) node and one graph output per layer are appended to the serialized model;
+ * every existing byte, initializers included, stays as it was.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { GlassboxError } from '@glassbox/core';
+import type { onnx } from 'onnx-proto';
+import {
+  appendToGraph,
+  constantInts,
+  decodeModel,
+  externalDataFiles,
+  indexGraph,
+  intAttribute,
+  intsAttribute,
+  opsetVersion,
+  proto,
+  toNumber,
+  topologicalOrder,
+  type GraphIndex,
+} from './onnx-graph.js';
+
+export interface ExposeAttentionsOptions {
+  /** Layers the model should have (config.json `num_hidden_layers`); a different count is refused. */
+  numLayers?: number | null;
+  /** Heads per layer (config.json `num_attention_heads`): used where the graph does not fix it, checked where it does. */
+  numHeads?: number | null;
+  /**
+   * Accept a model whose weights live in external data files. The rewritten model refers to
+   * them by relative path, so it is only valid when written in the original's directory;
+   * `exposeAttentions` sets this itself when it is. Default false.
+   */
+  keepExternalData?: boolean;
+}
+
+export interface ExposeAttentionsResult {
+  /** Graph outputs holding attention probabilities, by layer: 'attentions.0', ... */
+  outputs: string[];
+  layers: number;
+  /** Heads per layer, when the graph or the options fix it. */
+  heads: number | null;
+}
+
+/** One self-attention block found in the graph. */
+export interface AttentionSite {
+  /** The Softmax whose output is the attention probabilities [batch, heads, seq, seq]. */
+  softmax: onnx.INodeProto;
+  /** Heads, read from the key's Reshape target shape when constant. */
+  heads: number | null;
+  /** TensorProto.DataType of the probabilities (FLOAT when it cannot be told). */
+  elemType: number;
+}
+
+const ATTENTION_OUTPUT = /^attentions\.(\d+)$/;
+/** com.microsoft Attention, MultiHeadAttention, GroupQueryAttention, ...; ai.onnx Attention (opset 23). */
+const FUSED_ATTENTION = /Attention$/;
+/** Ops between the Q·Kᵀ MatMul and the Softmax: scale, additive mask, masked fill, casts. */
+const SCORE_OPS = new Set(['Add', 'Sub', 'Div', 'Mul', 'Where', 'Cast', 'Identity']);
+/** Ops between the Softmax and the MatMul with the values: dropout, head mask, masked fill, casts. */
+const PROBS_OPS = new Set(['Cast', 'Identity', 'Dropout', 'Where', 'Mul']);
+/** Ops between the transposed key and the Q·Kᵀ MatMul (scaled keys). */
+const KEY_OPS = new Set(['Mul', 'Div', 'Cast', 'Identity']);
+/** Ops between the key's Reshape to heads and its final transpose. */
+const KEY_LAYOUT_OPS = new Set(['Transpose', 'Mul', 'Div', 'Cast', 'Identity']);
+const MAX_HOPS = 6;
+const FLOAT = 1;
+const FLOAT_TYPES = new Set([1, 10, 11, 16]); // FLOAT, FLOAT16, DOUBLE, BFLOAT16
+const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
+
+/**
+ * Rewrites ONNX model bytes so each layer's attention probabilities are a graph output.
+ * A model that already has `attentions.N` outputs comes back unchanged (same bytes).
+ */
+export function exposeAttentionsInModel(
+  model: Uint8Array,
+  options: ExposeAttentionsOptions = {},
+): { bytes: Uint8Array; result: ExposeAttentionsResult } {
+  const decoded = decodeModel(model);
+  const graph = decoded.graph as onnx.IGraphProto;
+  const existing = existingAttentionOutputs(graph);
+  if (existing.outputs.length > 0) {
+    const heads = checkShape(existing.outputs.length, existing.heads, options, 'already has attention outputs');
+    return { bytes: model, result: { outputs: existing.outputs, layers: existing.outputs.length, heads } };
+  }
+  const external = externalDataFiles(graph);
+  if (external.length > 0 && !options.keepExternalData) {
+    throw new GlassboxError(
+      'INVALID_OPTION',
+      `the model keeps its weights in external data (${external.join(', ')}), which the rewritten model refers to by relative path: ` +
+        'write the result in the same directory as the original model (exposeAttentions does this check), or pass keepExternalData: true if you will',
+      { details: { externalData: external } },
+    );
+  }
+  const fused = fusedAttentionNodes(graph);
+  if (fused.length > 0) {
+    throw new GlassboxError(
+      'MODEL_IO_MISMATCH',
+      `attention is fused into single operators (${fused.slice(0, 4).join('; ')}${fused.length > 4 ? `; ${fused.length - 4} more` : ''}), ` +
+        'which do not output attention probabilities: re-export the model without ONNX Runtime transformer optimisation ' +
+        '(optimum-cli export onnx --optimize none, or the model before `optimum-cli onnxruntime optimize`)',
+      { details: { fusedOperators: fused } },
+    );
+  }
+  const sites = findAttentionSites(decoded);
+  if (sites.length === 0) {
+    const softmaxes = (graph.node ?? []).filter((n) => n.opType === 'Softmax').map((n) => n.name || n.output?.[0] || '(unnamed)');
+    throw new GlassboxError(
+      'MODEL_IO_MISMATCH',
+      `found no attention Softmax in the graph: expected Softmax(MatMul(query, Transpose(key)) [/ scale] [+ mask]) over a rank-4 ` +
+        `[batch, heads, seq, seq] score tensor feeding MatMul(·, value), but the graph has ${softmaxes.length} Softmax node(s)` +
+        `${softmaxes.length > 0 ? ` (${softmaxes.slice(0, 4).join(', ')})` : ''} and none matches; ` +
+        'export the model with torch.onnx / optimum (eager attention, not a fused or scaled_dot_product_attention kernel)',
+      { details: { softmaxNodes: softmaxes } },
+    );
+  }
+  const heads = checkShape(sites.length, commonHeads(sites), options, 'has');
+  const outputs = sites.map((_, i) => `attentions.${i}`);
+  const bytes = appendToGraph(model, attentionAdditions(graph, sites, heads));
+  return { bytes, result: { outputs, layers: sites.length, heads } };
+}
+
+/**
+ * Reads `inPath`, exposes its attention outputs and writes the model to `outPath` atomically
+ * (a temporary file in the same directory, then a rename). `outPath` may equal `inPath`.
+ */
+export async function exposeAttentions(
+  inPath: string,
+  outPath: string,
+  options: ExposeAttentionsOptions = {},
+): Promise<ExposeAttentionsResult> {
+  let model: Uint8Array;
+  try {
+    model = await readFile(inPath);
+  } catch (cause) {
+    throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read the model ${inPath}: ${(cause as Error).message}`, { cause });
+  }
+  const sameDirectory = dirname(resolve(inPath)) === dirname(resolve(outPath));
+  let rewritten: { bytes: Uint8Array; result: ExposeAttentionsResult };
+  try {
+    rewritten = exposeAttentionsInModel(model, { ...options, keepExternalData: options.keepExternalData || sameDirectory });
+  } catch (e) {
+    if (e instanceof GlassboxError) {
+      throw new GlassboxError(e.code, `${inPath}: ${e.message}`, { cause: e.cause, details: e.details });
+    }
+    throw e;
+  }
+  const unchangedInPlace = rewritten.bytes === model && resolve(inPath) === resolve(outPath);
+  if (!unchangedInPlace) await writeFileAtomic(outPath, rewritten.bytes);
+  return rewritten.result;
+}
+
+/** Layer-by-layer attention Softmax nodes, in topological order. */
+export function findAttentionSites(model: onnx.ModelProto): AttentionSite[] {
+  const graph = model.graph as onnx.IGraphProto;
+  const nodes = graph.node ?? [];
+  const index = indexGraph(graph);
+  const opset = opsetVersion(model) ?? 13;
+  const types = declaredTypes(graph);
+  const sites: AttentionSite[] = [];
+  for (const i of topologicalOrder(graph)) {
+    const softmax = nodes[i];
+    if (softmax.opType !== 'Softmax' || !DEFAULT_DOMAINS.has(softmax.domain ?? '') || !softmaxOverKeys(softmax, opset)) continue;
+    const probs = softmax.output?.[0];
+    if (!probs || !feedsValueMatMul(probs, index)) continue;
+    const scores = findBack(softmax.input?.[0] ?? '', index, SCORE_OPS, (n) => n.opType === 'MatMul' && transposedKey(n, index) !== null);
+    if (!scores) continue;
+    const key = transposedKey(scores, index) as onnx.INodeProto;
+    sites.push({
+      softmax,
+      heads: headsFromKey(key, index) ?? declaredHeads(probs, types),
+      elemType: elementType(probs, index, types) ?? FLOAT,
+    });
+  }
+  return sites;
+}
+
+function softmaxOverKeys(softmax: onnx.INodeProto, opset: number): boolean {
+  // Before opset 13 the default axis is 1 and Softmax flattens; attention must say -1 or 3.
+  const axis = intAttribute(softmax, 'axis') ?? (opset >= 13 ? -1 : 1);
+  return axis === -1 || axis === 3;
+}
+
+/** Whether `name` reaches, through PROBS_OPS, a MatMul as its left operand (probabilities x values). */
+function feedsValueMatMul(name: string, index: GraphIndex): boolean {
+  let frontier = [name];
+  for (let hop = 0; hop < MAX_HOPS && frontier.length > 0; hop++) {
+    const next: string[] = [];
+    for (const tensor of frontier) {
+      for (const consumer of index.consumers.get(tensor) ?? []) {
+        if (consumer.opType === 'MatMul' && consumer.input?.[0] === tensor) return true;
+        if (PROBS_OPS.has(consumer.opType ?? '')) next.push(...(consumer.output ?? []).filter(Boolean));
+      }
+    }
+    frontier = next;
+  }
+  return false;
+}
+
+/** The first producer upstream of `name` (through `through` ops, breadth first) that `match` accepts. */
+function findBack(
+  name: string,
+  index: GraphIndex,
+  through: ReadonlySet<string>,
+  match: (node: onnx.INodeProto) => boolean,
+): onnx.INodeProto | null {
+  let frontier = [name];
+  const seen = new Set<string>();
+  for (let hop = 0; hop <= MAX_HOPS && frontier.length > 0; hop++) {
+    const next: string[] = [];
+    for (const tensor of frontier) {
+      if (!tensor || seen.has(tensor)) continue;
+      seen.add(tensor);
+      const node = index.producers.get(tensor)?.node;
+      if (!node) continue;
+      if (match(node)) return node;
+      if (through.has(node.opType ?? '')) next.push(...(node.input ?? []));
+    }
+    frontier = next;
+  }
+  return null;
+}
+
+/**
+ * The Transpose giving a MatMul its right operand as a transposed rank-4 key: perm moves the
+ * head dim to axis 2 and sequence last ([0,2,3,1] from [B,S,H,D], [0,1,3,2] from [B,H,S,D]).
+ */
+function transposedKey(matmul: onnx.INodeProto, index: GraphIndex): onnx.INodeProto | null {
+  return findBack(matmul.input?.[1] ?? '', index, KEY_OPS, (n) => {
+    if (n.opType !== 'Transpose') return false;
+    const perm = intsAttribute(n, 'perm');
+    return perm !== null && perm.length === 4 && perm[2] === 3;
+  });
+}
+
+/**
+ * Heads of the score tensor (its axis 1), followed back through the key's transposes to the
+ * Reshape that split the hidden size into heads, where the target shape is constant.
+ */
+function headsFromKey(keyTranspose: onnx.INodeProto, index: GraphIndex): number | null {
+  let axis = 1;
+  let node: onnx.INodeProto | undefined = keyTranspose;
+  for (let hop = 0; node && hop <= MAX_HOPS; hop++) {
+    if (node.opType === 'Reshape') {
+      const shape = constantInts(node.input?.[1] ?? '', index);
+      const heads = shape && shape.length === 4 ? shape[axis] : null;
+      return heads !== null && heads > 0 ? heads : null;
+    }
+    if (!KEY_LAYOUT_OPS.has(node.opType ?? '')) return null;
+    if (node.opType === 'Transpose') {
+      const perm = intsAttribute(node, 'perm');
+      if (!perm || perm.length !== 4) return null;
+      axis = perm[axis];
+    }
+    // Scale and cast ops take the key as one of their inputs; follow the one a node produced.
+    const data: string | undefined = (node.input ?? []).find((n) => {
+      const producer = index.producers.get(n)?.node;
+      return producer !== undefined && producer.opType !== 'Constant';
+    });
+    node = data === undefined ? undefined : index.producers.get(data)?.node;
+  }
+  return null;
+}
+
+/** Types and shapes the graph declares for its inputs, outputs and value_info. */
+function declaredTypes(graph: onnx.IGraphProto): Map<string, onnx.ITypeProto> {
+  const types = new Map<string, onnx.ITypeProto>();
+  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
+    if (v.name && v.type) types.set(v.name, v.type);
+  }
+  return types;
+}
+
+function declaredHeads(name: string, types: Map<string, onnx.ITypeProto>): number | null {
+  const dims = types.get(name)?.tensorType?.shape?.dim ?? [];
+  const heads = dims.length === 4 ? toNumber(dims[1].dimValue) : 0;
+  return heads > 0 ? heads : null;
+}
+
+/** Element type of a tensor: declared, or followed back through type-preserving ops to a Cast/weight. */
+function elementType(name: string, index: GraphIndex, types: Map<string, onnx.ITypeProto>): number | null {
+  const seen = new Set<string>();
+  const visit = (tensor: string, depth: number): number | null => {
+    if (!tensor || seen.has(tensor) || depth > 64) return null;
+    seen.add(tensor);
+    const declared = types.get(tensor)?.tensorType?.elemType;
+    if (declared) return declared;
+    const init = index.initializers.get(tensor);
+    if (init) return init.dataType ?? null;
+    const node = index.producers.get(tensor)?.node;
+    if (!node) return null;
+    if (node.opType === 'Cast') return intAttribute(node, 'to');
+    if (node.opType === 'Constant') return node.attribute?.find((a) => a.name === 'value')?.t?.dataType ?? null;
+    // Where(cond, x, y) and the float ops on the attention path keep the type of their data inputs.
+    const dataInputs = node.opType === 'Where' ? (node.input ?? []).slice(1) : (node.input ?? []);
+    for (const input of dataInputs) {
+      const t = visit(input, depth + 1);
+      if (t !== null && FLOAT_TYPES.has(t)) return t;
+    }
+    return null;
+  };
+  return visit(name, 0);
+}
+
+function fusedAttentionNodes(graph: onnx.IGraphProto): string[] {
+  return (graph.node ?? [])
+    .filter((n) => FUSED_ATTENTION.test(n.opType ?? '') && (DEFAULT_DOMAINS.has(n.domain ?? '') || n.domain === 'com.microsoft'))
+    .map((n) => `${n.opType} (${n.domain || 'ai.onnx'})${n.name ? ` ${n.name}` : ''}`);
+}
+
+function existingAttentionOutputs(graph: onnx.IGraphProto): { outputs: string[]; heads: number | null } {
+  const found = (graph.output ?? []).filter((o) => ATTENTION_OUTPUT.test(o.name ?? ''));
+  found.sort((a, b) => Number(ATTENTION_OUTPUT.exec(a.name ?? '')?.[1]) - Number(ATTENTION_OUTPUT.exec(b.name ?? '')?.[1]));
+  const heads = found.length > 0 ? declaredHeads(found[0].name ?? '', declaredTypes(graph)) : null;
+  return { outputs: found.map((o) => o.name ?? ''), heads };
+}
+
+function commonHeads(sites: AttentionSite[]): number | null {
+  const first = sites[0].heads;
+  return sites.every((s) => s.heads === first) ? first : null;
+}
+
+/** Checks layer and head counts against the options; returns the heads to report. */
+function checkShape(layers: number, heads: number | null, options: ExposeAttentionsOptions, verb: string): number | null {
+  if (options.numLayers != null && options.numLayers !== layers) {
+    throw new GlassboxError(
+      'MODEL_IO_MISMATCH',
+      `config.json says ${options.numLayers} layers (num_hidden_layers) but the graph ${verb} ${layers} attention layer(s): ` +
+        'check that config.json belongs to this model.onnx',
+      { details: { expectedLayers: options.numLayers, foundLayers: layers } },
+    );
+  }
+  if (options.numHeads != null && heads !== null && options.numHeads !== heads) {
+    throw new GlassboxError(
+      'MODEL_IO_MISMATCH',
+      `config.json says ${options.numHeads} attention heads (num_attention_heads) but the graph splits attention into ${heads}: ` +
+        'check that config.json belongs to this model.onnx',
+      { details: { expectedHeads: options.numHeads, foundHeads: heads } },
+    );
+  }
+  return heads ?? options.numHeads ?? null;
+}
+
+/** Per layer: an Identity (Cast for non-float32 probabilities) onto `attentions.N`, and the graph output. */
+function attentionAdditions(graph: onnx.IGraphProto, sites: AttentionSite[], heads: number | null): onnx.IGraphProto {
+  const tensorNames = new Set<string>([
+    ...(graph.input ?? []).map((v) => v.name ?? ''),
+    ...(graph.initializer ?? []).map((t) => t.name ?? ''),
+    ...(graph.node ?? []).flatMap((n) => n.output ?? []),
+  ]);
+  const nodeNames = new Set((graph.node ?? []).map((n) => n.name ?? ''));
+  const node: onnx.INodeProto[] = [];
+  const output: onnx.IValueInfoProto[] = [];
+  sites.forEach((site, layer) => {
+    const name = `attentions.${layer}`;
+    const probs = site.softmax.output?.[0] ?? '';
+    if (tensorNames.has(name) && !(probs === name && site.elemType === FLOAT)) {
+      throw new GlassboxError(
+        'MODEL_IO_MISMATCH',
+        `the graph already has a tensor named ${name} that is not layer ${layer}'s attention probabilities; rename it before exposing attentions`,
+      );
+    }
+    if (probs !== name) {
+      let nodeName = `glassbox/expose-attentions/${name}`;
+      while (nodeNames.has(nodeName)) nodeName += '_';
+      nodeNames.add(nodeName);
+      node.push(
+        site.elemType === FLOAT
+          ? { name: nodeName, opType: 'Identity', input: [probs], output: [name] }
+          : {
+              name: nodeName,
+              opType: 'Cast',
+              input: [probs],
+              output: [name],
+              attribute: [{ name: 'to', type: proto.AttributeProto.AttributeType.INT, i: FLOAT }],
+            },
+      );
+    }
+    output.push(attentionOutput(name, heads));
+  });
+  return { node, output };
+}
+
+function attentionOutput(name: string, heads: number | null): onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: {
+          dim: [
+            { dimParam: 'batch_size' },
+            heads !== null ? { dimValue: heads } : { dimParam: 'num_heads' },
+            { dimParam: 'sequence_length' },
+            { dimParam: 'sequence_length' },
+          ],
+        },
+      },
+    },
+  };
+}
+
+async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  } catch (cause) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new GlassboxError('OUTPUT_FILE', `cannot write the model to ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
