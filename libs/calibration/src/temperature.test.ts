@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { softmaxRows64 } from './log-softmax.js';
 import { nll } from './metrics.js';
 import { mulberry32 } from './random.js';
+import { sampleLabels } from './test-synthetic.js';
 import { applyTemperature, fitTemperature, meanNllOfScaledLogits } from './temperature.js';
 import { expectGlassboxError } from './test-errors.js';
 import { HAS_GOLDEN, loadGolden } from './test-golden.js';
@@ -12,13 +13,7 @@ function synthetic(n: number, k: number, trueT: number): { logits: Float64Array;
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const logits = Float64Array.from({ length: n * k }, () => 3 * gauss());
   const p = softmaxRows64(logits, k, 1 / trueT);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let u = rng();
-    let y = 0;
-    while (y < k - 1 && u >= p[i * k + y]) u -= p[i * k + y++];
-    labels[i] = y;
-  }
+  const labels = sampleLabels(p, k, rng);
   return { logits, labels };
 }
 

@@ -18,6 +18,13 @@ export function overconfidentRows(n: number, k: number, seed: number, overconfid
   const z = Float64Array.from({ length: n * k }, () => 1.5 * gauss());
   for (let i = 0; i < n; i++) z[i * k + Math.floor(rng() * k)] += signal;
   const p = softmaxRows64(z, k);
+  const labels = sampleLabels(p, k, rng);
+  return { logits: Float32Array.from(z, (v) => v * overconfidence), labels };
+}
+
+/** One label per row drawn from that row's probabilities (inverse CDF with `rng`). */
+export function sampleLabels(p: ArrayLike<number>, k: number, rng: () => number): Int32Array {
+  const n = p.length / k;
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let u = rng();
@@ -25,5 +32,5 @@ export function overconfidentRows(n: number, k: number, seed: number, overconfid
     while (y < k - 1 && u >= p[i * k + y]) u -= p[i * k + y++];
     labels[i] = y;
   }
-  return { logits: Float32Array.from(z, (v) => v * overconfidence), labels };
+  return labels;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { softmaxRows64 } from './log-softmax.js';
 import { nll } from './metrics.js';
 import { mulberry32 } from './random.js';
+import { sampleLabels } from './test-synthetic.js';
 import { fitTemperature } from './temperature.js';
 import { expectGlassboxError } from './test-errors.js';
 import { HAS_GOLDEN, loadGolden } from './test-golden.js';
@@ -35,13 +36,7 @@ describe('fitVectorScaling', () => {
     const rng = mulberry32(9);
     const trueLogits = Float64Array.from({ length: n * k }, () => 4 * rng() - 2);
     const p = softmaxRows64(trueLogits, k);
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      let u = rng();
-      let y = 0;
-      while (y < k - 1 && u >= p[i * k + y]) u -= p[i * k + y++];
-      labels[i] = y;
-    }
+    const labels = sampleLabels(p, k, rng);
     const w = [2, 0.5, 1];
     const c = [1, -1, 0];
     const reported = trueLogits.map((z, v) => z / w[v % k] - c[v % k]);
