@@ -23,7 +23,9 @@ export default [
           depConstraints: [
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'] },
             { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:core'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:plugin'] },
+            // the CLI embeds the API server (`glassbox serve`); no other app-to-app imports
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:plugin', 'scope:api'] },
+            { sourceTag: 'scope:api', notDependOnLibsWithTags: ['scope:cli'] },
           ],
         },
       ],

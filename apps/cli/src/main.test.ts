@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,4 +147,25 @@ describe('the glassbox bin', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('serve: answers on loopback, then shuts down cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [join(root, 'apps/cli/bin/glassbox.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (c: Buffer) => {
+        log += c.toString();
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', () => reject(new Error(`serve exited: ${log}`)));
+    });
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    const res = await fetch(`${url}/models/emotion-mini`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: 'so happy' }) });
+    const [scores] = (await res.json()) as Array<Array<{ label: string; score: number }>>;
+    expect(scores).toHaveLength(7);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { exposeAttentionsCommand } from './commands/expose-attentions.js';
+import { serveCommand } from './commands/serve.js';
 import { predictCommand } from './commands/predict.js';
 import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
 
@@ -33,6 +34,12 @@ function numberOption(name: string, min: number, max: number) {
       throw new InvalidArgumentError((e as Error).message);
     }
   };
+}
+
+function portOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be an integer in [0, 65535], got "${v}"`);
+  return n;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -118,6 +125,24 @@ export function buildProgram(io: CliIo): Command {
   ).action(async (texts: string[], flags) => {
     await explainCommand(texts, flags, io.stdout, io.stderr);
   });
+
+  program
+    .command('serve')
+    .description('serve the HTTP API (glassbox, Hugging Face, TEI and Open Inference Protocol routes)')
+    .option('--model <dir>', 'model bundle directory (default models/emotion-mini or $GLASSBOX_MODEL); repeat for an ensemble', collect)
+    .option('--port <n>', 'port (default $PORT or 8080; 0 picks a free one)', portOption)
+    .option('--host <host>', 'interface to listen on (default $HOST or 127.0.0.1)')
+    .option('--config <file>', 'JSON file with server options (flags win)')
+    .option('--calibration <file>', 'serve calibrated probabilities from glassbox calibrate')
+    .option('--abstain <rule>', 'certified, max-probability:T, margin:T or entropy:BITS')
+    .option('--workers <n>', 'inference worker threads (default 1)', intOption('--workers'))
+    .option('--api-key <key>', 'bearer key for admin routes (default $GLASSBOX_API_KEY)')
+    .option('--cors <origin>', 'allow this origin (repeatable); CORS is off otherwise', collect)
+    .option('--max-batch-size <n>', 'micro-batching: most texts per forward pass (default 32)', intOption('--max-batch-size'))
+    .option('--max-wait-ms <n>', 'micro-batching: longest wait for a batch to fill (default 5)', numberOption('--max-wait-ms', 0, 10_000))
+    .action(async (flags) => {
+      await serveCommand(flags, io.stderr);
+    });
 
   program
     .command('expose-attentions')

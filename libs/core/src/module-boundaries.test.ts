@@ -21,6 +21,11 @@ describe('module boundaries', () => {
     expect(errors).toContain('@nx/enforce-module-boundaries');
   }, 120_000);
 
+  it('fails lint when the API server imports the CLI (only the CLI may embed the server)', async () => {
+    const errors = await lint("import { runCli } from '@glassbox/cli';\nexport const x = runCli;\n", 'apps/api/src/bad-import.ts');
+    expect(errors).toContain('@nx/enforce-module-boundaries');
+  }, 120_000);
+
   it('fails lint when ONNX Runtime is imported outside its one module', async () => {
     const errors = await lint("import ort from 'onnxruntime-node';\nexport const x = ort;\n", 'libs/core/src/engine/other.ts');
     expect(errors).toContain('no-restricted-imports');

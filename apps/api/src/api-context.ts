@@ -1,0 +1,26 @@
+import type { ResolvedApiOptions } from './api-options.js';
+import type { MicroBatcherStats } from './micro-batcher.js';
+import type { ModelService } from './model-service.js';
+
+/** 'ready' once the model is loaded and warmed; 'closing' from close() until it resolves. */
+export type ServerState = 'ready' | 'closing' | 'closed';
+
+export interface ApiServerStats {
+  state: ServerState;
+  /** HTTP requests received, and those not yet answered. */
+  requests: { total: number; inFlight: number };
+  /** The micro-batcher: `batches` counts classify calls, `items` the texts they carried. */
+  batcher: MicroBatcherStats;
+  uptimeSeconds: number;
+}
+
+/** What route handlers see of the server. */
+export interface ApiContext {
+  readonly options: ResolvedApiOptions;
+  readonly service: ModelService;
+  /** The @glassbox/api version. */
+  readonly version: string;
+  state(): ServerState;
+  stats(): ApiServerStats;
+  openApi(): Record<string, unknown>;
+}

@@ -1,0 +1,112 @@
+import { ERROR_CODES, isGlassboxError } from '@glassbox/core';
+
+/**
+ * Errors of the HTTP layer itself (the engine's own come from GlassboxError's ERROR_CODES). Each
+ * has the status it answers with and what to do about it.
+ */
+export const API_ERROR_CODES = {
+  INVALID_REQUEST: { status: 400, summary: 'The request body does not match the route schema (missing field, wrong type, empty text); see GET /openapi.json.' },
+  EMPTY_INPUT: { status: 400, summary: 'The request holds no text: an empty string, a text of only whitespace, or an empty list.' },
+  INVALID_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
+  UNAUTHORIZED: { status: 401, summary: 'Admin routes need the header "Authorization: Bearer <apiKey>".' },
+  ROUTE_NOT_FOUND: { status: 404, summary: 'No route has this path; GET /openapi.json lists them.' },
+  MODEL_NOT_FOUND: { status: 404, summary: 'The model name in the path is not the model this server serves (GET /info names it).' },
+  CALIBRATION_NOT_CONFIGURED: { status: 404, summary: 'The server was started without a calibration file (calibrationPath).' },
+  METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this HTTP method; the Allow header lists those it takes.' },
+  BODY_TOO_LARGE: { status: 413, summary: 'The request body exceeds bodyLimit; send fewer or shorter texts per request.' },
+  UNSUPPORTED_ENCODING: { status: 415, summary: 'The request body uses a charset or content encoding the server cannot read; send UTF-8 JSON.' },
+  TOO_MANY_INPUTS: { status: 422, summary: 'The request holds more texts than maxInputs; split it into several requests.' },
+  TEXT_TOO_LONG: { status: 422, summary: 'A text exceeds maxTextLength characters or the model\'s token limit and the request asked for truncate: false.' },
+  RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; wait for the number of seconds in Retry-After.' },
+  NOT_READY: { status: 503, summary: 'The model is not loaded yet or the server is shutting down; retry later or on another replica.' },
+  INTERNAL: { status: 500, summary: 'An unexpected server error; it was reported to the server\'s error handler.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
+/** The body of every error response. */
+export interface ErrorBody {
+  error: string;
+  error_type: string;
+}
+
+/** An error the HTTP layer answers with its own status and code. */
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly status: number;
+  /** Extra response headers (Retry-After, Allow, WWW-Authenticate). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ApiErrorCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = API_ERROR_CODES[code].status;
+    this.headers = headers;
+  }
+
+  toJSON(): ErrorBody {
+    return { error: this.message, error_type: this.code };
+  }
+}
+
+/** Any error reduced to what the client sees: status, body, headers; `internal` when unexpected. */
+export interface ErrorReply {
+  status: number;
+  body: ErrorBody;
+  headers: Readonly<Record<string, string>>;
+  /** True for errors nobody planned for: the client gets a generic message, the handler the error. */
+  internal: boolean;
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+  message?: string;
+  limit?: number;
+}
+
+const BODY_PARSER_CODES: Record<string, ApiErrorCode> = {
+  'entity.too.large': 'BODY_TOO_LARGE',
+  'entity.parse.failed': 'INVALID_JSON',
+  'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+  'charset.unsupported': 'UNSUPPORTED_ENCODING',
+};
+
+function reply(code: string, status: number, message: string, headers: Record<string, string> = {}, internal = false): ErrorReply {
+  return { status, body: { error: message, error_type: code }, headers, internal };
+}
+
+/**
+ * Maps anything thrown while handling a request to its reply: ApiError and GlassboxError keep
+ * their code and status; body-parser failures get API codes; everything else is a 500 whose
+ * message (and stack) never reaches the client.
+ */
+export function toErrorReply(error: unknown): ErrorReply {
+  if (error instanceof ApiError) return reply(error.code, error.status, error.message, { ...error.headers });
+  if (isGlassboxError(error)) {
+    return reply(error.code, error.status, error.message, {}, error.status >= 500 && error.code !== 'ENGINE_DISPOSED');
+  }
+  const parser = error as BodyParserError | null;
+  if (parser && typeof parser === 'object' && typeof parser.type === 'string') {
+    const code = BODY_PARSER_CODES[parser.type];
+    if (code === 'BODY_TOO_LARGE') {
+      return reply(code, 413, `the request body exceeds the ${parser.limit ?? ''} byte limit; send fewer or shorter texts per request`.replace('  ', ' '));
+    }
+    if (code === 'INVALID_JSON') return reply(code, 400, `the request body is not valid JSON: ${parser.message ?? 'parse error'}`);
+    if (code) return reply(code, 415, parser.message ?? API_ERROR_CODES[code].summary);
+    if (parser.expose && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
+      return reply('INVALID_REQUEST', parser.status, parser.message ?? 'the request could not be read');
+    }
+  }
+  return reply('INTERNAL', 500, 'internal server error', {}, true);
+}
+
+/** Every code an error response may carry, with its status and summary: the API's and the engine's. */
+export function documentedErrorCodes(): Array<{ code: string; status: number; summary: string }> {
+  return [
+    ...Object.entries(API_ERROR_CODES).map(([code, v]) => ({ code, ...v })),
+    ...Object.entries(ERROR_CODES).map(([code, v]) => ({ code, ...v })),
+  ];
+}

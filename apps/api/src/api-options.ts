@@ -1,0 +1,133 @@
+import { GlassboxError } from '@glassbox/core';
+
+/** A token bucket per client IP: `burst` requests at once, refilled at `requestsPerSecond`. */
+export interface RateLimitOptions {
+  requestsPerSecond: number;
+  /** Bucket size (default: requestsPerSecond, at least 1). */
+  burst?: number;
+}
+
+export interface ApiServerOptions {
+  /** The model bundle to serve. Give this or `modelDirs`. */
+  modelDir?: string;
+  /** Several bundles served as one ensemble (mean of their probabilities). */
+  modelDirs?: readonly string[];
+  /** A calibration file (`glassbox calibrate`) fitted for this model; probabilities are then calibrated. */
+  calibrationPath?: string;
+  /** Abstention rule, as the CLI's --abstain: certified | max-probability:T | margin:T | entropy:BITS. */
+  abstain?: string;
+  /** Worker threads running the model (default 1; 0 runs it on the event loop's thread). */
+  workers?: number;
+  /** Most texts per forward pass and per micro-batch (default 32). */
+  maxBatchSize?: number;
+  /** Longest a text waits for others to share its batch, in milliseconds (default 5). */
+  maxWaitMs?: number;
+  /** Most padded tokens per forward pass (default 8192). */
+  maxBatchTokens?: number;
+  /** Most texts in one request (default 64). */
+  maxInputs?: number;
+  /** Most characters per text (default 10000): longer ones are cut, or refused with 422 under truncate: false. */
+  maxTextLength?: number;
+  /** Largest request body, in bytes or as '1mb' (default '1mb'). */
+  bodyLimit?: string | number;
+  /** Admin routes (/admin/*) need `Authorization: Bearer <apiKey>`; without one they are open. */
+  apiKey?: string;
+  /** Origins allowed to call from a browser ('*' for any); CORS is off when absent. */
+  cors?: readonly string[];
+  /** Name in responses and in model routes (default: the bundle's name). */
+  modelName?: string;
+  /** Per-IP rate limit on the inference routes; off when absent. */
+  rateLimit?: RateLimitOptions;
+  /** How long close() waits for in-flight requests before cutting connections (default 10000 ms). */
+  closeTimeoutMs?: number;
+  /** Where unexpected errors go (500s); they never reach a client in detail. Default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export interface ResolvedApiOptions {
+  modelDirs: readonly string[];
+  calibrationPath: string | null;
+  abstain: string | null;
+  workers: number;
+  maxBatchSize: number;
+  maxWaitMs: number;
+  maxBatchTokens: number;
+  maxInputs: number;
+  maxTextLength: number;
+  bodyLimit: string | number;
+  apiKey: string | null;
+  cors: readonly string[];
+  modelName: string | null;
+  rateLimit: Required<RateLimitOptions> | null;
+  closeTimeoutMs: number;
+  onError: (error: unknown) => void;
+}
+
+function invalid(message: string): never {
+  throw new GlassboxError('INVALID_OPTION', message);
+}
+
+function integer(name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) invalid(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
+  return v;
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') invalid(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Fills in every default and checks every option; bad configuration throws INVALID_OPTION here. */
+export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions {
+  if (options === null || typeof options !== 'object') invalid('createApiServer needs an options object with modelDir or modelDirs');
+  const { modelDir, modelDirs } = options;
+  if ((modelDir === undefined) === (modelDirs === undefined)) {
+    invalid('give exactly one of modelDir (one model) or modelDirs (an ensemble)');
+  }
+  const dirs = modelDir !== undefined ? [nonEmpty('modelDir', modelDir)] : modelDirs;
+  if (!Array.isArray(dirs) || dirs.length === 0) invalid('modelDirs must be a non-empty array of model directories');
+  dirs.forEach((d, i) => nonEmpty(`modelDirs[${i}]`, d));
+
+  const maxWaitMs = options.maxWaitMs ?? 5;
+  if (typeof maxWaitMs !== 'number' || !Number.isFinite(maxWaitMs) || maxWaitMs < 0 || maxWaitMs > 60_000) {
+    invalid(`maxWaitMs must be a number of milliseconds in [0, 60000], got ${String(maxWaitMs)}`);
+  }
+  const bodyLimit = options.bodyLimit ?? '1mb';
+  if (!(typeof bodyLimit === 'number' ? Number.isInteger(bodyLimit) && bodyLimit > 0 : /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i.test(bodyLimit))) {
+    invalid(`bodyLimit must be a byte count or a size such as '1mb', got ${JSON.stringify(bodyLimit)}`);
+  }
+  const cors = options.cors ?? [];
+  if (!Array.isArray(cors)) invalid(`cors must be a list of origins such as ['https://app.example.com'] or ['*']`);
+  cors.forEach((o, i) => nonEmpty(`cors[${i}]`, o));
+
+  let rateLimit: Required<RateLimitOptions> | null = null;
+  if (options.rateLimit !== undefined) {
+    const rps = options.rateLimit.requestsPerSecond;
+    if (typeof rps !== 'number' || !(rps > 0) || !Number.isFinite(rps)) {
+      invalid(`rateLimit.requestsPerSecond must be a number > 0, got ${String(rps)}`);
+    }
+    const burst = integer('rateLimit.burst', options.rateLimit.burst, Math.max(1, Math.ceil(rps)), 1);
+    rateLimit = { requestsPerSecond: rps, burst };
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') invalid('onError must be a function');
+
+  return {
+    modelDirs: [...dirs],
+    calibrationPath: options.calibrationPath === undefined ? null : nonEmpty('calibrationPath', options.calibrationPath),
+    abstain: options.abstain === undefined ? null : nonEmpty('abstain', options.abstain),
+    workers: integer('workers', options.workers, 1, 0, 64),
+    maxBatchSize: integer('maxBatchSize', options.maxBatchSize, 32, 1, 4096),
+    maxWaitMs,
+    maxBatchTokens: integer('maxBatchTokens', options.maxBatchTokens, 8192, 1),
+    maxInputs: integer('maxInputs', options.maxInputs, 64, 1, 100_000),
+    maxTextLength: integer('maxTextLength', options.maxTextLength, 10_000, 1),
+    bodyLimit,
+    apiKey: options.apiKey === undefined ? null : nonEmpty('apiKey', options.apiKey),
+    cors: [...cors],
+    modelName: options.modelName === undefined ? null : nonEmpty('modelName', options.modelName),
+    rateLimit,
+    closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 10_000, 0),
+    onError: options.onError ?? ((error: unknown) => console.error('glassbox api: unexpected error', error)),
+  };
+}

@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { GlassboxError } from '@glassbox/core';
+import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
+import { ApiError, toErrorReply } from './api-errors.js';
+import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
+import { createBearerAuth } from './bearer-auth.js';
+import { createCors } from './cors.js';
+import { inDialect, type ErrorDialect } from './error-dialects.js';
+import { openModelService, type ModelService } from './model-service.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
+import { glassboxRoutes } from './routes/glassbox-routes.js';
+import { hfRoutes } from './routes/hf-routes.js';
+import { oipRoutes } from './routes/oip-routes.js';
+import { serviceRoutes } from './routes/service-routes.js';
+import { teiRoutes } from './routes/tei-routes.js';
+
+export interface ApiServer {
+  /** The Express application, for mounting elsewhere or testing without a socket. */
+  readonly app: Express;
+  /** Name the model is served under (in responses and model routes). */
+  readonly modelName: string;
+  /** Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port. */
+  listen(port: number, host?: string): Promise<{ port: number }>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to closeTimeoutMs), drains
+   * the micro-batcher and releases the model. Idempotent.
+   */
+  close(): Promise<void>;
+  stats(): ApiServerStats;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * The glassbox HTTP server: loads and warms the model (or ensemble), its calibration and
+ * abstention rule, then serves glassbox's routes and the Hugging Face, TEI and Open Inference
+ * Protocol wire formats, all through one micro-batcher. Bad options reject here, before any
+ * request.
+ */
+export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const resolved = resolveApiOptions(options);
+  const service = await openModelService(resolved);
+  try {
+    return buildServer(resolved, service);
+  } catch (error) {
+    await service.dispose();
+    throw error;
+  }
+}
+
+function buildServer(resolved: ResolvedApiOptions, service: ModelService): ApiServer {
+  const started = Date.now();
+  const requests = { total: 0, inFlight: 0 };
+  let state: ServerState = 'ready';
+  let idleWaiters: Array<() => void> = [];
+  let openApi: Record<string, unknown> | null = null;
+  let httpServer: Server | null = null;
+  let closing: Promise<void> | null = null;
+
+  const stats = (): ApiServerStats => ({
+    state,
+    requests: { ...requests },
+    batcher: service.stats(),
+    uptimeSeconds: (Date.now() - started) / 1000,
+  });
+  const version = packageVersion();
+  const ctx: ApiContext = {
+    options: resolved,
+    service,
+    version,
+    state: () => state,
+    stats,
+    openApi: () =>
+      (openApi ??= buildOpenApiDocument(routes, {
+        title: 'glassbox API',
+        version,
+        description: `Emotion classification with calibration, abstention and explanations (model ${service.name}), plus Hugging Face Inference API, TEI and Open Inference Protocol compatible routes.`,
+      })),
+  };
+  const routes: RouteSpec[] = [...serviceRoutes(ctx), ...glassboxRoutes(ctx), ...hfRoutes(ctx), ...teiRoutes(ctx), ...oipRoutes(ctx)];
+
+  const reportError = (error: unknown) => {
+    try {
+      resolved.onError(error);
+    } catch {
+      // An error handler that throws must not take a request down with it.
+    }
+  };
+
+  /** Counts requests in flight; once closing, answers with `Connection: close`. */
+  const track: RequestHandler = (_req, res, next) => {
+    requests.total++;
+    requests.inFlight++;
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      requests.inFlight--;
+      if (state !== 'ready') setImmediate(() => httpServer?.closeIdleConnections());
+      if (requests.inFlight === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    };
+    res.on('finish', end);
+    res.on('close', end);
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: Parameters<typeof res.writeHead>) {
+      if (state !== 'ready') this.setHeader('Connection', 'close');
+      return writeHead.apply(this, args);
+    } as typeof res.writeHead;
+    next();
+  };
+
+  const limiter = resolved.rateLimit ? createRateLimiter(resolved.rateLimit) : null;
+  const rateLimit: RequestHandler = (req, _res, next) => {
+    if (!limiter) return next();
+    const wait = limiter.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    if (wait === 0) return next();
+    const seconds = String(Math.max(1, Math.ceil(wait)));
+    next(new ApiError('RATE_LIMITED', `too many requests from this client; retry in ${seconds} s`, { 'Retry-After': seconds }));
+  };
+
+  const notFound: RequestHandler = (req, _res, next) => {
+    next(new ApiError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}; GET /openapi.json lists the routes`));
+  };
+
+  const handleError: ErrorRequestHandler = (error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const base = toErrorReply(error);
+    if (base.internal) reportError(error);
+    const reply = inDialect(base, (res.locals['errorDialect'] as ErrorDialect | undefined) ?? 'glassbox');
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    res.status(reply.status).json(reply.body);
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(track);
+  app.use(createCors(resolved.cors));
+  const router = express.Router();
+  mountRoutes(router, routes, {
+    auth: createBearerAuth(resolved.apiKey),
+    rateLimit,
+    jsonBody: createJsonBody(resolved.bodyLimit),
+    modelName: () => service.name,
+  });
+  app.use(router);
+  app.use(notFound);
+  app.use(handleError);
+
+  const idle = () => (requests.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)));
+
+  return {
+    app,
+    modelName: service.name,
+    stats,
+    async listen(port, host = '127.0.0.1') {
+      if (state !== 'ready') throw new GlassboxError('ENGINE_DISPOSED', 'the server was closed; create a new one');
+      if (httpServer) throw new GlassboxError('INVALID_OPTION', 'listen() was already called on this server');
+      const server = createServer(app);
+      httpServer = server;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (error) {
+        httpServer = null;
+        throw error;
+      }
+      return { port: (server.address() as AddressInfo).port };
+    },
+    close() {
+      closing ??= (async () => {
+        state = 'closing';
+        void service.drain();
+        const server = httpServer;
+        if (server?.listening) {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          const timer = setTimeout(() => server.closeAllConnections(), resolved.closeTimeoutMs);
+          await closed;
+          clearTimeout(timer);
+        }
+        await idle();
+        await service.dispose();
+        state = 'closed';
+      })();
+      return closing;
+    },
+  };
+}

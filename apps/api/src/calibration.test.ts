@@ -1,0 +1,155 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInferenceEngine, softmaxRows } from '@glassbox/core';
+import {
+  computeMetricSet,
+  createCalibrator,
+  fitCalibration,
+  fitLac,
+  hashFittingRows,
+  serializeCalibration,
+  type CalibrationFile,
+} from '@glassbox/calibration';
+import { createApiServer } from './api-server.js';
+import { PredictResponseSchema } from './routes/glassbox-routes.js';
+import { LABELS, MODEL_DIR, startTestServer, sum, type TestServer } from './test-server.js';
+
+/** A few labeled texts, three per label. */
+const LABELED: Array<[string, string]> = [
+  ['I am furious with you', 'anger'],
+  ['this makes me so angry I could scream', 'anger'],
+  ['stop lying to me, I am livid', 'anger'],
+  ['that is disgusting, gross', 'disgust'],
+  ['the smell made me want to throw up', 'disgust'],
+  ['what a revolting thing to do', 'disgust'],
+  ['I am terrified of the dark', 'fear'],
+  ['I am scared something bad will happen', 'fear'],
+  ['that noise frightened me', 'fear'],
+  ['I am so happy today', 'joy'],
+  ['this is wonderful, I love it', 'joy'],
+  ['thank you so much, great news', 'joy'],
+  ['the meeting is at three', 'neutral'],
+  ['I bought bread at the store', 'neutral'],
+  ['the report has four pages', 'neutral'],
+  ['I miss her so much', 'sadness'],
+  ['I cried all night, I feel so alone', 'sadness'],
+  ['my dog died yesterday', 'sadness'],
+  ['wow, I did not expect that at all', 'surprise'],
+  ['what? really? no way!', 'surprise'],
+  ['I am shocked, that came out of nowhere', 'surprise'],
+];
+const TEXTS = ['I am so happy today', 'this is awful, I hate it', 'hmm, ok'];
+
+let dir: string;
+let calibrationPath: string;
+let file: CalibrationFile;
+let expected: Float32Array;
+let t: TestServer;
+
+beforeAll(async () => {
+  const engine = await createInferenceEngine(MODEL_DIR, { workers: 0, intraOpThreads: 1 });
+  try {
+    const k = engine.labels.length;
+    const predictions = await engine.classify(LABELED.map(([text]) => text));
+    const logits = Float32Array.from(predictions.flatMap((p) => p.logits));
+    const gold = LABELED.map(([, label]) => engine.labels.indexOf(label));
+    const fitted = fitCalibration('temperature', logits, gold, k);
+    const rowsHash = hashFittingRows(logits, gold);
+    const calibrator = createCalibrator(fitted, rowsHash);
+    const calibrated = calibrator.calibrate(logits, k);
+    const lac = fitLac(calibrated, gold, k, { alpha: 0.2 });
+    file = {
+      format: 'glassbox-calibration',
+      version: 1,
+      model: { id: await engine.modelId(), name: engine.bundle.name, labels: [...engine.labels] },
+      calibration: fitted,
+      fitted_on: { count: gold.length, sha256: rowsHash },
+      metrics: { before: computeMetricSet(softmaxRows(logits, k), gold, k), after: computeMetricSet(calibrated, gold, k) },
+      conformal: { method: 'lac', alpha: lac.alpha, qhat: lac.qhat },
+      created_at: new Date().toISOString(),
+    };
+    const testLogits = Float32Array.from((await engine.classify(TEXTS)).flatMap((p) => p.logits));
+    expected = calibrator.calibrate(testLogits, k);
+  } finally {
+    await engine.dispose();
+  }
+  dir = await mkdtemp(join(tmpdir(), 'glassbox-api-'));
+  calibrationPath = join(dir, 'calibration.json');
+  await writeFile(calibrationPath, serializeCalibration(file));
+  t = await startTestServer({ calibrationPath, abstain: 'max-probability:0.9' });
+});
+
+afterAll(async () => {
+  await t?.server.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('a server with a calibration', () => {
+  it('GET /v1/calibration shows the method, params, metrics and conformal threshold', async () => {
+    const res = await t.get('/v1/calibration');
+    expect(res.status).toBe(200);
+    expect(res.body.method).toBe('temperature');
+    expect(res.body.params.temperature).toBeCloseTo(file.calibration.params.temperature as number, 12);
+    expect(res.body.metrics.before.ece).toBeCloseTo(file.metrics?.before.ece ?? NaN, 12);
+    expect(res.body.metrics.after.nll).toBeCloseTo(file.metrics?.after.nll ?? NaN, 12);
+    expect(res.body.conformal).toEqual(file.conformal);
+    expect(res.body.certificate).toBeNull();
+    expect(res.body.model.labels).toEqual(LABELS);
+  });
+
+  it('serves calibrated probabilities by default, with the raw view, abstention and conformal sets', async () => {
+    const res = await t.post('/v1/predict', { inputs: TEXTS });
+    expect(res.status).toBe(200);
+    const body = PredictResponseSchema.parse(res.body);
+    expect(body.calibrated).toBe(true);
+    body.predictions.forEach((p, i) => {
+      expect(sum(p.probabilities)).toBeCloseTo(1, 5);
+      LABELS.forEach((label, j) => expect(p.probabilities[label]).toBeCloseTo(expected[i * 7 + j], 6));
+      expect(p.raw).toBeDefined();
+      expect(sum(p.raw?.probabilities ?? {})).toBeCloseTo(1, 6);
+      expect(p.abstained).toBe(p.score < 0.9);
+      if (p.abstained) expect(p.abstention_reason).toMatch(/^max probability .* < 0\.90/);
+      else expect(p.abstention_reason).toBeNull();
+      expect(p.conformal_set).toEqual(LABELS.filter((l) => 1 - p.probabilities[l] <= (file.conformal?.qhat ?? 0)).sort((a, b) => p.probabilities[b] - p.probabilities[a]));
+    });
+    expect(body.predictions.some((p) => p.abstained)).toBe(true);
+  });
+
+  it('serves raw probabilities with calibrated: false', async () => {
+    const res = await t.post('/v1/predict', { inputs: TEXTS, calibrated: false });
+    const calibrated = await t.post('/v1/predict', { inputs: TEXTS });
+    const body = PredictResponseSchema.parse(res.body);
+    expect(body.calibrated).toBe(false);
+    body.predictions.forEach((p, i) => {
+      expect(p.raw).toBeUndefined();
+      expect(p.conformal_set).toBeUndefined();
+      expect(p.probabilities).toEqual(calibrated.body.predictions[i].raw.probabilities);
+    });
+  });
+
+  it('the compatible routes serve calibrated probabilities too', async () => {
+    const hf = await t.post('/models/emotion-mini', { inputs: TEXTS[0] });
+    const byLabel = Object.fromEntries(hf.body[0].map((s: { label: string; score: number }) => [s.label, s.score]));
+    LABELS.forEach((label, j) => expect(byLabel[label]).toBeCloseTo(expected[j], 6));
+    const v2 = await t.post('/v2/models/emotion-mini/infer', { inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: [TEXTS[0]] }] });
+    (v2.body.outputs[0].data as number[]).forEach((p, j) => expect(p).toBeCloseTo(expected[j], 6));
+  });
+});
+
+describe('refused calibrations', () => {
+  it('a calibration fitted for another model fails at construction', async () => {
+    const other = join(dir, 'other-model.json');
+    await writeFile(other, serializeCalibration({ ...file, model: { ...file.model, id: `sha256:${'0'.repeat(64)}` } }));
+    await expect(createApiServer({ modelDir: MODEL_DIR, workers: 0, calibrationPath: other })).rejects.toMatchObject({
+      code: 'CALIBRATION_MODEL_MISMATCH',
+    });
+  });
+
+  it('abstain "certified" needs a certificate', async () => {
+    await expect(createApiServer({ modelDir: MODEL_DIR, workers: 0, calibrationPath, abstain: 'certified' })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    });
+  });
+});

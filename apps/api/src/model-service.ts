@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import {
+  createInferenceEngine,
+  createPipeline,
+  GlassboxError,
+  type AbstentionRule,
+  type Calibrator,
+  type InferenceEngine,
+  type Pipeline,
+  type PipelineResult,
+  type Prediction,
+} from '@glassbox/core';
+import { createCalibrator, createEnsembleEngine, parseCalibration, type CalibrationFile } from '@glassbox/calibration';
+import { explainText, type ExplainOptions, type Explanation } from '@glassbox/explain';
+import { parseAbstentionSpec } from './abstention-spec.js';
+import { ApiError } from './api-errors.js';
+import type { ResolvedApiOptions } from './api-options.js';
+import { createMicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
+
+/** How over-long texts are handled: cut (keeping the start, or the end for 'left') or refused. */
+export interface TextPolicy {
+  truncate: boolean;
+  direction: 'right' | 'left';
+}
+
+export const DEFAULT_TEXT_POLICY: TextPolicy = { truncate: true, direction: 'right' };
+
+export interface ModelService {
+  /** Name the model is served under. */
+  readonly name: string;
+  readonly labels: readonly string[];
+  /** Longest token sequence the model takes, special tokens included. */
+  readonly maxLength: number;
+  readonly attentions: boolean;
+  /** The loaded calibration file, or null. */
+  readonly calibration: CalibrationFile | null;
+  /** Applies the text policy: cuts or refuses texts over maxTextLength characters or the token limit. */
+  prepare(texts: readonly string[], policy?: TextPolicy): Promise<string[]>;
+  /** Classifies through the micro-batcher; `calibrated` picks the calibrated or the raw pipeline. */
+  classify(texts: readonly string[], options: { calibrated: boolean }): Promise<PipelineResult[]>;
+  explain(text: string, options: ExplainOptions): Promise<Explanation>;
+  stats(): MicroBatcherStats;
+  /** Stops holding texts back for batching, so in-flight requests finish promptly. */
+  drain(): Promise<void>;
+  /** Finishes queued work, then releases the engine. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+async function openEngine(options: ResolvedApiOptions): Promise<InferenceEngine> {
+  const engineOptions = {
+    workers: options.workers,
+    intraOpThreads: 1,
+    spinning: false,
+    batchSize: options.maxBatchSize,
+    maxBatchTokens: options.maxBatchTokens,
+  };
+  const engines: InferenceEngine[] = [];
+  try {
+    for (const dir of options.modelDirs) engines.push(await createInferenceEngine(dir, engineOptions));
+  } catch (error) {
+    await Promise.all(engines.map((e) => e.dispose()));
+    throw error;
+  }
+  return engines.length === 1 ? engines[0] : createEnsembleEngine(engines, { combine: 'probabilities' });
+}
+
+async function loadCalibration(path: string, engine: InferenceEngine): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
+  let json: string;
+  try {
+    json = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read calibration ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const file = parseCalibration(json, { modelId: await engine.modelId(), labels: engine.labels }, path);
+  return { file, calibrator: createCalibrator(file.calibration, file.fitted_on.sha256) };
+}
+
+/** `text` cut to at most `max` UTF-16 units without splitting a surrogate pair. */
+function cutChars(text: string, max: number, direction: 'right' | 'left'): string {
+  if (text.length <= max) return text;
+  if (direction === 'right') {
+    const end = /[\uD800-\uDBFF]/.test(text[max - 1]) ? max - 1 : max;
+    return text.slice(0, end);
+  }
+  const start = text.length - max;
+  return text.slice(/[\uDC00-\uDFFF]/.test(text[start]) ? start + 1 : start);
+}
+
+/**
+ * Opens the model (or ensemble), its calibration and abstention rule, warms it with one forward
+ * pass, and puts a micro-batcher in front of it. Failures release what was opened and rethrow.
+ */
+export async function openModelService(options: ResolvedApiOptions): Promise<ModelService> {
+  const engine = await openEngine(options);
+  try {
+    const loaded = options.calibrationPath ? await loadCalibration(options.calibrationPath, engine) : null;
+    const rules: AbstentionRule[] = options.abstain ? [parseAbstentionSpec(options.abstain, loaded?.file ?? null)] : [];
+    const pipelines: { raw: Pipeline; calibrated: Pipeline | null } = {
+      raw: createPipeline({ engine, abstention: rules }),
+      calibrated: loaded ? createPipeline({ engine, calibrator: loaded.calibrator, abstention: rules }) : null,
+    };
+    await engine.classify(['warm-up']);
+    const batcher = createMicroBatcher<string, Prediction>({
+      process: (texts) => engine.classify([...texts]),
+      maxBatchSize: options.maxBatchSize,
+      maxWaitMs: options.maxWaitMs,
+      maxConcurrency: Math.max(1, options.workers),
+    });
+    const maxLength = engine.maxLength;
+    let disposed: Promise<void> | null = null;
+
+    return {
+      name: options.modelName ?? engine.bundle.name,
+      labels: engine.labels,
+      maxLength,
+      attentions: engine.capabilities.attentions,
+      calibration: loaded?.file ?? null,
+
+      async prepare(texts, policy = DEFAULT_TEXT_POLICY) {
+        const out = texts.map((text, i) => {
+          if (text.length <= options.maxTextLength) return text;
+          if (!policy.truncate) {
+            throw new ApiError(
+              'TEXT_TOO_LONG',
+              `input ${i} has ${text.length} characters; the limit is ${options.maxTextLength} (send truncate: true to cut it)`,
+            );
+          }
+          return cutChars(text, options.maxTextLength, policy.direction);
+        });
+        if (policy.truncate && policy.direction === 'right') return out; // the engine keeps the start itself
+        const encodings = await engine.encode(out);
+        return out.map((text, i) => {
+          const { ids, offsets } = encodings[i];
+          if (ids.length <= maxLength) return text;
+          if (!policy.truncate) {
+            throw new ApiError(
+              'TEXT_TOO_LONG',
+              `input ${i} has ${ids.length} tokens; the model takes at most ${maxLength} (send truncate: true to cut it)`,
+            );
+          }
+          // Keep the last maxLength - 2 tokens (between <s> and </s>).
+          return text.slice(offsets[ids.length - 1 - (maxLength - 2)][0]);
+        });
+      },
+
+      async classify(texts, { calibrated }) {
+        const pipeline = calibrated ? pipelines.calibrated : pipelines.raw;
+        if (!pipeline) {
+          throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'calibrated probabilities need a server started with a calibration file (calibrationPath)');
+        }
+        return pipeline.process(await batcher.submit(texts));
+      },
+
+      explain(text, explainOptions) {
+        return explainText(engine, text, explainOptions);
+      },
+
+      stats: () => batcher.stats(),
+      drain: () => batcher.drain(),
+
+      dispose() {
+        disposed ??= batcher.close().then(() => engine.dispose());
+        return disposed;
+      },
+    };
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { documentedErrorCodes } from './api-errors.js';
+import type { RouteSpec } from './route-table.js';
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema 2020-12 of a zod schema, as OpenAPI 3.1 takes it (no `$schema`). */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const ErrorSchema = z.object({
+  error: z.string().describe('What went wrong and what to do about it.'),
+  error_type: z.string().describe('A stable code to branch on (TEI routes: Validation, Empty, Overloaded, Backend, Unhealthy).'),
+});
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Missing or invalid API key',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Request body too large',
+  415: 'Unsupported encoding',
+  422: 'Request exceeds a limit or cannot be processed',
+  424: 'Backend failure (TEI)',
+  429: 'Rate limited',
+  500: 'Internal error',
+  503: 'Not ready',
+};
+
+/**
+ * The OpenAPI 3.1 document of the routes, generated from the same zod schemas that validate
+ * their requests; error codes are listed in the Error schema's description.
+ */
+export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApiInfo): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const responses: Record<string, unknown> = {
+      '200': { description: 'OK', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } },
+    };
+    for (const status of [...route.errors].sort((a, b) => a - b)) {
+      responses[String(status)] = {
+        description: STATUS_TEXT[status] ?? 'Error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
+    }
+    paths[route.path] ??= {};
+    paths[route.path][route.method] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(parameters.length > 0 && { parameters }),
+      ...(route.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } },
+      }),
+      responses,
+      ...(route.admin && { security: [{ bearer: [] }] }),
+    };
+  }
+  const codes = documentedErrorCodes()
+    .map((c) => `- \`${c.code}\` (${c.status}): ${c.summary}`)
+    .join('\n');
+  return {
+    openapi: '3.1.0',
+    info,
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: { Error: { ...jsonSchema(ErrorSchema, 'output'), description: `Every error response. Codes:\n${codes}` } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The server\'s apiKey.' } },
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { z } from 'zod';
+import { ApiError } from './api-errors.js';
+import type { ErrorDialect } from './error-dialects.js';
+import { parseBody } from './request-validation.js';
+
+export interface RouteRequest<Body> {
+  /** The body, parsed by the route's schema (undefined for routes without one). */
+  body: Body;
+  /** Path parameters; a wildcard's segments joined with '/'. */
+  params: Record<string, string>;
+  req: Request;
+  res: Response;
+}
+
+/**
+ * One HTTP route: what it takes and returns (zod schemas, also the source of /openapi.json)
+ * and its handler, which returns the JSON body of a 200 reply or throws.
+ */
+export interface RouteSpec<Body = unknown> {
+  method: 'get' | 'post';
+  /** OpenAPI path template, e.g. '/v2/models/{name}/infer'. */
+  path: string;
+  /** Express path when the template's is not enough (e.g. '/models/*model' for names with '/'). */
+  expressPath?: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  body?: z.ZodType<Body>;
+  response: z.ZodType;
+  /** Error statuses the route may answer with (documented with the Error schema). */
+  errors: readonly number[];
+  /** How its errors are spelled (default 'glassbox'). */
+  dialect?: ErrorDialect;
+  /** Needs the API key. */
+  admin?: boolean;
+  /** Counts against the per-IP rate limit. */
+  limited?: boolean;
+  /** A path parameter that must name the served model (404 MODEL_NOT_FOUND otherwise). */
+  modelParam?: string;
+  handle(request: RouteRequest<Body>): unknown;
+}
+
+export function defineRoute<Body = undefined>(spec: RouteSpec<Body>): RouteSpec<Body> {
+  return spec;
+}
+
+export interface RouteGuards {
+  auth: RequestHandler;
+  rateLimit: RequestHandler;
+  jsonBody: RequestHandler;
+  modelName: () => string;
+}
+
+/** '/v2/models/{name}/infer' -> '/v2/models/:name/infer'. */
+export function expressPathOf(route: Pick<RouteSpec, 'path' | 'expressPath'>): string {
+  return route.expressPath ?? route.path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function normalizeParams(params: Record<string, string | string[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.join('/') : v]));
+}
+
+const setDialect =
+  (dialect: ErrorDialect): RequestHandler =>
+  (_req, res, next) => {
+    res.locals['errorDialect'] = dialect;
+    next();
+  };
+
+/** Mounts every route with its guards, then answers 405 (with Allow) for other methods on their paths. */
+export function mountRoutes(router: Router, routes: readonly RouteSpec[], guards: RouteGuards): void {
+  for (const route of routes) {
+    const chain: RequestHandler[] = [setDialect(route.dialect ?? 'glassbox')];
+    if (route.admin) chain.push(guards.auth);
+    if (route.limited) chain.push(guards.rateLimit);
+    if (route.modelParam) {
+      const param = route.modelParam;
+      chain.push((req, _res, next) => {
+        const name = normalizeParams(req.params)[param];
+        if (name !== guards.modelName()) {
+          return next(new ApiError('MODEL_NOT_FOUND', `no model named "${name}"; this server serves "${guards.modelName()}"`));
+        }
+        next();
+      });
+    }
+    if (route.method === 'post') chain.push(guards.jsonBody);
+    chain.push(async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const body = route.body ? parseBody(route.body, req.body) : undefined;
+        const result = await route.handle({ body, params: normalizeParams(req.params), req, res });
+        if (!res.headersSent) res.status(200).json(result);
+      } catch (error) {
+        next(error);
+      }
+    });
+    router[route.method](expressPathOf(route), ...chain);
+  }
+  const methods = new Map<string, Set<string>>();
+  for (const route of routes) {
+    const path = expressPathOf(route);
+    const set = methods.get(path) ?? new Set<string>();
+    set.add(route.method.toUpperCase());
+    if (route.method === 'get') set.add('HEAD');
+    methods.set(path, set);
+  }
+  for (const [path, allowed] of methods) {
+    const allow = [...allowed].join(', ');
+    router.all(path, (req, _res, next) => {
+      next(new ApiError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; use ${allow}`, { Allow: allow }));
+    });
+  }
+}
+
+/** JSON bodies of any content type up to `limit`; only objects and arrays at the top level. */
+export function createJsonBody(limit: string | number): RequestHandler {
+  return express.json({ limit, strict: true, type: () => true });
+}

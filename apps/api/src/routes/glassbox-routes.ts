@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Explanation } from '@glassbox/explain';
+import type { ApiContext } from '../api-context.js';
+import { ApiError } from '../api-errors.js';
+import { LabelScoreSchema, ProbabilitiesSchema, TextSchema, TextsSchema, textList } from '../request-validation.js';
+import { defineRoute, type RouteSpec } from '../route-table.js';
+import { lacSet, topK } from '../scores.js';
+
+const LabelRef = z.union([z.string().min(1), z.int().min(0)]).describe('A label name or id.');
+
+export const PredictRequestSchema = z.strictObject({
+  inputs: TextsSchema,
+  top_k: z.int().min(1).optional().describe('Also list the k most probable labels.'),
+  calibrated: z.boolean().optional().describe('Calibrated probabilities (default: true when the server has a calibration).'),
+  explain: z.boolean().optional().describe('Also explain each prediction (slow: many forward passes per text).'),
+  truncate: z.boolean().optional().describe('Cut texts over the length limits (default true); false refuses them with 422.'),
+});
+
+export const ExplainRequestSchema = z.strictObject({
+  inputs: TextSchema,
+  methods: z.array(z.enum(['rollout', 'occlusion'])).min(1).optional().describe('Default: every method the model supports.'),
+  target: LabelRef.optional().describe('Label to explain (default: the predicted one).'),
+  contrast: LabelRef.optional().describe('Occlusion only: explain target rather than contrast.'),
+  granularity: z.enum(['token', 'word', 'window']).optional(),
+  window_size: z.int().min(1).optional(),
+  window_stride: z.int().min(1).optional(),
+  faithfulness: z.boolean().optional().describe('Also score each method\'s comprehensiveness and sufficiency.'),
+  truncate: z.boolean().optional(),
+});
+
+const Span = z.object({ text: z.string(), start: z.int(), end: z.int() });
+const Attributions = z.record(z.string(), z.array(z.number()));
+
+export const ExplanationSchema = z.looseObject({
+  text: z.string(),
+  label: z.string(),
+  target: z.string(),
+  contrast: z.string().nullable(),
+  probabilities: ProbabilitiesSchema,
+  granularity: z.enum(['token', 'word', 'window']),
+  tokens: z.array(Span),
+  attributions: Attributions,
+  words: z.array(Span),
+  word_attributions: Attributions,
+  class_agnostic: z.array(z.string()),
+  faithfulness: z.record(z.string(), z.looseObject({ comprehensiveness_aopc: z.number(), sufficiency_aopc: z.number() })).optional(),
+  agreement: z.object({ kendall_tau: z.number(), top_k_overlap: z.number(), k: z.int() }).optional(),
+  windows: z.int(),
+  forward_calls: z.int(),
+});
+
+const RawView = z.object({ label: z.string(), score: z.number(), probabilities: ProbabilitiesSchema });
+
+export const PredictionSchema = z.object({
+  id: z.uuid(),
+  label: z.string(),
+  score: z.number(),
+  probabilities: ProbabilitiesSchema,
+  raw: RawView.optional().describe('The uncalibrated view, when the probabilities are calibrated.'),
+  abstained: z.boolean(),
+  abstention_reason: z.string().nullable(),
+  conformal_set: z.array(z.string()).optional().describe('LAC conformal set, when the calibration has one.'),
+  top_k: z.array(LabelScoreSchema).optional(),
+  explanation: ExplanationSchema.optional(),
+  truncated: z.boolean().describe('The text was cut to fit the length limits.'),
+});
+
+export const PredictResponseSchema = z.object({
+  model: z.string(),
+  calibrated: z.boolean(),
+  predictions: z.array(PredictionSchema),
+});
+
+const MetricSetSchema = z.looseObject({
+  accuracy: z.number(),
+  ece: z.number(),
+  mce: z.number(),
+  brier: z.number(),
+  nll: z.number(),
+  reliability: z.array(z.looseObject({})),
+});
+
+export const CalibrationResponseSchema = z.object({
+  model: z.object({ id: z.string(), name: z.string(), labels: z.array(z.string()) }),
+  method: z.enum(['temperature', 'vector', 'platt', 'isotonic']),
+  params: z.record(z.string(), z.unknown()),
+  fitted_on: z.object({ count: z.int(), sha256: z.string() }),
+  metrics: z.object({ before: MetricSetSchema, after: MetricSetSchema }).nullable(),
+  conformal: z.object({ method: z.literal('lac'), alpha: z.number(), qhat: z.number() }).nullable(),
+  certificate: z.looseObject({ rule: z.string(), threshold: z.number() }).nullable(),
+  created_at: z.string(),
+});
+
+/** glassbox's own routes: predictions with calibration, abstention and explanations; the calibration. */
+export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
+  const { service, options } = ctx;
+
+  const predict = defineRoute({
+    method: 'post',
+    path: '/v1/predict',
+    operationId: 'predict',
+    summary: 'Classify texts: (calibrated) probabilities, abstention, conformal sets, optional explanations.',
+    tag: 'glassbox',
+    body: PredictRequestSchema,
+    response: PredictResponseSchema,
+    errors: [400, 413, 422, 429, 500, 503],
+    limited: true,
+    async handle({ body }) {
+      const texts = textList(body.inputs, options.maxInputs);
+      const calibrated = body.calibrated ?? service.calibration !== null;
+      if (calibrated && service.calibration === null) {
+        throw new ApiError('INVALID_REQUEST', 'calibrated: true needs a server started with a calibration file (calibrationPath)');
+      }
+      const prepared = await service.prepare(texts, { truncate: body.truncate ?? true, direction: 'right' });
+      const results = await service.classify(prepared, { calibrated });
+      const conformal = calibrated ? service.calibration?.conformal : undefined;
+      const explanations: Explanation[] = [];
+      if (body.explain) {
+        // One at a time: each explanation already runs many forward passes.
+        for (const text of prepared) explanations.push(await service.explain(text, {}));
+      }
+      return {
+        model: service.name,
+        calibrated,
+        predictions: results.map((r, i) => ({
+          id: randomUUID(),
+          label: r.label,
+          score: r.score,
+          probabilities: r.probabilities,
+          ...(calibrated && { raw: r.raw }),
+          abstained: r.abstained,
+          abstention_reason: r.abstentionReason,
+          ...(conformal && { conformal_set: lacSet(r.probabilities, conformal.qhat) }),
+          ...(body.top_k !== undefined && { top_k: topK(r.probabilities, body.top_k) }),
+          ...(body.explain && { explanation: explanations[i] }),
+          truncated: r.truncated || prepared[i] !== texts[i],
+        })),
+      };
+    },
+  });
+
+  const explain = defineRoute({
+    method: 'post',
+    path: '/v1/explain',
+    operationId: 'explain',
+    summary: 'Explain one prediction with attention rollout and/or occlusion.',
+    tag: 'glassbox',
+    body: ExplainRequestSchema,
+    response: ExplanationSchema,
+    errors: [400, 413, 422, 429, 500, 503],
+    limited: true,
+    async handle({ body }) {
+      const [text] = await service.prepare([body.inputs], { truncate: body.truncate ?? true, direction: 'right' });
+      return service.explain(text, {
+        methods: body.methods,
+        target: body.target,
+        contrast: body.contrast,
+        granularity: body.granularity,
+        windowSize: body.window_size,
+        windowStride: body.window_stride,
+        faithfulness: body.faithfulness,
+      });
+    },
+  });
+
+  const calibration = defineRoute({
+    method: 'get',
+    path: '/v1/calibration',
+    operationId: 'getCalibration',
+    summary: 'The loaded calibration: method, parameters, metrics before and after, conformal threshold, certificate.',
+    tag: 'glassbox',
+    response: CalibrationResponseSchema,
+    errors: [404],
+    handle() {
+      const file = service.calibration;
+      if (!file) throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'this server was started without a calibration file (calibrationPath)');
+      return {
+        model: file.model,
+        method: file.calibration.method,
+        params: file.calibration.params,
+        fitted_on: file.fitted_on,
+        metrics: file.metrics ?? null,
+        conformal: file.conformal ?? null,
+        certificate: file.certificate ?? null,
+        created_at: file.created_at,
+      };
+    },
+  });
+
+  return [predict, explain, calibration];
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { ApiContext } from '../api-context.js';
+import { ApiError } from '../api-errors.js';
+import { defineRoute, type RouteSpec } from '../route-table.js';
+
+const BatcherStatsSchema = z.object({
+  submitted: z.int(),
+  items: z.int(),
+  batches: z.int().describe('Classify calls: fewer than requests when the micro-batcher merged them.'),
+  largestBatch: z.int(),
+  queued: z.int(),
+  inFlight: z.int(),
+});
+
+export const StatsResponseSchema = z.object({
+  state: z.enum(['ready', 'closing', 'closed']),
+  requests: z.object({ total: z.int(), inFlight: z.int() }),
+  batcher: BatcherStatsSchema,
+  uptimeSeconds: z.number(),
+});
+
+/** Health, readiness, the OpenAPI document and the admin routes. */
+export function serviceRoutes(ctx: ApiContext): RouteSpec[] {
+  const { service, options } = ctx;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/health',
+      operationId: 'health',
+      summary: 'Liveness: 200 while the process runs (also TEI\'s /health).',
+      tag: 'service',
+      response: z.object({ status: z.literal('ok') }),
+      errors: [],
+      handle: () => ({ status: 'ok' as const }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/ready',
+      operationId: 'ready',
+      summary: 'Readiness: 200 once the model is loaded and warmed, 503 while shutting down.',
+      tag: 'service',
+      response: z.object({ status: z.literal('ready'), model: z.string() }),
+      errors: [503],
+      handle() {
+        if (ctx.state() !== 'ready') throw new ApiError('NOT_READY', `the server is ${ctx.state()}`);
+        return { status: 'ready' as const, model: service.name };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This document.',
+      tag: 'service',
+      response: z.record(z.string(), z.unknown()),
+      errors: [],
+      handle: () => ctx.openApi(),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/admin/stats',
+      operationId: 'adminStats',
+      summary: 'Request and micro-batching counters.',
+      tag: 'admin',
+      response: StatsResponseSchema,
+      errors: [401],
+      admin: true,
+      handle: () => ctx.stats(),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/admin/config',
+      operationId: 'adminConfig',
+      summary: 'The server\'s resolved options (without the API key).',
+      tag: 'admin',
+      response: z.record(z.string(), z.unknown()),
+      errors: [401],
+      admin: true,
+      handle() {
+        const { apiKey, onError: _onError, ...rest } = options;
+        return { ...rest, apiKey: apiKey === null ? null : '***', model: service.name, labels: service.labels, maxLength: service.maxLength };
+      },
+    }),
+  ];
+}

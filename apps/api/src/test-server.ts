@@ -1,0 +1,62 @@
+import { fileURLToPath } from 'node:url';
+import { createApiServer, type ApiServer } from './api-server.js';
+import type { ApiServerOptions } from './api-options.js';
+
+/** The bundled test model, models/emotion-mini at the repository root. */
+export const MODEL_DIR = fileURLToPath(new URL('../../../models/emotion-mini', import.meta.url));
+export const MODEL_B_DIR = fileURLToPath(new URL('../../../models/emotion-mini-b', import.meta.url));
+export const LABELS = ['anger', 'disgust', 'fear', 'joy', 'neutral', 'sadness', 'surprise'];
+
+export interface TestServer {
+  server: ApiServer;
+  base: string;
+  /** Sends JSON (a string body is sent as is) and returns status, headers and parsed body. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  get(path: string, headers?: Record<string, string>): Promise<TestResponse>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+async function read(res: Response): Promise<TestResponse> {
+  const text = await res.text();
+  let body: unknown = undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, body };
+}
+
+/** Starts a server on 127.0.0.1, port 0, with one worker unless told otherwise. */
+export async function startTestServer(options: Partial<ApiServerOptions> = {}): Promise<TestServer> {
+  const server = await createApiServer({ modelDir: options.modelDirs ? undefined : MODEL_DIR, workers: 1, ...options } as ApiServerOptions);
+  const { port } = await server.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    server,
+    base,
+    async post(path, body, headers = {}) {
+      const res = await fetch(base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return read(res);
+    },
+    async get(path, headers = {}) {
+      return read(await fetch(base + path, { headers }));
+    },
+  };
+}
+
+/** Sums an object's or array's numbers. */
+export function sum(values: Record<string, number> | readonly number[]): number {
+  return (Array.isArray(values) ? values : Object.values(values)).reduce((a: number, b: number) => a + b, 0);
+}

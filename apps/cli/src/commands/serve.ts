@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { createApiServer, type ApiServer, type ApiServerOptions } from '@glassbox/api';
+import { GlassboxError } from '@glassbox/core';
+import { defaultModelDir } from './shared.js';
+
+export interface ServeFlags {
+  model?: string[];
+  port?: number;
+  host?: string;
+  config?: string;
+  calibration?: string;
+  abstain?: string;
+  workers?: number;
+  apiKey?: string;
+  cors?: string[];
+  maxBatchSize?: number;
+  maxWaitMs?: number;
+}
+
+/**
+ * Starts the HTTP API. Settings come from, in rising order of precedence: a JSON config file
+ * (ApiServerOptions fields, plus `port` and `host`), the environment (GLASSBOX_MODEL,
+ * GLASSBOX_API_KEY, PORT, HOST), and flags.
+ */
+export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream): Promise<ApiServer> {
+  let fromFile: ApiServerOptions & { port?: number; host?: string } = {};
+  if (flags.config) {
+    try {
+      fromFile = JSON.parse(await readFile(flags.config, 'utf8'));
+    } catch (cause) {
+      throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read config ${flags.config}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const env = process.env;
+  const models = flags.model ?? fromFile.modelDirs ?? (fromFile.modelDir ? [fromFile.modelDir] : [env['GLASSBOX_MODEL'] ?? defaultModelDir()]);
+  const options: ApiServerOptions = {
+    ...fromFile,
+    modelDir: undefined,
+    modelDirs: models,
+    ...(flags.calibration ? { calibrationPath: flags.calibration } : {}),
+    ...(flags.abstain ? { abstain: flags.abstain } : {}),
+    ...(flags.workers ? { workers: flags.workers } : {}),
+    ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
+    ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
+    ...(flags.cors ? { cors: flags.cors } : {}),
+  };
+  const apiKey = flags.apiKey ?? env['GLASSBOX_API_KEY'] ?? fromFile.apiKey;
+  if (apiKey) options.apiKey = apiKey;
+  const port = flags.port ?? (env['PORT'] ? Number(env['PORT']) : undefined) ?? fromFile.port ?? 8080;
+  const host = flags.host ?? env['HOST'] ?? fromFile.host ?? '127.0.0.1';
+  const server = await createApiServer(options);
+  const { port: bound } = await server.listen(port, host);
+  log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
+  const stop = () => {
+    log.write('glassbox: shutting down, finishing in-flight requests\n');
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return server;
+}

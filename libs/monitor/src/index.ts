@@ -1,0 +1,48 @@
+export {
+  assertBoundaries,
+  bucketCounts,
+  bucketIndex,
+  CONFIDENCE_BUCKETS,
+  DURATION_BUCKETS,
+  ENTROPY_BUCKETS,
+  MARGIN_BUCKETS,
+} from './buckets.js';
+
+export { chiSquareQuantile, chiSquareSurvival, logGamma, regularizedGammaQ } from './chi-square.js';
+
+export { driftStatistics, fromCumulative } from './drift-statistics.js';
+export type { ChiSquareTest, DriftStatistics, DriftStatisticsOptions } from './drift-statistics.js';
+
+export { ALARM_DEFAULTS, chiSquareAlarm, evaluateAlarms, ksAlarm, psiAlarm, resolveAlarmOptions } from './alarm-rule.js';
+export type { AlarmDecision, AlarmOptions, DriftStatisticName, ResolvedAlarmOptions, SignalKind } from './alarm-rule.js';
+
+export { createCountWindow, createTimeWindow } from './sliding-window.js';
+export type { CountWindowOptions, SlidingWindow, SlidingWindowOptions, TimeWindowOptions } from './sliding-window.js';
+
+export { predictionSignals, probabilityVector } from './prediction-signals.js';
+export type { PredictionSignals, ProbabilityInput } from './prediction-signals.js';
+
+export { buildReferenceProfile, DEFAULT_SIGNAL_BUCKETS, parseReferenceProfile } from './reference-profile.js';
+export type {
+  BuildReferenceProfileOptions,
+  ReferenceProfile,
+  ReferenceProfileExpectation,
+  SignalBuckets,
+} from './reference-profile.js';
+
+export { createReasonClassifier } from './abstention-reason.js';
+
+export { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftMonitor, DRIFT_SIGNALS, METRIC_NAMES } from './drift-monitor.js';
+export type {
+  DriftAlarm,
+  DriftMonitor,
+  DriftMonitorOptions,
+  DriftSignal,
+  DriftStatus,
+  DriftWindowOptions,
+  ObserveMeta,
+  SignalStatus,
+} from './drift-monitor.js';
+
+export { createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
+export type { MetricsRegistry, MetricsRegistryOptions, PrometheusOptions } from './prometheus.js';
