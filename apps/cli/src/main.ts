@@ -5,6 +5,7 @@ import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { exposeAttentionsCommand } from './commands/expose-attentions.js';
+import { monitorReferenceCommand, monitorReplayCommand } from './commands/monitor.js';
 import { serveCommand } from './commands/serve.js';
 import { predictCommand } from './commands/predict.js';
 import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
@@ -124,6 +125,34 @@ export function buildProgram(io: CliIo): Command {
       .option('--html <file>', 'write a standalone HTML page with the text coloured by score'),
   ).action(async (texts: string[], flags) => {
     await explainCommand(texts, flags, io.stdout, io.stderr);
+  });
+
+  const monitor = program.command('monitor').description('drift monitoring: reference profiles and backtesting');
+  engineOptions(
+    monitor
+      .command('reference')
+      .description('profile confidence, margin, entropy and label shares on a reference set')
+      .requiredOption('--data <file>', 'reference texts (.csv, .tsv, .jsonl)')
+      .requiredOption('--out <file>', 'reference profile JSON to write')
+      .option('--calibration <file>', 'profile calibrated probabilities')
+      .option('--text-column <name>', 'column or field holding the text (default "text")')
+      .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
+  ).action(async (flags) => {
+    await monitorReferenceCommand(flags, io.stdout);
+  });
+  engineOptions(
+    monitor
+      .command('replay')
+      .description('run a file through the model and the drift monitor as if it were traffic; report when alarms fire')
+      .requiredOption('--reference <file>', 'reference profile from glassbox monitor reference')
+      .requiredOption('--data <file>', 'texts to replay in order (labels, if present, give realized accuracy)')
+      .option('--window <n>', 'sliding window of the last N predictions (default 300)', intOption('--window'))
+      .option('--calibration <file>', 'monitor calibrated probabilities')
+      .option('--json', 'print {alarms: [{index, statistic, signal, value, threshold}], predictions, ...}')
+      .option('--text-column <name>', 'column or field holding the text (default "text")')
+      .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
+  ).action(async (flags) => {
+    await monitorReplayCommand(flags, io.stdout);
   });
 
   program

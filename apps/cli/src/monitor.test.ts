@@ -1,0 +1,77 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './test-cli.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const data = join(root, '../shared/data/goemotions-ekman');
+const work = mkdtempSync(join(tmpdir(), 'glassbox-monitor-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Out-of-domain formal text: sentences of the licence files installed in node_modules. */
+function licenceSentences(n: number): string[] {
+  const seen = new Set<string>();
+  const modules = join(root, 'node_modules');
+  for (const dir of readdirSync(modules).sort()) {
+    const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'].map((f) => join(modules, dir, f)).find(existsSync);
+    if (!file) continue;
+    for (const s of readFileSync(file, 'utf8').replace(/\s+/g, ' ').split(/(?<=[.;:])\s+/)) {
+      if (s.trim().split(' ').length >= 6) seen.add(s.trim());
+    }
+    if (seen.size >= n) break;
+  }
+  return [...seen].slice(0, n);
+}
+
+async function replay(file: string) {
+  const r = await cli('monitor', 'replay', '--reference', join(work, 'reference.json'), '--data', file, '--json');
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as { predictions: number; alarms: Array<{ index: number; statistic: string }> };
+}
+
+describe.skipIf(!existsSync(join(data, 'dev.tsv')))('monitor: reference from the train split, replays', () => {
+  beforeAll(async () => {
+    const r = await cli('monitor', 'reference', '--data', join(data, 'train.tsv'), '--out', join(work, 'reference.json'));
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('raises no alarm over the whole dev split', async () => {
+    const r = await replay(join(data, 'dev.tsv'));
+    expect(r.predictions).toBe(5426);
+    expect(r.alarms).toEqual([]);
+  }, 60_000);
+
+  it('alarms within 300 predictions on a stream of only anger-labelled dev texts', async () => {
+    const anger = readFileSync(join(data, 'dev.tsv'), 'utf8').split('\n').filter((l) => l.split('\t')[1] === '0');
+    const file = join(work, 'anger.tsv');
+    writeFileSync(file, `${anger.join('\n')}\n`);
+    const r = await replay(file);
+    expect(r.alarms.length).toBeGreaterThan(0);
+    expect(r.alarms[0].index).toBeLessThan(300);
+  }, 60_000);
+
+  it('alarms within 300 predictions on out-of-domain formal text', async () => {
+    const file = join(work, 'licences.jsonl');
+    writeFileSync(file, licenceSentences(400).map((text) => JSON.stringify({ text })).join('\n'));
+    const r = await replay(file);
+    expect(r.alarms.length).toBeGreaterThan(0);
+    expect(r.alarms[0].index).toBeLessThan(300);
+  }, 60_000);
+});
+
+describe('monitor: bad input', () => {
+  it('answers a missing or foreign reference in one line', async () => {
+    const bad = join(work, 'bad.json');
+    writeFileSync(bad, '{"format":"something-else"}');
+    for (const argv of [
+      ['monitor', 'replay', '--reference', join(work, 'missing.json'), '--data', join(root, 'README.md')],
+      ['monitor', 'replay', '--reference', bad, '--data', join(work, 'x.tsv')],
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).not.toBe(0);
+      expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+  });
+});
