@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Checks the Prometheus drift rules (run from anywhere, e.g. `bash tools/prometheus/check.sh`):
+#   1. regenerating rules.example.yml from test/reference.json gives the committed file byte for byte;
+#   2. promtool check rules on it (and on a variant with every signal and another window);
+#   3. promtool test rules on test/rules.test.yml;
+#   4. the values those tests expect equal libs/monitor's driftStatistics / psiAlarm (skipped, with a
+#      note, when @glassbox/monitor is not built).
+# Exits non-zero on the first failure; prints one summary line. PROMTOOL overrides the promtool binary.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+promtool="${PROMTOOL:-promtool}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+log="$tmp/log"
+
+fail() {
+  cat "$log" >&2 || true
+  echo "tools/prometheus check: FAILED at $1" >&2
+  exit 1
+}
+
+command -v "$promtool" >/dev/null 2>&1 || { echo "tools/prometheus check: FAILED: promtool not found (set PROMTOOL)" >&2; exit 1; }
+
+node "$here/generate-rules.mjs" --reference "$here/test/reference.json" --out "$tmp/rules.yml" >"$log" 2>&1 || fail "generate-rules.mjs"
+diff -u "$here/rules.example.yml" "$tmp/rules.yml" >"$log" 2>&1 ||
+  fail "rules.example.yml is out of date; regenerate: node tools/prometheus/generate-rules.mjs --reference tools/prometheus/test/reference.json --out tools/prometheus/rules.example.yml"
+
+"$promtool" check rules "$here/rules.example.yml" >"$log" 2>&1 || fail "promtool check rules rules.example.yml"
+rules="$(grep -o 'SUCCESS: [0-9]* rules' "$log" | grep -o '[0-9]*')"
+
+node "$here/generate-rules.mjs" --reference "$here/test/reference.json" --signals confidence,margin,entropy,labels \
+  --window 30m --selector '' --for 0m --out "$tmp/all.yml" >"$log" 2>&1 || fail "generate-rules.mjs (all signals)"
+"$promtool" check rules "$tmp/all.yml" >"$log" 2>&1 || fail "promtool check rules (all signals, 30m)"
+
+(cd "$here/test" && "$promtool" test rules rules.test.yml) >"$log" 2>&1 || fail "promtool test rules test/rules.test.yml"
+tests="$(grep -c '^  - name:' "$here/test/rules.test.yml")"
+
+if [ -f "$root/node_modules/@glassbox/monitor/dist/index.js" ]; then
+  (cd "$root" && node tools/prometheus/test/expected.mjs --check) >"$log" 2>&1 || fail "test/expected.mjs --check (values vs libs/monitor)"
+  crosscheck="expected values equal libs/monitor's driftStatistics"
+else
+  crosscheck="libs/monitor cross-check skipped (@glassbox/monitor not built)"
+fi
+
+echo "tools/prometheus check: OK: rules.example.yml in sync, ${rules} rules valid, ${tests} promtool test groups pass, ${crosscheck}"

@@ -1,0 +1,436 @@
+#!/usr/bin/env node
+// Prometheus recording and alerting rules for glassbox drift, generated from a reference profile.
+//
+//   node tools/prometheus/generate-rules.mjs --reference reference.json [--window 1h] [--out rules.yml]
+//
+// The rules compute, over `increase(...[window])` summed across all replicas, the same PSI (and
+// Pearson chi-square for labels) that libs/monitor's `driftStatistics` computes in-process, and alert
+// with the same sample-size-aware rule as its `psiAlarm`: PSI > (1/n + 1/m) chi2_{1-alpha}(df) and
+// PSI >= floor and n >= minSamples. See README.md beside this file. Plain Node, no dependencies.
+
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+// Same defaults as libs/monitor (drift-statistics.ts DEFAULT_PSEUDO_COUNT, alarm-rule.ts ALARM_DEFAULTS).
+const DEFAULTS = Object.freeze({ window: '1h', alpha: 0.001, psiFloor: 0.1, minSamples: 30, pseudoCount: 0.5, for: '5m', severity: 'warning' });
+const HISTOGRAM_SIGNALS = ['confidence', 'margin', 'entropy'];
+const ALL_SIGNALS = [...HISTOGRAM_SIGNALS, 'labels'];
+
+const USAGE = `usage: node tools/prometheus/generate-rules.mjs --reference reference.json [options]
+
+  --reference FILE    reference profile JSON (glassbox monitor reference --out FILE)   [required]
+  --window DUR        increase() window, a Prometheus duration                          [${DEFAULTS.window}]
+  --out FILE          write the rules here (default: stdout)
+  --signals LIST      comma-separated: confidence, margin, entropy, labels            [confidence,labels]
+  --selector SEL      series matchers, replacing the default, e.g. 'model_id="m", calibration_id="t"'; '' for none
+                      [model_id="<reference model.id>"]
+  --alpha A           significance level of the PSI critical value                    [${DEFAULTS.alpha}]
+  --psi-floor X       PSI effect floor                                                [${DEFAULTS.psiFloor}]
+  --min-samples N     no alert below N predictions in the window                      [${DEFAULTS.minSamples}]
+  --for DUR           alert 'for' duration                                            [${DEFAULTS.for}]
+  --severity S        alert severity label                                            [${DEFAULTS.severity}]
+`;
+
+// ---------------------------------------------------------------------------------------------
+// Chi-square quantile: the same algorithm as libs/monitor/src/chi-square.ts (Lanczos log-gamma,
+// regularized incomplete gamma by series / Lentz continued fraction, bisection to 1e-12), so the
+// constants written into the rules equal the critical values psiAlarm uses.
+
+const LANCZOS_G = 7;
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+const MAX_ITERATIONS = 1000;
+const EPS = 1e-15;
+const TINY = 1e-300;
+
+function logGamma(x) {
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+  const z = x - 1;
+  let sum = LANCZOS[0];
+  for (let i = 1; i < LANCZOS.length; i++) sum += LANCZOS[i] / (z + i);
+  const t = z + LANCZOS_G + 0.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+
+const logPrefactor = (a, x) => a * Math.log(x) - x - logGamma(a);
+
+function logLowerSeries(a, x) {
+  let term = 1 / a;
+  let sum = term;
+  for (let n = 1; n < MAX_ITERATIONS; n++) {
+    term *= x / (a + n);
+    sum += term;
+    if (Math.abs(term) < Math.abs(sum) * EPS) break;
+  }
+  return Math.log(sum) + logPrefactor(a, x);
+}
+
+function logUpperFraction(a, x) {
+  let b = x + 1 - a;
+  let c = 1 / TINY;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < MAX_ITERATIONS; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = b + an / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < EPS) break;
+  }
+  return Math.log(h) + logPrefactor(a, x);
+}
+
+function chiSquareSurvival(x, df) {
+  if (x <= 0) return 1;
+  const a = df / 2;
+  const half = x / 2;
+  if (half === Infinity) return 0;
+  if (half < a + 1) return -Math.expm1(logLowerSeries(a, half));
+  return Math.exp(logUpperFraction(a, half));
+}
+
+/** chi2_{p}(df): the x with P(X <= x) = p. */
+export function chiSquareQuantile(p, df) {
+  const tail = 1 - p;
+  let lo = 0;
+  let hi = Math.max(1, df);
+  while (chiSquareSurvival(hi, df) > tail) {
+    lo = hi;
+    hi *= 2;
+  }
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (chiSquareSurvival(mid, df) > tail) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference profile: the checks of libs/monitor's parseReferenceProfile that matter here.
+
+function fail(message) {
+  throw new Error(message);
+}
+
+export function checkReference(value) {
+  const where = 'reference profile';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where}: expected a JSON object.`);
+  if (value.format !== 'glassbox-reference') fail(`${where}: format must be "glassbox-reference" (got ${JSON.stringify(value.format)}).`);
+  if (value.version !== 1) fail(`${where}: version ${JSON.stringify(value.version)} is not supported; this generator reads version 1.`);
+  const model = value.model;
+  if (typeof model?.id !== 'string' || model.id.length === 0) fail(`${where}: model.id must be a non-empty string.`);
+  const labels = model.labels;
+  if (!Array.isArray(labels) || labels.length < 2 || labels.some((l) => typeof l !== 'string' || l.length === 0)) {
+    fail(`${where}: model.labels must be a list of at least 2 non-empty strings in model order.`);
+  }
+  if (new Set(labels).size !== labels.length) fail(`${where}: model.labels must be unique.`);
+  const n = value.n;
+  if (!Number.isInteger(n) || n < 1) fail(`${where}: n must be an integer >= 1.`);
+  for (const s of HISTOGRAM_SIGNALS) {
+    const b = value.buckets?.[s];
+    if (!Array.isArray(b) || b.length === 0 || b.some((x, i) => typeof x !== 'number' || !Number.isFinite(x) || (i > 0 && x <= b[i - 1]))) {
+      fail(`${where}: buckets.${s} must be a non-empty list of finite, strictly increasing boundaries (+Inf is implicit).`);
+    }
+  }
+  const lengths = { confidence: value.buckets.confidence.length + 1, margin: value.buckets.margin.length + 1, entropy: value.buckets.entropy.length + 1, labels: labels.length };
+  for (const s of ALL_SIGNALS) {
+    const c = value.counts?.[s];
+    if (!Array.isArray(c) || c.length !== lengths[s]) fail(`${where}: counts.${s} must be an array of ${lengths[s]} counts.`);
+    if (c.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0)) fail(`${where}: counts.${s} must hold finite counts >= 0.`);
+    const sum = c.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - n) > 1e-9 * n) fail(`${where}: counts.${s} sum to ${sum}, not n = ${n}.`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule building.
+
+const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+/** Exact, shortest round-trip decimal of a double (what JSON and JS print). */
+const num = (x) => (Object.is(x, -0) ? '0' : String(x));
+
+/** A PromQL string literal. */
+const promString = (s) => JSON.stringify(s);
+
+/** Matchers for an `le` boundary: the OTel JS exporter writes String(b); Prometheus 3 normalises integers to "1.0". */
+function leMatcher(boundary) {
+  const s = num(boundary);
+  if (Number.isInteger(boundary) && !/e/i.test(s)) return `le=~${promString(`${s}|${s}\\.0`)}`;
+  return `le=${promString(s)}`;
+}
+
+/** `{a,b}` from non-empty matcher strings. */
+const braces = (...parts) => `{${parts.filter((p) => p && p.length > 0).join(', ')}}`;
+
+/**
+ * Rules for one signal: per-bin current counts, n, PSI terms, PSI, df, critical value, and (labels)
+ * Pearson's chi-square; then the alert. `binCount(i)` is a PromQL expression for the current count of bin i.
+ */
+function signalRules({ signal, key, alertName, what, binLabels, binCount, reference, window, opts, chiSquare }) {
+  const B = reference.length;
+  const m = reference.reduce((a, b) => a + b, 0);
+  const p = opts.pseudoCount;
+  const rTotal = m + p * B;
+  const refShares = reference.map((r) => (r + p) / rTotal);
+  const names = {
+    bin: `glassbox:${key}_bin:increase${window}`,
+    count: `glassbox:${key}_count:increase${window}`,
+    term: `glassbox:${key}_psi_term:${window}`,
+    psi: `glassbox:${key}_psi:${window}`,
+    df: `glassbox:${key}_df:${window}`,
+    critical: `glassbox:${key}_psi_critical:${window}`,
+    chi2: `glassbox:${key}_chi2:${window}`,
+    chi2Critical: `glassbox:${key}_chi2_critical:${window}`,
+  };
+  const bin = (i) => `sum(${names.bin}{bin="${i}"})`;
+  const n = `sum(${names.count})`;
+  const rules = [];
+
+  for (let i = 0; i < B; i++) {
+    rules.push({ record: names.bin, expr: binCount(i), labels: { bin: String(i), ...binLabels(i) } });
+  }
+  // Sums are written out bin by bin, in bin order, so the floating-point operations are those of
+  // driftStatistics (sum() may add in another order): the recorded values equal its results exactly.
+  const inline = (name) => reference.map((_, i) => `sum(${name}{bin="${i}"})`).join('\n+ ');
+  rules.push({ record: names.count, expr: inline(names.bin) });
+
+  // PSI = sum_i (c_i - r_i) ln(c_i / r_i), c_i = (x_i + p) / (n + p B), r_i = (ref_i + p) / (m + p B).
+  for (let i = 0; i < B; i++) {
+    const c = `(${bin(i)} + ${num(p)}) / (${n} + ${num(p * B)})`;
+    rules.push({
+      record: names.term,
+      expr: `(${c} - ${num(refShares[i])})\n* ln(${c} / ${num(refShares[i])})`,
+      labels: { bin: String(i), ...binLabels(i) },
+    });
+  }
+  // driftStatistics gives PSI 0 for an empty window; so does this (the "or" branch).
+  rules.push({ record: names.psi, expr: `clamp_min(\n  ${inline(names.term).replace(/\n/g, '\n  ')}\n, 0) and on() ${n} > 0\nor 0 * ${n}` });
+
+  // df = bins holding data on either side - 1 (at least 1, as psiAlarm uses max(1, df)). Bins with
+  // reference counts always hold data; a bin empty in the reference counts only when the window fills it.
+  const refNonEmpty = reference.filter((r) => r > 0).length;
+  const refEmpty = reference.map((r, i) => (r > 0 ? -1 : i)).filter((i) => i >= 0);
+  const dfBase = refNonEmpty - 1;
+  const dfTerms = refEmpty.map((i) => `(${bin(i)} > bool 0)`);
+  rules.push({ record: names.df, expr: `clamp_min(0 * ${n} + ${num(dfBase)}${dfTerms.map((t) => `\n+ ${t}`).join('')}, 1)` });
+  const dfValues = [];
+  for (let d = Math.max(1, dfBase); d <= Math.max(1, dfBase + refEmpty.length); d++) dfValues.push(d);
+  const quantile = (d) => chiSquareQuantile(1 - opts.alpha, d);
+  const lookup =
+    dfValues.length === 1
+      ? `(0 * sum(${names.df}) + ${num(quantile(dfValues[0]))})`
+      : `(\n  ${dfValues.map((d) => `(sum(${names.df}) == bool ${d}) * ${num(quantile(d))}`).join('\n  + ')}\n)`;
+  rules.push({ record: names.critical, expr: `(1 / ${n} + 1 / ${num(m)}) * ${lookup}` });
+
+  if (chiSquare) {
+    // Pearson's X^2 of the 2 x B table (current, reference) x bins, as driftStatistics computes it:
+    // sum_i (x_i - E_i)^2 / E_i + (r_i - F_i)^2 / F_i, E_i = n (x_i + r_i) / (n + m), F_i = m (x_i + r_i) / (n + m);
+    // a bin empty on both sides is skipped (it can only be one empty in the reference).
+    const terms = reference.map((r, i) => {
+      const x = bin(i);
+      const e = `${n} * (${x} + ${num(r)}) / (${n} + ${num(m)})`;
+      const f = `${num(m)} * (${x} + ${num(r)}) / (${n} + ${num(m)})`;
+      const term = `(${x} - ${e}) ^ 2 / (${e})\n    + (${num(r)} - ${f}) ^ 2 / (${f})`;
+      return r > 0 ? `(\n    ${term}\n  )` : `(\n    ${term}\n    and on() ${x} > 0 or on() 0 * ${n}\n  )`;
+    });
+    rules.push({ record: names.chi2, expr: `(\n  ${terms.join('\n  + ')}\n) and on() ${n} > 0\nor 0 * ${n}` });
+    rules.push({ record: names.chi2Critical, expr: lookup });
+  }
+
+  const value = (name, fmt) => `{{ with query "${name}" }}{{ . | first | value | printf "${fmt}" }}{{ end }}`;
+  const alert = {
+    alert: alertName,
+    expr: `${names.psi} > ${names.critical}\nand ${names.psi} >= ${num(opts.psiFloor)}\nand ${names.count} >= ${num(opts.minSamples)}`,
+    for: opts.for,
+    labels: { severity: opts.severity, signal },
+    annotations: {
+      summary: `glassbox ${what} drift: PSI {{ $value | printf "%.3f" }} over the last ${window}`,
+      description:
+        `PSI of ${what} over the last ${window} (all replicas) is {{ $value | printf "%.4f" }}, above the critical value ` +
+        `${value(names.critical, '%.4f')} (alpha ${num(opts.alpha)}, n ${value(names.count, '%.0f')}, m ${num(m)}, ` +
+        `df ${value(names.df, '%.0f')}) and the floor ${num(opts.psiFloor)}` +
+        (chiSquare ? `; chi-square ${value(names.chi2, '%.1f')} (critical ${value(names.chi2Critical, '%.1f')})` : '') +
+        '.',
+    },
+  };
+  return { rules, alert };
+}
+
+export function generateRules(profile, options = {}) {
+  const reference = checkReference(profile);
+  const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  const window = opts.window;
+  if (!DURATION.test(window)) fail(`--window must be a Prometheus duration such as 1h or 30m (got ${JSON.stringify(window)}).`);
+  if (!DURATION.test(opts.for)) fail(`--for must be a Prometheus duration such as 0m or 5m (got ${JSON.stringify(opts.for)}).`);
+  if (!(opts.alpha > 0 && opts.alpha < 1)) fail(`--alpha must lie strictly between 0 and 1 (got ${opts.alpha}).`);
+  if (!(opts.psiFloor >= 0) || !Number.isFinite(opts.psiFloor)) fail(`--psi-floor must be a finite number >= 0 (got ${opts.psiFloor}).`);
+  if (!Number.isInteger(opts.minSamples) || opts.minSamples < 1) fail(`--min-samples must be an integer >= 1 (got ${opts.minSamples}).`);
+  const signals = opts.signals ?? ['confidence', 'labels'];
+  for (const s of signals) if (!ALL_SIGNALS.includes(s)) fail(`unknown signal "${s}"; choose from ${ALL_SIGNALS.join(', ')}.`);
+  if (signals.length === 0) fail('--signals must name at least one signal.');
+  const selector = opts.selector ?? `model_id=${promString(reference.model.id)}`;
+
+  const recording = [];
+  const alerts = [];
+  for (const signal of ALL_SIGNALS.filter((s) => signals.includes(s))) {
+    if (signal === 'labels') {
+      const labels = reference.model.labels;
+      const perLabel = `glassbox:predictions:increase${window}`;
+      recording.push({ record: perLabel, expr: `sum by (label) (increase(glassbox_predictions_total${braces(selector)}[${window}]))` });
+      const out = signalRules({
+        signal,
+        key: 'label',
+        alertName: 'GlassboxLabelDrift',
+        what: 'predicted labels',
+        binLabels: (i) => ({ label: labels[i] }),
+        // A label never predicted has no counter series: count it as 0 (n then decides whether there is data).
+        binCount: (i) => `sum(${perLabel}{label=${promString(labels[i])}}) or vector(0)`,
+        reference: reference.counts.labels,
+        window,
+        opts,
+        chiSquare: true,
+      });
+      recording.push(...out.rules);
+      alerts.push(out.alert);
+    } else {
+      const boundaries = reference.buckets[signal];
+      const cumulative = `glassbox:${signal}_bucket:increase${window}`;
+      recording.push({
+        record: cumulative,
+        expr: `sum by (le) (increase(glassbox_prediction_${signal}_bucket${braces(selector)}[${window}]))`,
+      });
+      const upper = (i) => (i < boundaries.length ? `${cumulative}${braces(leMatcher(boundaries[i]))}` : `${cumulative}{le="+Inf"}`);
+      const out = signalRules({
+        signal,
+        key: signal,
+        alertName: `Glassbox${signal[0].toUpperCase()}${signal.slice(1)}Drift`,
+        what: signal,
+        binLabels: (i) => ({ upper: i < boundaries.length ? num(boundaries[i]) : '+Inf' }),
+        // Cumulative le buckets -> per-bin counts; increase() rounding can make a difference slightly negative.
+        binCount: (i) => (i === 0 ? `clamp_min(sum(${upper(0)}), 0)` : `clamp_min(sum(${upper(i)}) - sum(${upper(i - 1)}), 0)`),
+        reference: reference.counts[signal],
+        window,
+        opts,
+        chiSquare: false,
+      });
+      recording.push(...out.rules);
+      alerts.push(out.alert);
+    }
+  }
+
+  const header = [
+    '# Generated by tools/prometheus/generate-rules.mjs; do not edit, regenerate.',
+    `# reference: model ${reference.model.id}, n ${reference.n}, calibration ${reference.calibration ?? 'none'}`,
+    `# window ${window}, alpha ${num(opts.alpha)}, PSI floor ${num(opts.psiFloor)}, min samples ${opts.minSamples}, pseudo-count ${num(opts.pseudoCount)}`,
+    `# series selector: ${selector === '' ? '(none)' : selector}`,
+  ];
+  return `${header.join('\n')}\n${toYaml({
+    // One group: rules in a group run in order at one evaluation time, so each rule (and each alert's
+    // annotation query) sees the values just recorded above it, not those of the previous evaluation.
+    groups: [{ name: `glassbox-drift-${window}`, rules: [...recording, ...alerts] }],
+  })}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small YAML writer for this document shape (maps of strings, lists of maps).
+
+const PLAIN = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;
+const RESERVED = /^(true|false|yes|no|on|off|null|y|n|~)$/i;
+
+function scalar(s) {
+  if (PLAIN.test(s) && !RESERVED.test(s)) return s;
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function toYaml(value, indent = '') {
+  if (Array.isArray(value)) {
+    return value.map((item) => `${indent}- ${toYaml(item, `${indent}  `).trimStart()}`).join('');
+  }
+  let out = '';
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (typeof v === 'string') {
+      if (v.includes('\n')) out += `${indent}${k}: |-\n${v.split('\n').map((l) => `${indent}  ${l}`).join('\n')}\n`;
+      else out += `${indent}${k}: ${scalar(v)}\n`;
+    } else {
+      out += `${indent}${k}:\n${toYaml(v, `${indent}  `)}`;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function main(argv) {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        reference: { type: 'string' },
+        window: { type: 'string' },
+        out: { type: 'string' },
+        signals: { type: 'string' },
+        selector: { type: 'string' },
+        alpha: { type: 'string' },
+        'psi-floor': { type: 'string' },
+        'min-samples': { type: 'string' },
+        for: { type: 'string' },
+        severity: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!args.reference) {
+    process.stderr.write(`--reference is required.\n\n${USAGE}`);
+    return 2;
+  }
+  const number = (s) => (s === undefined ? undefined : Number(s));
+  try {
+    let profile;
+    try {
+      profile = JSON.parse(readFileSync(args.reference, 'utf8'));
+    } catch (e) {
+      fail(`cannot read reference profile ${args.reference}: ${e.message}`);
+    }
+    const yaml = generateRules(profile, {
+      window: args.window,
+      signals: args.signals?.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+      selector: args.selector,
+      alpha: number(args.alpha),
+      psiFloor: number(args['psi-floor']),
+      minSamples: number(args['min-samples']),
+      for: args.for,
+      severity: args.severity,
+    });
+    if (args.out) writeFileSync(args.out, yaml);
+    else process.stdout.write(yaml);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`generate-rules: ${e.message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv.slice(2));
+}
