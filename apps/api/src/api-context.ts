@@ -1,6 +1,8 @@
 import type { ResolvedApiOptions } from './api-options.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { MicroBatcherStats } from './micro-batcher.js';
 import type { ModelService } from './model-service.js';
+import type { Monitoring } from './monitoring.js';
 
 /** 'ready' once the model is loaded and warmed; 'closing' from close() until it resolves. */
 export type ServerState = 'ready' | 'closing' | 'closed';
@@ -18,9 +20,15 @@ export interface ApiServerStats {
 export interface ApiContext {
   readonly options: ResolvedApiOptions;
   readonly service: ModelService;
+  /** Metrics registry, drift monitor (when configured) and alarm log. */
+  readonly monitoring: Monitoring;
+  /** The most recent /v1/predict results. */
+  readonly audit: AuditTrail;
   /** The @glassbox/api version. */
   readonly version: string;
   state(): ServerState;
   stats(): ApiServerStats;
   openApi(): Record<string, unknown>;
+  /** Hands an unexpected error to the onError option; never throws. */
+  reportError(error: unknown): void;
 }

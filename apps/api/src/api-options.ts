@@ -1,4 +1,13 @@
 import { GlassboxError } from '@glassbox/core';
+import type { MetricsRegistry } from '@glassbox/monitor';
+
+/** An OpenTelemetry meter (the type the monitor's registry hands out). */
+export type ApiMeter = ReturnType<MetricsRegistry['meter']>;
+
+/** Where structured log lines go: one JSON object per line (process.stderr satisfies it). */
+export interface LogSink {
+  write(line: string): unknown;
+}
 
 /** A token bucket per client IP: `burst` requests at once, refilled at `requestsPerSecond`. */
 export interface RateLimitOptions {
@@ -40,8 +49,30 @@ export interface ApiServerOptions {
   rateLimit?: RateLimitOptions;
   /** How long close() waits for in-flight requests before cutting connections (default 10000 ms). */
   closeTimeoutMs?: number;
-  /** Where unexpected errors go (500s); they never reach a client in detail. Default: console.error. */
+  /**
+   * Where unexpected errors go (500s; they never reach a client in detail), and failures of the
+   * drift monitor, the meter or the log (once per distinct message; they never fail a
+   * prediction). Default: console.error.
+   */
   onError?: (error: unknown) => void;
+  /**
+   * A reference profile (`glassbox monitor reference`) of this model: every served prediction is
+   * then compared with it by a drift monitor (GET /v1/monitor, alarms, drift metrics).
+   */
+  referencePath?: string;
+  /** Predictions in the drift monitor's sliding window (default 500). */
+  monitorWindow?: number;
+  /** /v1/predict results kept in the in-memory audit trail; the oldest drop first (default 10000; 0 keeps none). */
+  auditLimit?: number;
+  /** Keep each text in the audit trail (default false), which re-explaining a stored prediction needs. */
+  storeText?: boolean;
+  /** Structured log lines (drift alarms), one JSON object per line. Default: process.stderr. */
+  log?: LogSink;
+  /**
+   * Where the glassbox instruments are created. Default: the server's own registry, served at
+   * GET /metrics (with another meter, /metrics shows only what reaches the registry).
+   */
+  meter?: ApiMeter;
 }
 
 export interface ResolvedApiOptions {
@@ -61,6 +92,12 @@ export interface ResolvedApiOptions {
   rateLimit: Required<RateLimitOptions> | null;
   closeTimeoutMs: number;
   onError: (error: unknown) => void;
+  referencePath: string | null;
+  monitorWindow: number;
+  auditLimit: number;
+  storeText: boolean;
+  log: LogSink;
+  meter: ApiMeter | null;
 }
 
 function invalid(message: string): never {
@@ -111,6 +148,13 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     rateLimit = { requestsPerSecond: rps, burst };
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') invalid('onError must be a function');
+  if (options.storeText !== undefined && typeof options.storeText !== 'boolean') invalid(`storeText must be true or false, got ${JSON.stringify(options.storeText)}`);
+  if (options.log !== undefined && (options.log === null || typeof options.log.write !== 'function')) {
+    invalid('log must have a write(line) method, such as process.stderr');
+  }
+  if (options.meter !== undefined && (options.meter === null || typeof options.meter.createCounter !== 'function')) {
+    invalid('meter must be an OpenTelemetry Meter');
+  }
 
   return {
     modelDirs: [...dirs],
@@ -129,5 +173,11 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     rateLimit,
     closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 10_000, 0),
     onError: options.onError ?? ((error: unknown) => console.error('glassbox api: unexpected error', error)),
+    referencePath: options.referencePath === undefined ? null : nonEmpty('referencePath', options.referencePath),
+    monitorWindow: integer('monitorWindow', options.monitorWindow, 500, 1, 1_000_000),
+    auditLimit: integer('auditLimit', options.auditLimit, 10_000, 0, 10_000_000),
+    storeText: options.storeText ?? false,
+    log: options.log ?? process.stderr,
+    meter: options.meter ?? null,
   };
 }

@@ -6,15 +6,18 @@ import { GlassboxError } from '@glassbox/core';
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
+import { createAuditTrail } from './audit-trail.js';
 import { createBearerAuth } from './bearer-auth.js';
 import { createCors } from './cors.js';
 import { inDialect, type ErrorDialect } from './error-dialects.js';
 import { openModelService, type ModelService } from './model-service.js';
+import { createMonitoring, readReferenceFile, type Monitoring } from './monitoring.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
 import { glassboxRoutes } from './routes/glassbox-routes.js';
 import { hfRoutes } from './routes/hf-routes.js';
+import { monitorRoutes } from './routes/monitor-routes.js';
 import { oipRoutes } from './routes/oip-routes.js';
 import { serviceRoutes } from './routes/service-routes.js';
 import { teiRoutes } from './routes/tei-routes.js';
@@ -28,7 +31,8 @@ export interface ApiServer {
   listen(port: number, host?: string): Promise<{ port: number }>;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to closeTimeoutMs), drains
-   * the micro-batcher and releases the model. Idempotent.
+   * the micro-batcher, releases the model, then stops the drift monitor and flushes and stops
+   * the metrics registry. Idempotent.
    */
   close(): Promise<void>;
   stats(): ApiServerStats;
@@ -50,16 +54,39 @@ function packageVersion(): string {
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const resolved = resolveApiOptions(options);
-  const service = await openModelService(resolved);
+  const reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
+  let monitoring: Monitoring | null = null;
+  // Every route's predictions reach the monitoring through the service, once it exists.
+  const service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch) });
   try {
-    return buildServer(resolved, service);
+    monitoring = createMonitoring({
+      modelId: service.modelId,
+      labels: service.labels,
+      calibrationId: service.calibrationId,
+      abstentionRules: service.abstentionRules,
+      reference,
+      window: resolved.monitorWindow,
+      log: resolved.log,
+      meter: resolved.meter,
+      onError: (error) => safeReport(resolved, error),
+    });
+    return buildServer(resolved, service, monitoring);
   } catch (error) {
+    await monitoring?.shutdown();
     await service.dispose();
     throw error;
   }
 }
 
-function buildServer(resolved: ResolvedApiOptions, service: ModelService): ApiServer {
+function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
+  try {
+    resolved.onError(error);
+  } catch {
+    // An error handler that throws must not take a request down with it.
+  }
+}
+
+function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring): ApiServer {
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -75,10 +102,14 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService): ApiSe
     uptimeSeconds: (Date.now() - started) / 1000,
   });
   const version = packageVersion();
+  const reportError = (error: unknown) => safeReport(resolved, error);
   const ctx: ApiContext = {
     options: resolved,
     service,
+    monitoring,
+    audit: createAuditTrail(resolved.auditLimit),
     version,
+    reportError,
     state: () => state,
     stats,
     openApi: () =>
@@ -88,15 +119,14 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService): ApiSe
         description: `Emotion classification with calibration, abstention and explanations (model ${service.name}), plus Hugging Face Inference API, TEI and Open Inference Protocol compatible routes.`,
       })),
   };
-  const routes: RouteSpec[] = [...serviceRoutes(ctx), ...glassboxRoutes(ctx), ...hfRoutes(ctx), ...teiRoutes(ctx), ...oipRoutes(ctx)];
-
-  const reportError = (error: unknown) => {
-    try {
-      resolved.onError(error);
-    } catch {
-      // An error handler that throws must not take a request down with it.
-    }
-  };
+  const routes: RouteSpec[] = [
+    ...serviceRoutes(ctx),
+    ...glassboxRoutes(ctx),
+    ...monitorRoutes(ctx),
+    ...hfRoutes(ctx),
+    ...teiRoutes(ctx),
+    ...oipRoutes(ctx),
+  ];
 
   /** Counts requests in flight; once closing, answers with `Connection: close`. */
   const track: RequestHandler = (_req, res, next) => {
@@ -200,7 +230,11 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService): ApiSe
           clearTimeout(timer);
         }
         await idle();
-        await service.dispose();
+        try {
+          await service.dispose();
+        } finally {
+          await monitoring.shutdown();
+        }
         state = 'closed';
       })();
       return closing;

@@ -12,6 +12,7 @@ import {
   serializeCalibration,
   type CalibrationFile,
 } from '@glassbox/calibration';
+import { buildReferenceProfile } from '@glassbox/monitor';
 import { createApiServer } from './api-server.js';
 import { PredictResponseSchema } from './routes/glassbox-routes.js';
 import { LABELS, MODEL_DIR, startTestServer, sum, type TestServer } from './test-server.js';
@@ -135,6 +136,36 @@ describe('a server with a calibration', () => {
     LABELS.forEach((label, j) => expect(byLabel[label]).toBeCloseTo(expected[j], 6));
     const v2 = await t.post('/v2/models/emotion-mini/infer', { inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: [TEXTS[0]] }] });
     (v2.body.outputs[0].data as number[]).forEach((p, j) => expect(p).toBeCloseTo(expected[j], 6));
+  });
+});
+
+describe('a calibrated server with a drift monitor', () => {
+  it('observes every prediction in the calibrated view, audits the calibration id and labels abstentions', async () => {
+    const served = await t.post('/v1/predict', { inputs: LABELED.map(([text]) => text) });
+    const modelId = (await t.get(`/v1/predictions/${served.body.predictions[0].id}`)).body.model_id;
+    const referencePath = join(dir, 'calibrated-reference.json');
+    await writeFile(referencePath, JSON.stringify(buildReferenceProfile(served.body.predictions, LABELS, modelId)));
+    const m = await startTestServer({ calibrationPath, abstain: 'max-probability:0.9', referencePath, log: { write: () => true } });
+    try {
+      const raw = await m.post('/v1/predict', { inputs: TEXTS[2], calibrated: false });
+      const calibrated = await m.post('/v1/predict', { inputs: TEXTS[2] });
+      const [r, c] = [raw.body.predictions[0], calibrated.body.predictions[0]];
+      expect(r.score).not.toBeCloseTo(c.score, 3);
+      expect(c.abstained).toBe(true);
+      expect((await m.get(`/v1/predictions/${r.id}`)).body).toMatchObject({ calibrated: false, calibration_id: null });
+      expect((await m.get(`/v1/predictions/${c.id}`)).body).toMatchObject({ calibrated: true, calibration_id: file.fitted_on.sha256 });
+
+      const metrics = (await m.get('/metrics')).text;
+      const line = metrics.split('\n').find((l) => l.startsWith('glassbox_prediction_confidence_sum{')) ?? '';
+      expect(line).toContain(`calibration_id="${file.fitted_on.sha256}"`);
+      expect(Number(line.slice(line.lastIndexOf(' ') + 1))).toBeCloseTo(2 * c.score, 6); // both in the calibrated view
+      expect(metrics).toMatch(/^glassbox_abstentions_total\{.*reason="max-probability".*\} 2$/m);
+      const status = (await m.get('/v1/monitor')).body;
+      expect(status).toMatchObject({ observed: 2, calibration_id: file.fitted_on.sha256 });
+      expect(status.estimated_accuracy).toBeCloseTo(c.score, 6);
+    } finally {
+      await m.server.close();
+    }
   });
 });
 

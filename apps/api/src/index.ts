@@ -1,7 +1,9 @@
 export { createApiServer } from './api-server.js';
 export type { ApiServer } from './api-server.js';
 export { resolveApiOptions } from './api-options.js';
-export type { ApiServerOptions, RateLimitOptions, ResolvedApiOptions } from './api-options.js';
+export type { ApiMeter, ApiServerOptions, LogSink, RateLimitOptions, ResolvedApiOptions } from './api-options.js';
+export type { AuditEntry, AuditFeedback } from './audit-trail.js';
+export type { AlarmRecord } from './monitoring.js';
 export type { ApiServerStats, ServerState } from './api-context.js';
 export { API_ERROR_CODES, ApiError, documentedErrorCodes } from './api-errors.js';
 export type { ApiErrorCode, ErrorBody } from './api-errors.js';

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import {
   createInferenceEngine,
   createPipeline,
@@ -16,6 +18,7 @@ import { parseAbstentionSpec } from './abstention-spec.js';
 import { ApiError } from './api-errors.js';
 import type { ResolvedApiOptions } from './api-options.js';
 import { createMicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
+import type { ObservedBatch } from './monitoring.js';
 
 /** How over-long texts are handled: cut (keeping the start, or the end for 'left') or refused. */
 export interface TextPolicy {
@@ -25,9 +28,26 @@ export interface TextPolicy {
 
 export const DEFAULT_TEXT_POLICY: TextPolicy = { truncate: true, direction: 'right' };
 
+/** A served prediction: the pipeline's result with the id it is served, observed and audited under. */
+export type ServedResult = PipelineResult & { id: string };
+
+export interface ModelServiceHooks {
+  /**
+   * Sees every classified batch (every route's), in the server's default view; must not throw
+   * (a throw is caught and dropped).
+   */
+  observe?: (batch: ObservedBatch) => void;
+}
+
 export interface ModelService {
   /** Name the model is served under. */
   readonly name: string;
+  /** 'sha256:…' of the model, or the ensemble's combined id. */
+  readonly modelId: string;
+  /** Identity of the loaded calibration (its fitting rows' hash), or null. */
+  readonly calibrationId: string | null;
+  /** Names of the abstention rules. */
+  readonly abstentionRules: readonly string[];
   readonly labels: readonly string[];
   /** Longest token sequence the model takes, special tokens included. */
   readonly maxLength: number;
@@ -36,8 +56,11 @@ export interface ModelService {
   readonly calibration: CalibrationFile | null;
   /** Applies the text policy: cuts or refuses texts over maxTextLength characters or the token limit. */
   prepare(texts: readonly string[], policy?: TextPolicy): Promise<string[]>;
-  /** Classifies through the micro-batcher; `calibrated` picks the calibrated or the raw pipeline. */
-  classify(texts: readonly string[], options: { calibrated: boolean }): Promise<PipelineResult[]>;
+  /**
+   * Classifies through the micro-batcher; `calibrated` picks the calibrated or the raw pipeline.
+   * Each result gets a fresh id; the batch goes to the `observe` hook.
+   */
+  classify(texts: readonly string[], options: { calibrated: boolean }): Promise<ServedResult[]>;
   explain(text: string, options: ExplainOptions): Promise<Explanation>;
   stats(): MicroBatcherStats;
   /** Stops holding texts back for batching, so in-flight requests finish promptly. */
@@ -90,9 +113,10 @@ function cutChars(text: string, max: number, direction: 'right' | 'left'): strin
  * Opens the model (or ensemble), its calibration and abstention rule, warms it with one forward
  * pass, and puts a micro-batcher in front of it. Failures release what was opened and rethrow.
  */
-export async function openModelService(options: ResolvedApiOptions): Promise<ModelService> {
+export async function openModelService(options: ResolvedApiOptions, hooks: ModelServiceHooks = {}): Promise<ModelService> {
   const engine = await openEngine(options);
   try {
+    const modelId = await engine.modelId();
     const loaded = options.calibrationPath ? await loadCalibration(options.calibrationPath, engine) : null;
     const rules: AbstentionRule[] = options.abstain ? [parseAbstentionSpec(options.abstain, loaded?.file ?? null)] : [];
     const pipelines: { raw: Pipeline; calibrated: Pipeline | null } = {
@@ -109,8 +133,27 @@ export async function openModelService(options: ResolvedApiOptions): Promise<Mod
     const maxLength = engine.maxLength;
     let disposed: Promise<void> | null = null;
 
+    /** Hands a batch to the observe hook in the default view; observation never fails a prediction. */
+    const observe = async (served: { calibrated: boolean; predictions: readonly Prediction[]; results: readonly ServedResult[]; durationSeconds: number }) => {
+      if (!hooks.observe) return;
+      const { calibrated, predictions, results, durationSeconds } = served;
+      try {
+        const view = pipelines.calibrated && !calibrated ? await pipelines.calibrated.process(predictions) : results;
+        hooks.observe({ results: view, ids: results.map((r) => r.id), durationSeconds });
+      } catch (error) {
+        try {
+          options.onError(error);
+        } catch {
+          // nowhere left to report to
+        }
+      }
+    };
+
     return {
       name: options.modelName ?? engine.bundle.name,
+      modelId,
+      calibrationId: loaded?.file.fitted_on.sha256 ?? null,
+      abstentionRules: rules.map((r) => r.name),
       labels: engine.labels,
       maxLength,
       attentions: engine.capabilities.attentions,
@@ -148,7 +191,13 @@ export async function openModelService(options: ResolvedApiOptions): Promise<Mod
         if (!pipeline) {
           throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'calibrated probabilities need a server started with a calibration file (calibrationPath)');
         }
-        return pipeline.process(await batcher.submit(texts));
+        const started = performance.now();
+        const predictions = await batcher.submit(texts);
+        const durationSeconds = (performance.now() - started) / 1000;
+        const results = await pipeline.process(predictions);
+        const served = results.map((r): ServedResult => ({ ...r, id: randomUUID() }));
+        await observe({ calibrated, predictions, results: served, durationSeconds });
+        return served;
       },
 
       explain(text, explainOptions) {

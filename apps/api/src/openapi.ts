@@ -26,6 +26,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Missing or invalid API key',
   404: 'Not found',
   405: 'Method not allowed',
+  409: 'Conflict with the stored state',
   413: 'Request body too large',
   415: 'Unsupported encoding',
   422: 'Request exceeds a limit or cannot be processed',
@@ -35,6 +36,21 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Not ready',
 };
 
+/** One `in: query` parameter per property of a query object schema. */
+function queryParameters(schema: z.ZodType): JsonSchema[] {
+  const json = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: 'query',
+      required: json.required?.includes(name) ?? false,
+      ...(typeof description === 'string' && { description }),
+      schema: rest,
+    };
+  });
+}
+
 /**
  * The OpenAPI 3.1 document of the routes, generated from the same zod schemas that validate
  * their requests; error codes are listed in the Error schema's description.
@@ -42,14 +58,16 @@ const STATUS_TEXT: Record<number, string> = {
 export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApiInfo): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    const parameters: JsonSchema[] = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
       name,
       in: 'path',
       required: true,
       schema: { type: 'string' },
     }));
+    if (route.query) parameters.push(...queryParameters(route.query));
+    const mediaType = route.contentType ? route.contentType.split(';')[0].trim() : 'application/json';
     const responses: Record<string, unknown> = {
-      '200': { description: 'OK', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } },
+      '200': { description: 'OK', content: { [mediaType]: { schema: jsonSchema(route.response, 'output') } } },
     };
     for (const status of [...route.errors].sort((a, b) => a - b)) {
       responses[String(status)] = {

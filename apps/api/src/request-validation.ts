@@ -75,6 +75,16 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new ApiError(issues.every((i) => i.empty) ? 'EMPTY_INPUT' : 'INVALID_REQUEST', message);
 }
 
+/** Parses a query string with its schema; failures throw INVALID_REQUEST naming each bad parameter. */
+export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
+  const result = schema.safeParse(query ?? {});
+  if (result.success) return result.data;
+  const message = flatten(result.error.issues)
+    .map((i) => `query ${formatPath(i.path)}: ${i.message}`)
+    .join('; ');
+  throw new ApiError('INVALID_REQUEST', message);
+}
+
 /** A text or a list of texts as a list; too many gives TOO_MANY_INPUTS. */
 export function textList(inputs: string | readonly string[], maxInputs: number): string[] {
   const texts = typeof inputs === 'string' ? [inputs] : [...inputs];

@@ -2,11 +2,13 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { z } from 'zod';
 import { ApiError } from './api-errors.js';
 import type { ErrorDialect } from './error-dialects.js';
-import { parseBody } from './request-validation.js';
+import { parseBody, parseQuery } from './request-validation.js';
 
-export interface RouteRequest<Body> {
+export interface RouteRequest<Body, Query = unknown> {
   /** The body, parsed by the route's schema (undefined for routes without one). */
   body: Body;
+  /** The query string, parsed by the route's `query` schema (undefined for routes without one). */
+  query: Query;
   /** Path parameters; a wildcard's segments joined with '/'. */
   params: Record<string, string>;
   req: Request;
@@ -17,7 +19,7 @@ export interface RouteRequest<Body> {
  * One HTTP route: what it takes and returns (zod schemas, also the source of /openapi.json)
  * and its handler, which returns the JSON body of a 200 reply or throws.
  */
-export interface RouteSpec<Body = unknown> {
+export interface RouteSpec<Body = unknown, Query = unknown> {
   method: 'get' | 'post';
   /** OpenAPI path template, e.g. '/v2/models/{name}/infer'. */
   path: string;
@@ -27,7 +29,14 @@ export interface RouteSpec<Body = unknown> {
   summary: string;
   tag: string;
   body?: z.ZodType<Body>;
+  /** Query parameters: an object schema of optional or required strings (coerced where it says so). */
+  query?: z.ZodType<Query>;
   response: z.ZodType;
+  /**
+   * Content type of a 200 reply that is not JSON (e.g. the Prometheus text format); the handler
+   * then writes the reply itself.
+   */
+  contentType?: string;
   /** Error statuses the route may answer with (documented with the Error schema). */
   errors: readonly number[];
   /** How its errors are spelled (default 'glassbox'). */
@@ -38,10 +47,10 @@ export interface RouteSpec<Body = unknown> {
   limited?: boolean;
   /** A path parameter that must name the served model (404 MODEL_NOT_FOUND otherwise). */
   modelParam?: string;
-  handle(request: RouteRequest<Body>): unknown;
+  handle(request: RouteRequest<Body, Query>): unknown;
 }
 
-export function defineRoute<Body = undefined>(spec: RouteSpec<Body>): RouteSpec<Body> {
+export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec<Body, Query>): RouteSpec<Body, Query> {
   return spec;
 }
 
@@ -88,7 +97,8 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], guards
     chain.push(async (req: Request, res: Response, next: NextFunction) => {
       try {
         const body = route.body ? parseBody(route.body, req.body) : undefined;
-        const result = await route.handle({ body, params: normalizeParams(req.params), req, res });
+        const query = route.query ? parseQuery(route.query, req.query) : undefined;
+        const result = await route.handle({ body, query, params: normalizeParams(req.params), req, res });
         if (!res.headersSent) res.status(200).json(result);
       } catch (error) {
         next(error);

@@ -164,6 +164,8 @@ export function buildProgram(io: CliIo): Command {
     .option('--config <file>', 'JSON file with server options (flags win)')
     .option('--calibration <file>', 'serve calibrated probabilities from glassbox calibrate')
     .option('--abstain <rule>', 'certified, max-probability:T, margin:T or entropy:BITS')
+    .option('--reference <file>', 'drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges)')
+    .option('--store-text', 'keep request texts in the audit trail (off by default)')
     .option('--workers <n>', 'inference worker threads (default 1)', intOption('--workers'))
     .option('--api-key <key>', 'bearer key for admin routes (default $GLASSBOX_API_KEY)')
     .option('--cors <origin>', 'allow this origin (repeatable); CORS is off otherwise', collect)

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Explanation } from '@glassbox/explain';
 import type { ApiContext } from '../api-context.js';
@@ -94,7 +93,7 @@ export const CalibrationResponseSchema = z.object({
 
 /** glassbox's own routes: predictions with calibration, abstention and explanations; the calibration. */
 export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
-  const { service, options } = ctx;
+  const { service, options, audit } = ctx;
 
   const predict = defineRoute({
     method: 'post',
@@ -120,11 +119,31 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
         // One at a time: each explanation already runs many forward passes.
         for (const text of prepared) explanations.push(await service.explain(text, {}));
       }
+      // The audit trail keeps what was delivered.
+      const time = new Date().toISOString();
+      results.forEach((r, i) =>
+        audit.add({
+          id: r.id,
+          time,
+          model: service.name,
+          model_id: service.modelId,
+          calibration_id: calibrated ? service.calibrationId : null,
+          calibrated,
+          label: r.label,
+          score: r.score,
+          probabilities: r.probabilities,
+          abstained: r.abstained,
+          abstention_reason: r.abstentionReason,
+          truncated: r.truncated || prepared[i] !== texts[i],
+          ...(options.storeText && { text: prepared[i] }),
+          feedback: null,
+        }),
+      );
       return {
         model: service.name,
         calibrated,
         predictions: results.map((r, i) => ({
-          id: randomUUID(),
+          id: r.id,
           label: r.label,
           score: r.score,
           probabilities: r.probabilities,

@@ -77,7 +77,8 @@ export function serviceRoutes(ctx: ApiContext): RouteSpec[] {
       errors: [401],
       admin: true,
       handle() {
-        const { apiKey, onError: _onError, ...rest } = options;
+        // Functions and streams stay out; the key is masked.
+        const { apiKey, onError: _onError, log: _log, meter: _meter, ...rest } = options;
         return { ...rest, apiKey: apiKey === null ? null : '***', model: service.name, labels: service.labels, maxLength: service.maxLength };
       },
     }),

@@ -9,6 +9,8 @@ export interface ServeFlags {
   host?: string;
   config?: string;
   calibration?: string;
+  reference?: string;
+  storeText?: boolean;
   abstain?: string;
   workers?: number;
   apiKey?: string;
@@ -39,6 +41,8 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     modelDirs: models,
     ...(flags.calibration ? { calibrationPath: flags.calibration } : {}),
     ...(flags.abstain ? { abstain: flags.abstain } : {}),
+    ...(flags.reference ? { referencePath: flags.reference } : {}),
+    ...(flags.storeText ? { storeText: true } : {}),
     ...(flags.workers ? { workers: flags.workers } : {}),
     ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createAuditTrail, type AuditEntry } from './audit-trail.js';
+
+const entry = (id: string): AuditEntry => ({
+  id,
+  time: '2025-01-01T00:00:00.000Z',
+  model: 'm',
+  model_id: 'sha256:0',
+  calibration_id: null,
+  calibrated: false,
+  label: 'joy',
+  score: 0.9,
+  probabilities: { joy: 0.9, anger: 0.1 },
+  abstained: false,
+  abstention_reason: null,
+  truncated: false,
+  feedback: null,
+});
+
+const ids = (entries: readonly AuditEntry[]) => entries.map((e) => e.id);
+
+/** Every page from the newest, `size` at a time. */
+function allPages(trail: ReturnType<typeof createAuditTrail>, size: number): string[][] {
+  const pages: string[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = trail.list(size, cursor);
+    pages.push(ids(page.entries));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && pages.length < 100);
+  return pages;
+}
+
+describe('createAuditTrail', () => {
+  it('lists newest first, a page at a time', () => {
+    const trail = createAuditTrail(10);
+    expect(trail.list(5)).toEqual({ entries: [], nextCursor: null });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) trail.add(entry(id));
+    expect(trail.size).toBe(5);
+    expect(allPages(trail, 2)).toEqual([['e', 'd'], ['c', 'b'], ['a']]);
+    expect(allPages(trail, 5)).toEqual([['e', 'd', 'c', 'b', 'a']]);
+  });
+
+  it('drops the oldest past its limit, by list and by id', () => {
+    const trail = createAuditTrail(3);
+    for (const id of ['a', 'b', 'c', 'd', 'e']) trail.add(entry(id));
+    expect(trail.size).toBe(3);
+    expect(ids(trail.list(10).entries)).toEqual(['e', 'd', 'c']);
+    expect(trail.get('a')).toBeUndefined();
+    expect(trail.get('b')).toBeUndefined();
+    expect(trail.get('c')?.id).toBe('c');
+    expect(trail.setFeedback('a', { label: 'joy', correct: true, time: 't' })).toBe(false);
+  });
+
+  it('keeps later pages stable while entries arrive, and ends when the rest was dropped', () => {
+    const trail = createAuditTrail(4);
+    for (const id of ['a', 'b', 'c', 'd']) trail.add(entry(id));
+    const first = trail.list(2);
+    expect(ids(first.entries)).toEqual(['d', 'c']);
+    trail.add(entry('e')); // drops a
+    const second = trail.list(2, first.nextCursor ?? undefined);
+    expect(ids(second.entries)).toEqual(['b']);
+    expect(second.nextCursor).toBeNull();
+    // A cursor past everything held gives an empty last page.
+    for (const id of ['f', 'g', 'h', 'i']) trail.add(entry(id));
+    expect(trail.list(2, first.nextCursor ?? undefined)).toEqual({ entries: [], nextCursor: null });
+  });
+
+  it('attaches feedback in place', () => {
+    const trail = createAuditTrail(2);
+    trail.add(entry('a'));
+    expect(trail.setFeedback('a', { label: 'anger', correct: false, time: 't' })).toBe(true);
+    expect(trail.get('a')?.feedback).toEqual({ label: 'anger', correct: false, time: 't' });
+    expect(trail.list(1).entries[0].feedback?.label).toBe('anger');
+  });
+
+  it('refuses malformed cursors; a limit of 0 keeps nothing', () => {
+    const trail = createAuditTrail(2);
+    for (const cursor of ['', 'abc', '-1', '1.5', '01']) expect(() => trail.list(1, cursor)).toThrow(/cursor/);
+    const none = createAuditTrail(0);
+    none.add(entry('a'));
+    expect(none.size).toBe(0);
+    expect(none.get('a')).toBeUndefined();
+    expect(none.list(10)).toEqual({ entries: [], nextCursor: null });
+    expect(() => createAuditTrail(-1)).toThrow();
+  });
+});

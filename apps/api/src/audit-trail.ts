@@ -1,0 +1,107 @@
+import { GlassboxError } from '@glassbox/core';
+
+/** The true label of a prediction, as a client reported it (POST /v1/feedback). */
+export interface AuditFeedback {
+  label: string;
+  /** Whether it is the predicted label. */
+  correct: boolean;
+  /** ISO 8601 time the feedback arrived (the latest, when it was corrected). */
+  time: string;
+}
+
+/** One served /v1/predict result, as the audit trail keeps it. */
+export interface AuditEntry {
+  id: string;
+  /** ISO 8601 time it was served. */
+  time: string;
+  /** Name the model is served under. */
+  model: string;
+  /** 'sha256:…' of the model (or the ensemble's combined id). */
+  model_id: string;
+  /** Identity of the calibration the probabilities went through; null when uncalibrated. */
+  calibration_id: string | null;
+  calibrated: boolean;
+  label: string;
+  score: number;
+  probabilities: Record<string, number>;
+  abstained: boolean;
+  abstention_reason: string | null;
+  truncated: boolean;
+  /** The text the model saw (after any truncation); only with storeText. */
+  text?: string;
+  feedback: AuditFeedback | null;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Cursor of the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * The most recent served predictions, in memory: a ring buffer of `limit` entries (the oldest
+ * drop first) indexed by id. Pages run newest first; a cursor is the sequence number of the
+ * last entry a page returned, so predictions served meanwhile never shift later pages.
+ */
+export interface AuditTrail {
+  readonly limit: number;
+  /** Entries held now. */
+  readonly size: number;
+  add(entry: AuditEntry): void;
+  get(id: string): AuditEntry | undefined;
+  /** Newest first, `limit` at most, older than `cursor` when given (INVALID_INPUT for a malformed cursor). */
+  list(limit: number, cursor?: string): AuditPage;
+  /** Attaches (or corrects) the true label; false for an unknown id. */
+  setFeedback(id: string, feedback: AuditFeedback): boolean;
+}
+
+/** What a cursor looks like: the sequence number of an entry. */
+export const CURSOR_PATTERN = /^(0|[1-9]\d{0,15})$/;
+
+export function createAuditTrail(limit: number): AuditTrail {
+  if (!Number.isInteger(limit) || limit < 0) throw new GlassboxError('INVALID_OPTION', `audit limit must be an integer >= 0, got ${limit}`);
+  const slots: Array<AuditEntry | undefined> = new Array<AuditEntry | undefined>(limit);
+  const seqById = new Map<string, number>();
+  /** Sequence number the next entry gets; entries hold [max(0, next - limit), next). */
+  let next = 0;
+  const oldest = () => Math.max(0, next - limit);
+
+  return {
+    limit,
+    get size() {
+      return next - oldest();
+    },
+    add(entry) {
+      if (limit === 0) return;
+      const slot = next % limit;
+      const evicted = slots[slot];
+      if (evicted !== undefined && seqById.get(evicted.id) === next - limit) seqById.delete(evicted.id);
+      slots[slot] = entry;
+      seqById.set(entry.id, next);
+      next++;
+    },
+    get(id) {
+      const seq = seqById.get(id);
+      return seq === undefined ? undefined : slots[seq % limit];
+    },
+    list(pageSize, cursor) {
+      let start = next - 1;
+      if (cursor !== undefined) {
+        if (!CURSOR_PATTERN.test(cursor)) {
+          throw new GlassboxError('INVALID_INPUT', `cursor "${cursor}" is not one this server gave out; use next_cursor from the previous page`);
+        }
+        start = Math.min(start, Number(cursor) - 1);
+      }
+      const end = Math.max(oldest(), start - pageSize + 1);
+      const entries: AuditEntry[] = [];
+      for (let seq = start; seq >= end; seq--) entries.push(slots[seq % limit] as AuditEntry);
+      return { entries, nextCursor: end > oldest() ? String(end) : null };
+    },
+    setFeedback(id, feedback) {
+      const entry = this.get(id);
+      if (!entry) return false;
+      entry.feedback = feedback;
+      return true;
+    },
+  };
+}

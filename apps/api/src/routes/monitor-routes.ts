@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import { GlassboxError } from '@glassbox/core';
+import { DRIFT_SIGNALS, PROMETHEUS_CONTENT_TYPE, type DriftMonitor } from '@glassbox/monitor';
+import type { ApiContext } from '../api-context.js';
+import { ApiError } from '../api-errors.js';
+import { CURSOR_PATTERN, type AuditEntry } from '../audit-trail.js';
+import { ProbabilitiesSchema } from '../request-validation.js';
+import { defineRoute, type RouteSpec } from '../route-table.js';
+import { ExplanationSchema } from './glassbox-routes.js';
+
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+const limitParam = (what: string) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE)
+    .optional()
+    .describe(`Most ${what} to return (1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}).`);
+
+export const PredictionsQuerySchema = z.object({
+  limit: limitParam('predictions'),
+  cursor: z
+    .string()
+    .regex(CURSOR_PATTERN, 'is not a cursor this server gave out; use next_cursor from the previous page')
+    .optional()
+    .describe('next_cursor of the previous page; omit for the newest predictions.'),
+});
+
+export const PredictionQuerySchema = z.object({
+  explain: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: explain the prediction again now (needs the stored text: servers with storeText).'),
+});
+
+export const HistoryQuerySchema = z.object({ limit: limitParam('alarms') });
+
+export const FeedbackRequestSchema = z.strictObject({
+  id: z.string().min(1).describe('The prediction id /v1/predict returned.'),
+  label: z.string().min(1).describe('The true label (one of the model labels).'),
+});
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  time: z.string().describe('ISO 8601 time it was served.'),
+  model: z.string(),
+  model_id: z.string(),
+  calibration_id: z.string().nullable(),
+  calibrated: z.boolean(),
+  label: z.string(),
+  score: z.number(),
+  probabilities: ProbabilitiesSchema,
+  abstained: z.boolean(),
+  abstention_reason: z.string().nullable(),
+  truncated: z.boolean(),
+  text: z.string().optional().describe('The text the model saw; only on servers with storeText.'),
+  feedback: z.object({ label: z.string(), correct: z.boolean(), time: z.string() }).nullable(),
+});
+
+export const PredictionsPageSchema = z.object({
+  predictions: z.array(AuditEntrySchema).describe('Newest first.'),
+  next_cursor: z.string().nullable().describe('Pass as cursor for the next (older) page; null on the last.'),
+  size: z.int().describe('Predictions the audit trail holds.'),
+  audit_limit: z.int().describe('Most predictions it holds (the oldest drop first).'),
+});
+
+export const FeedbackResponseSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  predicted: z.string(),
+  correct: z.boolean(),
+  monitored: z.boolean().describe('The prediction is still in the drift window, so realized accuracy counts it.'),
+});
+
+const AlarmSchema = z.object({
+  time: z.string(),
+  index: z.int().describe('0-based index of the observed prediction that tipped it.'),
+  signal: z.enum(['confidence', 'margin', 'entropy', 'labels']),
+  statistic: z.enum(['psi', 'ks', 'chi-square']),
+  value: z.number(),
+  threshold: z.number(),
+  reason: z.string(),
+  model_id: z.string(),
+  calibration_id: z.string().nullable(),
+});
+
+const DecisionSchema = z.object({
+  statistic: z.enum(['psi', 'ks', 'chi-square']),
+  alarm: z.boolean(),
+  value: z.number(),
+  threshold: z.number(),
+  effect: z.object({ value: z.number(), floor: z.number() }),
+  reason: z.string(),
+});
+
+const SignalSchema = z.object({
+  kind: z.enum(['ordinal', 'nominal']),
+  psi: z.number(),
+  js_distance: z.number(),
+  ks: z.number(),
+  chi_square: z.object({ statistic: z.number(), df: z.int(), p_value: z.number() }),
+  alarm: z.boolean().describe('Any of its statistics is in alarm.'),
+  decisions: z.array(DecisionSchema),
+});
+
+export const MonitorStatusSchema = z.object({
+  model_id: z.string(),
+  calibration_id: z.string().nullable(),
+  observed: z.int().describe('Predictions observed since start (every route).'),
+  window: z.int().describe('Predictions in the sliding window now.'),
+  window_size: z.int(),
+  reference: z.object({ n: z.int(), mean_confidence: z.number(), calibration: z.string().nullable() }),
+  signals: z.record(z.string(), SignalSchema).describe('Window against reference, per signal: confidence, margin, entropy, labels.'),
+  estimated_accuracy: z.number().nullable().describe('CBPE: mean top-class probability over the window.'),
+  realized_accuracy: z.number().nullable().describe('Accuracy over window predictions with feedback; null without any.'),
+  accuracy_gap: z.number().nullable().describe('Mean confidence minus accuracy over those predictions (> 0: over-confident).'),
+  labelled: z.int(),
+  alarms: z.array(AlarmSchema).describe('Alarms active now.'),
+});
+
+/** GET /metrics, the drift monitor and the audit trail (with feedback). */
+export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
+  const { service, monitoring, audit } = ctx;
+
+  const requireMonitor = (): DriftMonitor => {
+    if (!monitoring.monitor) {
+      throw new ApiError('MONITOR_NOT_CONFIGURED', 'this server runs no drift monitor; start it with a reference profile (referencePath)');
+    }
+    return monitoring.monitor;
+  };
+  const requireEntry = (id: string): AuditEntry => {
+    const entry = audit.get(id);
+    if (!entry) {
+      throw new ApiError('PREDICTION_NOT_FOUND', `no prediction "${id}" in the audit trail (it keeps the last ${audit.limit} /v1/predict results)`);
+    }
+    return entry;
+  };
+
+  const metrics = defineRoute({
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus text exposition: prediction, abstention and latency counters; with a reference, drift histograms and gauges.',
+    tag: 'monitoring',
+    response: z.string().describe('Prometheus text format 0.0.4.'),
+    contentType: PROMETHEUS_CONTENT_TYPE,
+    errors: [500, 503],
+    async handle({ res }) {
+      if (ctx.state() === 'closed') throw new ApiError('NOT_READY', 'the server is closed; its metrics were flushed');
+      const text = await monitoring.metrics.metricsText();
+      res.status(200).setHeader('content-type', PROMETHEUS_CONTENT_TYPE);
+      res.end(text);
+    },
+  });
+
+  const status = defineRoute({
+    method: 'get',
+    path: '/v1/monitor',
+    operationId: 'getMonitor',
+    summary: 'Drift of the sliding window against the reference per signal, estimated and realized accuracy, active alarms.',
+    tag: 'monitoring',
+    response: MonitorStatusSchema,
+    errors: [404],
+    handle() {
+      const s = requireMonitor().status();
+      const reference = monitoring.reference;
+      return {
+        model_id: service.modelId,
+        calibration_id: service.calibrationId,
+        observed: s.observed,
+        window: s.window,
+        window_size: monitoring.window,
+        reference: { n: reference?.n ?? 0, mean_confidence: s.referenceMeanConfidence, calibration: reference?.calibration ?? null },
+        signals: Object.fromEntries(
+          DRIFT_SIGNALS.map((signal) => {
+            const { kind, statistics, decisions } = s.signals[signal];
+            return [
+              signal,
+              {
+                kind,
+                psi: statistics.psi,
+                js_distance: statistics.jsDistance,
+                ks: statistics.ks,
+                chi_square: { statistic: statistics.chiSquare.statistic, df: statistics.chiSquare.df, p_value: statistics.chiSquare.pValue },
+                alarm: decisions.some((d) => d.alarm),
+                decisions,
+              },
+            ];
+          }),
+        ),
+        estimated_accuracy: s.estimatedAccuracy,
+        realized_accuracy: s.realizedAccuracy,
+        accuracy_gap: s.accuracyGap,
+        labelled: s.labelled,
+        alarms: s.alarms.map(monitoring.toRecord),
+      };
+    },
+  });
+
+  const history = defineRoute({
+    method: 'get',
+    path: '/v1/monitor/history',
+    operationId: 'getMonitorHistory',
+    summary: 'Every drift alarm fired since start (the last 1000), newest first.',
+    tag: 'monitoring',
+    query: HistoryQuerySchema,
+    response: z.object({ alarms: z.array(AlarmSchema) }),
+    errors: [400, 404],
+    handle({ query }) {
+      requireMonitor();
+      return { alarms: monitoring.alarmLog().slice(0, query.limit ?? DEFAULT_PAGE) };
+    },
+  });
+
+  const list = defineRoute({
+    method: 'get',
+    path: '/v1/predictions',
+    operationId: 'listPredictions',
+    summary: 'The audit trail of /v1/predict results, newest first, a page at a time.',
+    tag: 'audit',
+    query: PredictionsQuerySchema,
+    response: PredictionsPageSchema,
+    errors: [400, 401],
+    admin: true,
+    handle({ query }) {
+      const page = audit.list(query.limit ?? DEFAULT_PAGE, query.cursor);
+      return { predictions: page.entries, next_cursor: page.nextCursor, size: audit.size, audit_limit: audit.limit };
+    },
+  });
+
+  const get = defineRoute({
+    method: 'get',
+    path: '/v1/predictions/{id}',
+    operationId: 'getPrediction',
+    summary: 'One audited prediction; ?explain=true explains it again (when its text was stored).',
+    tag: 'audit',
+    query: PredictionQuerySchema,
+    response: AuditEntrySchema.extend({ explanation: ExplanationSchema.optional() }),
+    errors: [400, 401, 404, 409, 429, 500, 503],
+    admin: true,
+    limited: true,
+    async handle({ params, query }) {
+      const entry = requireEntry(params['id']);
+      if (query.explain !== 'true') return entry;
+      if (entry.text === undefined) {
+        throw new ApiError('TEXT_NOT_STORED', 'this prediction was stored without its text (start the server with storeText: true to re-explain)');
+      }
+      return { ...entry, explanation: await service.explain(entry.text, {}) };
+    },
+  });
+
+  const feedback = defineRoute({
+    method: 'post',
+    path: '/v1/feedback',
+    operationId: 'postFeedback',
+    summary: 'The true label of an audited prediction: realized accuracy and accuracy gap in /v1/monitor.',
+    tag: 'audit',
+    body: FeedbackRequestSchema,
+    response: FeedbackResponseSchema,
+    errors: [400, 404, 413],
+    handle({ body }) {
+      const entry = requireEntry(body.id);
+      if (!service.labels.includes(body.label)) {
+        throw new GlassboxError('UNKNOWN_LABEL', `label "${body.label}" is not a model label; expected one of ${service.labels.join(', ')}`);
+      }
+      const correct = entry.label === body.label;
+      audit.setFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() });
+      let monitored = false;
+      if (monitoring.monitor) {
+        try {
+          monitored = monitoring.monitor.recordFeedback(entry.id, body.label);
+        } catch (error) {
+          ctx.reportError(error);
+        }
+      }
+      return { id: entry.id, label: body.label, predicted: entry.label, correct, monitored };
+    },
+  });
+
+  return [metrics, status, history, list, get, feedback];
+}
