@@ -12,9 +12,8 @@ import {
   type PipelineResult,
   type Prediction,
 } from '@glassbox/core';
-import { createCalibrator, createEnsembleEngine, parseCalibration, type CalibrationFile } from '@glassbox/calibration';
+import { calibrationForEngine, createEnsembleEngine, parseAbstentionSpec, type CalibrationFile } from '@glassbox/calibration';
 import { explainText, type ExplainOptions, type Explanation } from '@glassbox/explain';
-import { parseAbstentionSpec } from './abstention-spec.js';
 import { ApiError } from './api-errors.js';
 import type { ResolvedApiOptions } from './api-options.js';
 import { createMicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
@@ -94,8 +93,7 @@ async function loadCalibration(path: string, engine: InferenceEngine): Promise<{
   } catch (cause) {
     throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read calibration ${path}: ${(cause as Error).message}`, { cause });
   }
-  const file = parseCalibration(json, { modelId: await engine.modelId(), labels: engine.labels }, path);
-  return { file, calibrator: createCalibrator(file.calibration, file.fitted_on.sha256) };
+  return calibrationForEngine(json, engine, path);
 }
 
 /** `text` cut to at most `max` UTF-16 units without splitting a surrogate pair. */

@@ -17,10 +17,3 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** Labels in the LAC conformal set (1 - p <= qhat), most probable first. */
-export function lacSet(probabilities: Record<string, number>, qhat: number): string[] {
-  return Object.entries(probabilities)
-    .filter(([, p]) => 1 - p <= qhat)
-    .sort((a, b) => b[1] - a[1])
-    .map(([label]) => label);
-}

@@ -41,3 +41,4 @@ export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from 
 export { allRule, anyRule, entropyRule, marginRule, maxProbabilityRule, perClassThresholdRule } from './abstention-rules.js';
 export { CERTIFIABLE_RULES, certifyAbstention, ruleFromCertificate } from './abstention-certificate.js';
 export type { AbstentionCertificate, AbstentionCertification, CertifiableRule, CertifyAbstentionOptions } from './abstention-certificate.js';
+export { ABSTENTION_SPECS, calibrationForEngine, lacSet, parseAbstentionSpec } from './abstention-spec.js';

@@ -4,7 +4,8 @@ import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { LabelScoreSchema, ProbabilitiesSchema, TextSchema, TextsSchema, textList } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
-import { lacSet, topK } from '../scores.js';
+import { lacSet } from '@glassbox/calibration';
+import { topK } from '../scores.js';
 
 const LabelRef = z.union([z.string().min(1), z.int().min(0)]).describe('A label name or id.');
 
