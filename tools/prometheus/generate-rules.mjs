@@ -11,6 +11,7 @@
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { chiSquareQuantile } from '@glassbox/monitor';
 
 // Same defaults as libs/monitor (drift-statistics.ts DEFAULT_PSEUDO_COUNT, alarm-rule.ts ALARM_DEFAULTS).
 const DEFAULTS = Object.freeze({ window: '1h', alpha: 0.001, psiFloor: 0.1, minSamples: 30, pseudoCount: 0.5, for: '5m', severity: 'warning' });
@@ -32,87 +33,9 @@ const USAGE = `usage: node tools/prometheus/generate-rules.mjs --reference refer
   --severity S        alert severity label                                            [${DEFAULTS.severity}]
 `;
 
-// ---------------------------------------------------------------------------------------------
-// Chi-square quantile: the same algorithm as libs/monitor/src/chi-square.ts (Lanczos log-gamma,
-// regularized incomplete gamma by series / Lentz continued fraction, bisection to 1e-12), so the
-// constants written into the rules equal the critical values psiAlarm uses.
-
-const LANCZOS_G = 7;
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-const MAX_ITERATIONS = 1000;
-const EPS = 1e-15;
-const TINY = 1e-300;
-
-function logGamma(x) {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const z = x - 1;
-  let sum = LANCZOS[0];
-  for (let i = 1; i < LANCZOS.length; i++) sum += LANCZOS[i] / (z + i);
-  const t = z + LANCZOS_G + 0.5;
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
-}
-
-const logPrefactor = (a, x) => a * Math.log(x) - x - logGamma(a);
-
-function logLowerSeries(a, x) {
-  let term = 1 / a;
-  let sum = term;
-  for (let n = 1; n < MAX_ITERATIONS; n++) {
-    term *= x / (a + n);
-    sum += term;
-    if (Math.abs(term) < Math.abs(sum) * EPS) break;
-  }
-  return Math.log(sum) + logPrefactor(a, x);
-}
-
-function logUpperFraction(a, x) {
-  let b = x + 1 - a;
-  let c = 1 / TINY;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < MAX_ITERATIONS; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = b + an / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < EPS) break;
-  }
-  return Math.log(h) + logPrefactor(a, x);
-}
-
-function chiSquareSurvival(x, df) {
-  if (x <= 0) return 1;
-  const a = df / 2;
-  const half = x / 2;
-  if (half === Infinity) return 0;
-  if (half < a + 1) return -Math.expm1(logLowerSeries(a, half));
-  return Math.exp(logUpperFraction(a, half));
-}
-
-/** chi2_{p}(df): the x with P(X <= x) = p. */
-export function chiSquareQuantile(p, df) {
-  const tail = 1 - p;
-  let lo = 0;
-  let hi = Math.max(1, df);
-  while (chiSquareSurvival(hi, df) > tail) {
-    lo = hi;
-    hi *= 2;
-  }
-  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (chiSquareSurvival(mid, df) > tail) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
+// Chi-square quantile: libs/monitor's own (built by `npm ci` / `npm run build`), so the constants
+// written into the rules equal the critical values psiAlarm uses.
+export { chiSquareQuantile };
 
 // ---------------------------------------------------------------------------------------------
 // Reference profile: the checks of libs/monitor's parseReferenceProfile that matter here.
