@@ -73,6 +73,8 @@ export interface ApiServerOptions {
    * GET /metrics (with another meter, /metrics shows only what reaches the registry).
    */
   meter?: ApiMeter;
+  /** The built dashboard served at `/` (default: apps/dashboard/dist next to this package). */
+  dashboardDir?: string;
 }
 
 export interface ResolvedApiOptions {
@@ -98,6 +100,7 @@ export interface ResolvedApiOptions {
   storeText: boolean;
   log: LogSink;
   meter: ApiMeter | null;
+  dashboardDir: string | null;
 }
 
 function invalid(message: string): never {
@@ -179,5 +182,6 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     storeText: options.storeText ?? false,
     log: options.log ?? process.stderr,
     meter: options.meter ?? null,
+    dashboardDir: options.dashboardDir === undefined ? null : nonEmpty('dashboardDir', options.dashboardDir),
   };
 }

@@ -14,6 +14,7 @@ import { openModelService, type ModelService } from './model-service.js';
 import { createMonitoring, readReferenceFile, type Monitoring } from './monitoring.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createRateLimiter } from './rate-limiter.js';
+import { createStaticDashboard } from './static-dashboard.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
 import { glassboxRoutes } from './routes/glassbox-routes.js';
 import { hfRoutes } from './routes/hf-routes.js';
@@ -189,6 +190,8 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     modelName: () => service.name,
   });
   app.use(router);
+  // After the API routes, so the dashboard never shadows them.
+  app.use(createStaticDashboard(resolved.dashboardDir ?? undefined));
   app.use(notFound);
   app.use(handleError);
 

@@ -1,0 +1,80 @@
+import { api, ApiCallError, type MetricSet } from './api-client.js';
+import { COLORS } from './charts/frame.js';
+import { reliabilityDiagram } from './charts/reliability.js';
+import { el, notice, num, pct, section, table } from './dom.js';
+
+export function calibrationView(root: HTMLElement): { refresh(): void } {
+  const body = el('div', { attrs: { id: 'calibration-body' } }, [notice('info', 'Loading the calibration…')]);
+  root.append(body);
+
+  const metricsTable = (before: MetricSet, after: MetricSet) =>
+    table(
+      ['metric', 'raw', 'calibrated'],
+      [
+        ['ECE', num(before.ece, 4), num(after.ece, 4)],
+        ['MCE', num(before.mce, 4), num(after.mce, 4)],
+        ['Brier', num(before.brier, 4), num(after.brier, 4)],
+        ['NLL', num(before.nll, 4), num(after.nll, 4)],
+        ['accuracy', pct(before.accuracy), pct(after.accuracy)],
+      ],
+    );
+
+  const load = async () => {
+    try {
+      const c = await api.calibration();
+      const chart = el('div', { class: 'chart-box square', attrs: { id: 'reliability-chart' } });
+      const params = Object.entries(c.params)
+        .map(([k, v]) => `${k} = ${typeof v === 'number' ? v.toPrecision(4) : JSON.stringify(v)}`)
+        .join(', ');
+      const summary = table(
+        ['', ''],
+        [
+          ['method', c.method],
+          ['parameters', params || '–'],
+          ['fitted on', `${c.fitted_on.count} labelled rows`],
+          ['conformal', c.conformal ? `${c.conformal.method}, α = ${c.conformal.alpha}, q̂ = ${c.conformal.qhat.toPrecision(4)}` : 'none'],
+          ['created', new Date(c.created_at).toLocaleString()],
+        ],
+        'data kv',
+      );
+      const cert = c.certificate
+        ? table(
+            ['', ''],
+            Object.entries(c.certificate).map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v)]),
+            'data kv',
+          )
+        : notice('empty', 'No abstention certificate', 'The calibration file carries no certified abstention rule.');
+      body.replaceChildren(
+        el('div', { class: 'grid' }, [
+          el('div', { class: 'col wide' }, [
+            section(
+              'Reliability diagram',
+              c.metrics ? chart : notice('empty', 'No metrics in this calibration file', 'It was saved without before/after metrics.'),
+              el('p', { class: 'muted', text: 'Each point is a confidence bin (size: rows in it). On the dashed diagonal, confidence equals accuracy.' }),
+            ),
+          ]),
+          el('div', { class: 'col' }, [
+            section('Metrics', c.metrics ? metricsTable(c.metrics.before, c.metrics.after) : notice('empty', 'No metrics')),
+            section('Calibration', summary),
+            section('Abstention certificate', cert),
+          ]),
+        ]),
+      );
+      if (c.metrics) {
+        reliabilityDiagram(chart, [
+          { name: 'raw', color: COLORS.raw, bins: c.metrics.before.reliability },
+          { name: 'calibrated', color: COLORS.calibrated, bins: c.metrics.after.reliability },
+        ]);
+      }
+    } catch (error) {
+      if (error instanceof ApiCallError && error.status === 404) {
+        body.replaceChildren(
+          notice('empty', 'No calibration configured', 'This server was started without a calibration file. Fit one with `glassbox calibrate` and start the server with it (calibrationPath).'),
+        );
+      } else {
+        body.replaceChildren(notice('error', 'Could not load the calibration', String(error instanceof Error ? error.message : error)));
+      }
+    }
+  };
+  return { refresh: () => void load() };
+}
