@@ -23,6 +23,11 @@ export interface ApiServerOptions {
   modelDirs?: readonly string[];
   /** A calibration file (`glassbox calibrate`) fitted for this model; probabilities are then calibrated. */
   calibrationPath?: string;
+  /**
+   * Where calibrations fitted through POST /v1/calibration/fit are also written, as
+   * calibration-vN.json (created if missing); in memory only when absent.
+   */
+  calibrationDir?: string;
   /** Abstention rule, as the CLI's --abstain: certified | max-probability:T | margin:T | entropy:BITS. */
   abstain?: string;
   /** Worker threads running the model (default 1; 0 runs it on the event loop's thread). */
@@ -80,6 +85,7 @@ export interface ApiServerOptions {
 export interface ResolvedApiOptions {
   modelDirs: readonly string[];
   calibrationPath: string | null;
+  calibrationDir: string | null;
   abstain: string | null;
   workers: number;
   maxBatchSize: number;
@@ -162,6 +168,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
   return {
     modelDirs: [...dirs],
     calibrationPath: options.calibrationPath === undefined ? null : nonEmpty('calibrationPath', options.calibrationPath),
+    calibrationDir: options.calibrationDir === undefined ? null : nonEmpty('calibrationDir', options.calibrationDir),
     abstain: options.abstain === undefined ? null : nonEmpty('abstain', options.abstain),
     workers: integer('workers', options.workers, 1, 0, 64),
     maxBatchSize: integer('maxBatchSize', options.maxBatchSize, 32, 1, 4096),

@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createStaticDashboard } from './static-dashboard.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
+import { calibrationRoutes } from './routes/calibration-routes.js';
 import { glassboxRoutes } from './routes/glassbox-routes.js';
 import { hfRoutes } from './routes/hf-routes.js';
 import { monitorRoutes } from './routes/monitor-routes.js';
@@ -123,6 +124,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   const routes: RouteSpec[] = [
     ...serviceRoutes(ctx),
     ...glassboxRoutes(ctx),
+    ...calibrationRoutes(ctx),
     ...monitorRoutes(ctx),
     ...hfRoutes(ctx),
     ...teiRoutes(ctx),

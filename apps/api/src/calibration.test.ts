@@ -98,6 +98,15 @@ describe('a server with a calibration', () => {
     expect(res.body.conformal).toEqual(file.conformal);
     expect(res.body.certificate).toBeNull();
     expect(res.body.model.labels).toEqual(LABELS);
+    expect(res.body).toMatchObject({ version: 'v1', active: true });
+  });
+
+  it('the configured calibration file is version v1, active', async () => {
+    const res = await t.get('/v1/calibration/versions');
+    expect(res.status).toBe(200);
+    expect(res.body.active).toBe('v1');
+    expect(res.body.versions).toHaveLength(1);
+    expect(res.body.versions[0]).toMatchObject({ id: 'v1', method: 'temperature', n: LABELED.length, sha256: file.fitted_on.sha256, active: true });
   });
 
   it('serves calibrated probabilities by default, with the raw view, abstention and conformal sets', async () => {

@@ -12,7 +12,7 @@ import {
   type PipelineResult,
   type Prediction,
 } from '@glassbox/core';
-import { calibrationForEngine, createEnsembleEngine, parseAbstentionSpec, type CalibrationFile } from '@glassbox/calibration';
+import { calibrationForEngine, createCalibrator, createEnsembleEngine, parseAbstentionSpec, type CalibrationFile } from '@glassbox/calibration';
 import { explainText, type ExplainOptions, type Explanation } from '@glassbox/explain';
 import { ApiError } from './api-errors.js';
 import type { ResolvedApiOptions } from './api-options.js';
@@ -53,6 +53,14 @@ export interface ModelService {
   readonly attentions: boolean;
   /** The loaded calibration file, or null. */
   readonly calibration: CalibrationFile | null;
+  /**
+   * Makes `file` (fitted for this model) the calibration of new requests, atomically: requests
+   * already classifying finish with the one they started with. The abstention rule is rebuilt
+   * for it (`certified` uses its certificate; one without a certificate is refused).
+   */
+  setCalibration(file: CalibrationFile): void;
+  /** Predictions (logits included) through the micro-batcher, without calibration, observation or ids. */
+  predictRaw(texts: readonly string[]): Promise<Prediction[]>;
   /** Applies the text policy: cuts or refuses texts over maxTextLength characters or the token limit. */
   prepare(texts: readonly string[], policy?: TextPolicy): Promise<string[]>;
   /**
@@ -116,10 +124,21 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
   try {
     const modelId = await engine.modelId();
     const loaded = options.calibrationPath ? await loadCalibration(options.calibrationPath, engine) : null;
-    const rules: AbstentionRule[] = options.abstain ? [parseAbstentionSpec(options.abstain, loaded?.file ?? null)] : [];
-    const pipelines: { raw: Pipeline; calibrated: Pipeline | null } = {
-      raw: createPipeline({ engine, abstention: rules }),
-      calibrated: loaded ? createPipeline({ engine, calibrator: loaded.calibrator, abstention: rules }) : null,
+    const rulesFor = (file: CalibrationFile | null): AbstentionRule[] => (options.abstain ? [parseAbstentionSpec(options.abstain, file)] : []);
+    const rules = rulesFor(loaded?.file ?? null);
+    interface Active {
+      file: CalibrationFile | null;
+      rules: AbstentionRule[];
+      pipelines: { raw: Pipeline; calibrated: Pipeline | null };
+    }
+    // Replaced as a whole by setCalibration; each request reads it once.
+    let active: Active = {
+      file: loaded?.file ?? null,
+      rules,
+      pipelines: {
+        raw: createPipeline({ engine, abstention: rules }),
+        calibrated: loaded ? createPipeline({ engine, calibrator: loaded.calibrator, abstention: rules }) : null,
+      },
     };
     await engine.classify(['warm-up']);
     const batcher = createMicroBatcher<string, Prediction>({
@@ -132,7 +151,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
     let disposed: Promise<void> | null = null;
 
     /** Hands a batch to the observe hook in the default view; observation never fails a prediction. */
-    const observe = async (served: { calibrated: boolean; predictions: readonly Prediction[]; results: readonly ServedResult[]; durationSeconds: number }) => {
+    const observe = async (pipelines: Active['pipelines'], served: { calibrated: boolean; predictions: readonly Prediction[]; results: readonly ServedResult[]; durationSeconds: number }) => {
       if (!hooks.observe) return;
       const { calibrated, predictions, results, durationSeconds } = served;
       try {
@@ -150,12 +169,36 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
     return {
       name: options.modelName ?? engine.bundle.name,
       modelId,
-      calibrationId: loaded?.file.fitted_on.sha256 ?? null,
-      abstentionRules: rules.map((r) => r.name),
+      get calibrationId() {
+        return active.file?.fitted_on.sha256 ?? null;
+      },
+      get abstentionRules() {
+        return active.rules.map((r) => r.name);
+      },
       labels: engine.labels,
       maxLength,
       attentions: engine.capabilities.attentions,
-      calibration: loaded?.file ?? null,
+      get calibration() {
+        return active.file;
+      },
+
+      setCalibration(file) {
+        if (file.model.id !== modelId || file.model.labels.join('\n') !== engine.labels.join('\n')) {
+          throw new GlassboxError('CALIBRATION_MODEL_MISMATCH', `calibration fitted for ${file.model.id}, not the served model ${modelId}`);
+        }
+        const calibrator = createCalibrator(file.calibration, file.fitted_on.sha256);
+        const nextRules = rulesFor(file);
+        active = {
+          file,
+          rules: nextRules,
+          pipelines: {
+            raw: createPipeline({ engine, abstention: nextRules }),
+            calibrated: createPipeline({ engine, calibrator, abstention: nextRules }),
+          },
+        };
+      },
+
+      predictRaw: (texts) => batcher.submit(texts),
 
       async prepare(texts, policy = DEFAULT_TEXT_POLICY) {
         const out = texts.map((text, i) => {
@@ -185,6 +228,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       },
 
       async classify(texts, { calibrated }) {
+        const { pipelines } = active;
         const pipeline = calibrated ? pipelines.calibrated : pipelines.raw;
         if (!pipeline) {
           throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'calibrated probabilities need a server started with a calibration file (calibrationPath)');
@@ -194,7 +238,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         const durationSeconds = (performance.now() - started) / 1000;
         const results = await pipeline.process(predictions);
         const served = results.map((r): ServedResult => ({ ...r, id: randomUUID() }));
-        await observe({ calibrated, predictions, results: served, durationSeconds });
+        await observe(pipelines, { calibrated, predictions, results: served, durationSeconds });
         return served;
       },
 

@@ -141,6 +141,29 @@ describe('a server with a reference profile', () => {
     expect(status.alarms).toEqual([]);
     expect((await t.get('/v1/monitor/history')).body).toEqual({ alarms: [] });
     expect(logLines).toEqual([]);
+
+    // Bucket boundaries and counts per signal; labels keyed by label.
+    expect(status.signals.confidence.buckets).toEqual(profile.buckets.confidence);
+    expect(status.signals.confidence.reference_counts).toEqual(profile.counts.confidence);
+    expect(status.signals.entropy.window_counts).toHaveLength(profile.buckets.entropy.length + 1);
+    expect(status.signals.margin.window_counts.reduce((x: number, y: number) => x + y, 0)).toBe(REFERENCE_TEXTS.length);
+    expect(status.signals.labels.buckets).toEqual([]);
+    expect(Object.keys(status.signals.labels.reference_counts)).toEqual(profile.model.labels);
+    expect(Object.values(status.signals.labels.window_counts).reduce((x, y) => (x as number) + (y as number), 0)).toBe(REFERENCE_TEXTS.length);
+
+    // The series: a point per 20 predictions or /v1/monitor call (at most one a second), oldest first.
+    const { points } = (await t.get('/v1/monitor/series')).body as { points: Array<Record<string, never>> };
+    expect(points.length).toBeGreaterThan(0);
+    const last = points.at(-1) as unknown as { observed: number; psi: Record<string, number>; js: Record<string, number>; label_shares: Record<string, number> };
+    expect(Object.keys(last.psi)).toEqual(['confidence', 'margin', 'entropy', 'labels']);
+    expect(Object.keys(last.js)).toEqual(['confidence', 'margin', 'entropy', 'labels']);
+    expect(Object.keys(last.label_shares)).toEqual(profile.model.labels);
+    expect(Object.values(last.label_shares).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 9);
+    const observed = points.map((p) => (p as unknown as { observed: number }).observed);
+    expect(observed).toEqual([...observed].sort((x, y) => x - y));
+    // Every 20 predictions a point is taken; /v1/monitor adds at most one a second.
+    expect(observed.at(-1)).toBeGreaterThanOrEqual(Math.floor(REFERENCE_TEXTS.length / 20) * 20);
+    expect(observed.at(-1)).toBeLessThanOrEqual(REFERENCE_TEXTS.length);
   });
 
   it('GET /metrics is the Prometheus text exposition with the drift histograms and counters', async () => {
@@ -330,6 +353,7 @@ describe('a server without a reference profile', () => {
   it('answers /v1/monitor and its history with a 404 JSON error', async () => {
     expectError(await t.get('/v1/monitor'), 404, 'MONITOR_NOT_CONFIGURED');
     expectError(await t.get('/v1/monitor/history'), 404, 'MONITOR_NOT_CONFIGURED');
+    expectError(await t.get('/v1/monitor/series'), 404, 'MONITOR_NOT_CONFIGURED');
   });
 
   it('still counts predictions and their latency on /metrics', async () => {

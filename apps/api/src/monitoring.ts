@@ -9,8 +9,10 @@ import {
   DURATION_BUCKETS,
   METRIC_NAMES,
   parseReferenceProfile,
+  DRIFT_SIGNALS,
   type DriftAlarm,
   type DriftMonitor,
+  type DriftSignal,
   type MetricsRegistry,
   type ReferenceProfile,
 } from '@glassbox/monitor';
@@ -41,6 +43,20 @@ export interface AlarmRecord {
   calibration_id: string | null;
 }
 
+/** One point of the drift time series (GET /v1/monitor/series). */
+export interface SeriesPoint {
+  /** ISO 8601 time it was taken. */
+  time: string;
+  /** Predictions observed since start. */
+  observed: number;
+  /** Predictions in the window. */
+  window: number;
+  psi: Record<DriftSignal, number>;
+  js: Record<DriftSignal, number>;
+  /** Share of window predictions per predicted label (model label order). */
+  label_shares: Record<string, number>;
+}
+
 export interface MonitoringOptions {
   modelId: string;
   labels: readonly string[];
@@ -58,6 +74,10 @@ export interface MonitoringOptions {
   onError: (error: unknown) => void;
   /** Most alarms kept in the alarm log (default 1000). */
   alarmLogLimit?: number;
+  /** A series point every this many predictions (default 20). */
+  seriesEvery?: number;
+  /** Most series points kept (default 500; the oldest drop first). */
+  seriesLimit?: number;
   now?: () => number;
 }
 
@@ -76,6 +96,13 @@ export interface Monitoring {
   observe(batch: ObservedBatch): void;
   /** Alarms fired since start, newest first. */
   alarmLog(): AlarmRecord[];
+  /**
+   * Appends a series point unless one was taken less than a second ago (no-op without a
+   * monitor); GET /v1/monitor calls it, and observe every `seriesEvery` predictions.
+   */
+  sample(): void;
+  /** The drift time series, oldest first. */
+  series(): SeriesPoint[];
   toRecord(alarm: DriftAlarm): AlarmRecord;
   /** Stops the monitor, then flushes and stops the metrics registry. Idempotent. */
   shutdown(): Promise<void>;
@@ -190,6 +217,37 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
     });
   }
 
+  const seriesEvery = options.seriesEvery ?? 20;
+  const seriesLimit = options.seriesLimit ?? 500;
+  const points: SeriesPoint[] = [];
+  let lastSample = -Infinity;
+  let lastSampledAt = -1;
+  let sinceSample = 0;
+  const sample = (force: boolean) => {
+    if (!monitor) return;
+    try {
+      const t = now();
+      const s = monitor.status();
+      if (s.observed === lastSampledAt && !force) return;
+      if (!force && t - lastSample < 1000) return;
+      lastSample = t;
+      lastSampledAt = s.observed;
+      sinceSample = 0;
+      const psi = {} as Record<DriftSignal, number>;
+      const js = {} as Record<DriftSignal, number>;
+      for (const signal of DRIFT_SIGNALS) {
+        psi[signal] = s.signals[signal].statistics.psi;
+        js[signal] = s.signals[signal].statistics.jsDistance;
+      }
+      const counts = s.signals.labels.windowCounts;
+      const label_shares = Object.fromEntries(s.labels.map((l, i) => [l, s.window > 0 ? (counts[i] ?? 0) / s.window : 0]));
+      points.push({ time: new Date(t).toISOString(), observed: s.observed, window: s.window, psi, js, label_shares });
+      if (points.length > seriesLimit) points.splice(0, points.length - seriesLimit);
+    } catch (error) {
+      report(error);
+    }
+  };
+
   // Without a monitor: the basic series, under the monitor's names and attributes.
   const basic = monitor ? NOOP_INSTRUMENTS : basicInstruments(meter, report);
   const attributes: Record<string, string> = { [ATTR_MODEL_ID]: options.modelId, ...(calibrationId !== null && { [ATTR_CALIBRATION_ID]: calibrationId }) };
@@ -212,6 +270,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
           const result = named(served);
           if (monitor) {
             monitor.observe(result, { id: ids[i], durationSeconds });
+            if (++sinceSample >= seriesEvery) sample(true);
             return;
           }
           basic.predictions.add(1, { ...attributes, label: result.label });
@@ -223,6 +282,8 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       }
     },
     alarmLog: () => [...log].reverse(),
+    sample: () => sample(false),
+    series: () => points.map((p) => ({ ...p, psi: { ...p.psi }, js: { ...p.js }, label_shares: { ...p.label_shares } })),
     toRecord,
     shutdown() {
       shutdown ??= (async () => {

@@ -200,7 +200,20 @@ describe.skipIf(skipReason !== null)('the dashboard in Chromium', () => {
     for (let i = 0; i < 80; i++) await post('/v1/predict', { inputs: ANGRY });
     await page.waitForSelector('#drift-alarms li.alarm', { timeout: 15_000 }); // by polling, without a reload
     expect(await page.textContent('#drift-alarms')).toMatch(/labels · chi-square/);
-    expect(await page.locator('#drift-confidence rect.bar').count()).toBeGreaterThan(0);
+    // Reference against window: two bars (reference, window) per bucket, with a legend.
+    expect(await page.locator('#drift-confidence rect.bar').count()).toBe(2 * 11);
+    expect(await page.locator('#drift-margin rect.bar').count()).toBe(2 * 12);
+    expect(await page.locator('#drift-entropy rect.bar').count()).toBe(2 * 12);
+    expect(await page.locator('#drift-labels rect.bar').count()).toBe(2 * 7);
+    expect(await page.textContent('#drift-confidence .legend')).toMatch(/reference.*current window/);
+    // Over time: PSI and JS lines per signal, label-share lines per label.
+    await page.waitForFunction(() => document.querySelectorAll('#drift-psi-series path.series-line[d*="L"]').length === 4, undefined, { timeout: 15_000 });
+    expect(await page.locator('#drift-js-series path.series-line').count()).toBe(4);
+    expect(await page.locator('#drift-label-series path.series-line').count()).toBe(7);
+    expect(await page.textContent('#drift-psi-series .legend')).toMatch(/confidence.*margin.*entropy.*labels/);
+    expect(await page.textContent('#drift-psi-series')).toMatch(/PSI/);
+    // The screenshot shows the new charts: scroll the reference-vs-window histograms to the top.
+    await page.evaluate(() => document.querySelector('#drift-confidence')?.closest('section')?.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(SHOTS, 'drift.png') });
     await page.close();
   });

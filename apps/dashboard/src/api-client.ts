@@ -97,6 +97,20 @@ export interface Signal {
   chi_square: { statistic: number; df: number; p_value: number };
   alarm: boolean;
   decisions: Decision[];
+  /** Upper-inclusive bucket boundaries (counts have one more, +Inf); empty for labels. */
+  buckets: number[];
+  /** Per bucket, or keyed by label for the labels signal. */
+  reference_counts: number[] | Record<string, number>;
+  window_counts: number[] | Record<string, number>;
+}
+
+export interface SeriesPoint {
+  time: string;
+  observed: number;
+  window: number;
+  psi: Record<string, number>;
+  js: Record<string, number>;
+  label_shares: Record<string, number>;
 }
 
 export interface Alarm {
@@ -159,5 +173,6 @@ export const api = {
   prediction: (id: string) => call<AuditEntry>(`v1/predictions/${encodeURIComponent(id)}`),
   calibration: () => call<CalibrationInfo>('v1/calibration'),
   monitor: () => call<MonitorStatus>('v1/monitor'),
+  series: () => call<{ points: SeriesPoint[] }>('v1/monitor/series'),
   history: (limit = 50) => call<{ alarms: Alarm[] }>(`v1/monitor/history?limit=${limit}`),
 };

@@ -1,12 +1,48 @@
 import * as d3 from 'd3';
-import { api, ApiCallError, type Alarm, type AuditEntry, type MonitorStatus } from './api-client.js';
+import { api, ApiCallError, type Alarm, type MonitorStatus, type SeriesPoint, type Signal } from './api-client.js';
 import { COLORS } from './charts/frame.js';
 import { groupedBars } from './charts/grouped-bars.js';
-import { histogram } from './charts/histogram.js';
+import { lineChart } from './charts/line-chart.js';
 import { ratioBars } from './charts/ratio-bars.js';
 import { el, notice, num, pct, section, stat, table } from './dom.js';
 
 export const POLL_MS = 3000;
+
+const HISTOGRAM_SIGNALS = [
+  ['confidence', 'confidence (top-class probability)'],
+  ['margin', 'margin (top-1 minus top-2 probability)'],
+  ['entropy', 'entropy (bits)'],
+] as const;
+const SIGNAL_COLORS: Record<string, string> = { confidence: '#2563eb', margin: '#d97706', entropy: '#16a34a', labels: '#9333ea' };
+
+/** Bucket names from upper-inclusive boundaries: "≤0.2", "0.2–0.3", …, ">0.99". */
+function bucketNames(bounds: readonly number[]): string[] {
+  const f = (v: number) => String(+v.toFixed(3));
+  return [...bounds.map((b, i) => (i === 0 ? `≤${f(b)}` : `${f(bounds[i - 1])}–${f(b)}`)), `>${f(bounds[bounds.length - 1] ?? 0)}`];
+}
+
+/** Shares per bucket name (counts as an array by bucket, or a record by label). */
+function shares(counts: number[] | Record<string, number>, names: readonly string[]): Record<string, number> {
+  const values = Array.isArray(counts) ? counts : names.map((n) => counts[n] ?? 0);
+  const total = values.reduce((a, b) => a + b, 0);
+  return Object.fromEntries(names.map((n, i) => [n, total > 0 ? (values[i] ?? 0) / total : 0]));
+}
+
+function referenceVsWindow(container: HTMLElement, title: string, sig: Signal, names: readonly string[], xLabel: string): void {
+  const reference = shares(sig.reference_counts, names);
+  const current = shares(sig.window_counts, names);
+  groupedBars(container, {
+    title,
+    categories: names,
+    series: [
+      { name: 'reference', color: COLORS.reference, values: reference },
+      { name: 'current window', color: COLORS.window, values: current },
+    ],
+    xLabel,
+    yLabel: 'share of predictions',
+    yMax: Math.max(0.1, ...Object.values(reference), ...Object.values(current)),
+  });
+}
 
 export function driftView(root: HTMLElement): { refresh(): void; stop(): void } {
   const live = el('p', { class: 'live', attrs: { id: 'drift-live', 'aria-live': 'polite' } });
@@ -21,8 +57,14 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
     alarms: el('ol', { class: 'alarms', attrs: { id: 'drift-alarms' } }),
     alarmNote: el('p', { class: 'muted' }),
     confidence: el('div', { class: 'chart-box', attrs: { id: 'drift-confidence' } }),
+    margin: el('div', { class: 'chart-box', attrs: { id: 'drift-margin' } }),
+    entropy: el('div', { class: 'chart-box', attrs: { id: 'drift-entropy' } }),
     labels: el('div', { class: 'chart-box', attrs: { id: 'drift-labels' } }),
-    sampleNote: el('p', { class: 'muted' }),
+    histNote: el('p', { class: 'muted' }),
+    psi: el('div', { class: 'chart-box', attrs: { id: 'drift-psi-series' } }),
+    js: el('div', { class: 'chart-box', attrs: { id: 'drift-js-series' } }),
+    shares: el('div', { class: 'chart-box', attrs: { id: 'drift-label-series' } }),
+    seriesNote: el('p', { class: 'muted' }),
   };
 
   const build = () => {
@@ -31,7 +73,8 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
         el('div', { class: 'col wide' }, [
           section('Window against reference', parts.stats),
           section('Drift statistics', parts.ratio, parts.signals),
-          section('Recent predictions', parts.sampleNote, parts.confidence, parts.labels),
+          section('Reference against current window', parts.histNote, parts.confidence, parts.margin, parts.entropy, parts.labels),
+          section('Drift over time', parts.seriesNote, parts.psi, parts.js, parts.shares),
         ]),
         el('div', { class: 'col' }, [section('Alarms', parts.alarmNote, parts.alarms)]),
       ]),
@@ -39,7 +82,7 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
     built = true;
   };
 
-  const render = (s: MonitorStatus, alarms: Alarm[], recent: AuditEntry[]) => {
+  const render = (s: MonitorStatus, alarms: Alarm[], points: SeriesPoint[]) => {
     if (!built) build();
     const active = new Set(s.alarms.map((a) => `${a.signal}/${a.statistic}`));
     parts.stats.replaceChildren(
@@ -80,36 +123,48 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
         ]),
       ),
     );
-    // /v1/monitor gives statistics, not bucket counts: the shares below come from the audit trail.
-    parts.sampleNote.textContent =
-      recent.length === 0
-        ? 'No /v1/predict results in the audit trail yet.'
-        : `Shares over the last ${recent.length} /v1/predict results in the audit trail (the monitor's reference histograms are not exposed by /v1/monitor).`;
-    if (recent.length > 0) {
-      histogram(parts.confidence, 'Confidence of recent predictions', recent.map((e) => e.score), COLORS.window, 'confidence (top-class probability)');
-      const counts = d3.rollup(recent, (v) => v.length / recent.length, (e) => e.label);
-      const labels = Object.keys(recent[0].probabilities);
-      groupedBars(parts.labels, {
-        title: 'Predicted label shares',
-        categories: labels,
-        series: [{ name: 'recent', color: COLORS.window, values: Object.fromEntries(labels.map((l) => [l, counts.get(l) ?? 0])) }],
-        xLabel: 'predicted label',
-        yLabel: 'share of predictions',
-      });
-    } else {
-      parts.confidence.replaceChildren();
-      parts.labels.replaceChildren();
+    parts.histNote.textContent = `Share of predictions per bucket: the reference profile (n = ${s.reference.n}) against the ${s.window} predictions in the window.`;
+    for (const [name, xLabel] of HISTOGRAM_SIGNALS) {
+      const sig = s.signals[name];
+      if (sig && sig.buckets.length > 0) referenceVsWindow(parts[name], `${name}: reference against current window`, sig, bucketNames(sig.buckets), xLabel);
+      else parts[name].replaceChildren();
     }
+    const labelSig = s.signals['labels'];
+    if (labelSig && !Array.isArray(labelSig.reference_counts)) {
+      referenceVsWindow(parts.labels, 'predicted labels: reference against current window', labelSig, Object.keys(labelSig.reference_counts), 'predicted label');
+    } else parts.labels.replaceChildren();
+
+    if (points.length === 0) {
+      parts.seriesNote.textContent = 'No points yet: one is taken every 20 predictions, and on each refresh (at most one a second).';
+      parts.psi.replaceChildren();
+      parts.js.replaceChildren();
+      parts.shares.replaceChildren();
+      return;
+    }
+    parts.seriesNote.textContent = `${points.length} point(s) since ${new Date(points[0].time).toLocaleTimeString()}, a point every 20 predictions or refresh.`;
+    const times = points.map((p) => new Date(p.time));
+    const signals = Object.keys(points[points.length - 1].psi);
+    const perSignal = (key: 'psi' | 'js') => signals.map((name) => ({ name, color: SIGNAL_COLORS[name] ?? COLORS.raw, values: points.map((p) => p[key][name] ?? null) }));
+    lineChart(parts.psi, { title: 'PSI over time, per signal', times, series: perSignal('psi'), xLabel: 'time', yLabel: 'PSI', yMin: 0.1 });
+    lineChart(parts.js, { title: 'JS distance over time, per signal', times, series: perSignal('js'), xLabel: 'time', yLabel: 'JS distance (base 2)', yMin: 0.1 });
+    const labels = Object.keys(points[points.length - 1].label_shares);
+    const palette = d3.schemeTableau10;
+    lineChart(parts.shares, {
+      title: 'Predicted-label shares over time',
+      times,
+      series: labels.map((name, i) => ({ name, color: palette[i % palette.length], values: points.map((p) => p.label_shares[name] ?? null) })),
+      xLabel: 'time',
+      yLabel: 'share of window predictions',
+      yFormat: '.0%',
+    });
   };
 
   const load = async () => {
     try {
-      const [s, h, recent] = await Promise.all([
-        api.monitor(),
-        api.history(50),
-        api.predictions(200).catch(() => null),
-      ]);
-      render(s, h.alarms, recent?.predictions ?? []);
+      const [s, h] = await Promise.all([api.monitor(), api.history(50)]);
+      // After /v1/monitor, which may have added a point.
+      const series = await api.series().catch(() => null);
+      render(s, h.alarms, series?.points ?? []);
       live.textContent = `Updates live every ${POLL_MS / 1000} s · last update ${new Date().toLocaleTimeString()}`;
     } catch (error) {
       built = false;

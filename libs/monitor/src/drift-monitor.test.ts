@@ -189,6 +189,26 @@ describe('createDriftMonitor: alarms', () => {
     expect(s.referenceMeanConfidence).toBeCloseTo(reference.mean_confidence, 12);
   });
 
+  it('status exposes bucket boundaries, reference counts and window counts per signal', () => {
+    const { monitor } = setup({ window: { size: 50 } });
+    for (let i = 0; i < 60; i++) monitor.observe(pipelineResult(ONE_HOT_JOY));
+    const s = monitor.status();
+    expect(s.labels).toEqual([...LABELS]);
+    expect(s.signals.confidence.buckets).toEqual([...CONFIDENCE_BUCKETS]);
+    expect(s.signals.margin.buckets).toEqual([...MARGIN_BUCKETS]);
+    expect(s.signals.entropy.buckets).toEqual([...ENTROPY_BUCKETS]);
+    expect(s.signals.labels.buckets).toEqual([]);
+    for (const signal of ['confidence', 'margin', 'entropy', 'labels'] as const) {
+      expect(s.signals[signal].referenceCounts).toEqual(reference.counts[signal]);
+      expect(s.signals[signal].windowCounts).toHaveLength(reference.counts[signal].length);
+      expect(s.signals[signal].windowCounts.reduce((a, b) => a + b, 0)).toBe(50);
+    }
+    // One-hot joy: confidence 1 (the +Inf bucket), entropy 0 (the first), label joy.
+    expect(s.signals.confidence.windowCounts[CONFIDENCE_BUCKETS.length]).toBe(50);
+    expect(s.signals.entropy.windowCounts[0]).toBe(50);
+    expect(s.signals.labels.windowCounts[LABELS.indexOf('joy')]).toBe(50);
+  });
+
   it('evicts by time with an injected clock', () => {
     let now = 0;
     const { monitor } = setup({ window: { ms: 60_000 }, now: () => now });

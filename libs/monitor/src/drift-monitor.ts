@@ -103,6 +103,12 @@ export interface SignalStatus {
   kind: SignalKind;
   statistics: DriftStatistics;
   decisions: AlarmDecision[];
+  /** Upper-inclusive bucket boundaries (one fewer than the counts; last bucket +Inf); empty for labels. */
+  buckets: number[];
+  /** Reference counts per bucket (labels: per model label, in `DriftStatus.labels` order). */
+  referenceCounts: number[];
+  /** Window counts per bucket, aligned with `referenceCounts`. */
+  windowCounts: number[];
 }
 
 export interface DriftStatus {
@@ -110,6 +116,8 @@ export interface DriftStatus {
   observed: number;
   /** Predictions in the window. */
   window: number;
+  /** Model labels: the buckets of the `labels` signal. */
+  labels: string[];
   signals: Record<DriftSignal, SignalStatus>;
   /** CBPE: mean (calibrated) top-class probability over the window; null when empty. */
   estimatedAccuracy: number | null;
@@ -291,7 +299,8 @@ class DriftMonitorImpl implements DriftMonitor {
     return {
       observed: this.window.added,
       window: n,
-      signals: this.evaluate(),
+      labels: [...this.labels],
+      signals: this.evaluate(true),
       estimatedAccuracy: n > 0 ? this.window.sum(V_CONFIDENCE) / n : null,
       referenceMeanConfidence: this.reference.mean_confidence,
       labelled: Math.round(labelled),
@@ -369,12 +378,21 @@ class DriftMonitorImpl implements DriftMonitor {
     return attributes;
   }
 
-  private evaluate(): Record<DriftSignal, SignalStatus> {
+  private evaluate(withCounts = false): Record<DriftSignal, SignalStatus> {
     const out = {} as Record<DriftSignal, SignalStatus>;
     for (const signal of DRIFT_SIGNALS) {
       const kind = SIGNAL_KIND[signal];
-      const statistics = driftStatistics(this.window.counts(CH[signal]), this.reference.counts[signal]);
-      out[signal] = { kind, statistics, decisions: evaluateAlarms(statistics, kind, this.alarmOptions) };
+      const windowCounts = this.window.counts(CH[signal]);
+      const referenceCounts = this.reference.counts[signal];
+      const statistics = driftStatistics(windowCounts, referenceCounts);
+      out[signal] = {
+        kind,
+        statistics,
+        decisions: evaluateAlarms(statistics, kind, this.alarmOptions),
+        buckets: withCounts && signal !== 'labels' ? [...this.reference.buckets[signal]] : [],
+        referenceCounts: withCounts ? [...referenceCounts] : [],
+        windowCounts: withCounts ? Array.from(windowCounts) : [],
+      };
     }
     return out;
   }

@@ -92,7 +92,7 @@ export const CalibrationResponseSchema = z.object({
   created_at: z.string(),
 });
 
-/** glassbox's own routes: predictions with calibration, abstention and explanations; the calibration. */
+/** glassbox's own routes: predictions with calibration, abstention and explanations. */
 export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
   const { service, options, audit } = ctx;
 
@@ -184,29 +184,6 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
     },
   });
 
-  const calibration = defineRoute({
-    method: 'get',
-    path: '/v1/calibration',
-    operationId: 'getCalibration',
-    summary: 'The loaded calibration: method, parameters, metrics before and after, conformal threshold, certificate.',
-    tag: 'glassbox',
-    response: CalibrationResponseSchema,
-    errors: [404],
-    handle() {
-      const file = service.calibration;
-      if (!file) throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'this server was started without a calibration file (calibrationPath)');
-      return {
-        model: file.model,
-        method: file.calibration.method,
-        params: file.calibration.params,
-        fitted_on: file.fitted_on,
-        metrics: file.metrics ?? null,
-        conformal: file.conformal ?? null,
-        certificate: file.certificate ?? null,
-        created_at: file.created_at,
-      };
-    },
-  });
-
-  return [predict, explain, calibration];
+  // GET /v1/calibration is served by calibration-routes.ts, with the other calibration versions.
+  return [predict, explain];
 }

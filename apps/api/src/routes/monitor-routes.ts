@@ -104,6 +104,24 @@ const SignalSchema = z.object({
   chi_square: z.object({ statistic: z.number(), df: z.int(), p_value: z.number() }),
   alarm: z.boolean().describe('Any of its statistics is in alarm.'),
   decisions: z.array(DecisionSchema),
+  buckets: z
+    .array(z.number())
+    .describe('Upper-inclusive bucket boundaries; the counts have one more entry (+Inf). Empty for labels: their buckets are the model labels.'),
+  reference_counts: z
+    .union([z.array(z.number()), z.record(z.string(), z.number())])
+    .describe('Reference counts per bucket (labels: keyed by label).'),
+  window_counts: z.union([z.array(z.number()), z.record(z.string(), z.number())]).describe('Window counts per bucket (labels: keyed by label).'),
+});
+
+const SignalValuesSchema = z.object({ confidence: z.number(), margin: z.number(), entropy: z.number(), labels: z.number() });
+
+export const SeriesPointSchema = z.object({
+  time: z.string().describe('ISO 8601 time the point was taken.'),
+  observed: z.int().describe('Predictions observed since start.'),
+  window: z.int().describe('Predictions in the window.'),
+  psi: SignalValuesSchema.describe('PSI per signal.'),
+  js: SignalValuesSchema.describe('Jensen-Shannon distance (base 2) per signal.'),
+  label_shares: z.record(z.string(), z.number()).describe('Share of window predictions per predicted label.'),
 });
 
 export const MonitorStatusSchema = z.object({
@@ -166,6 +184,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     errors: [404],
     handle() {
       const s = requireMonitor().status();
+      monitoring.sample();
       const reference = monitoring.reference;
       return {
         model_id: service.modelId,
@@ -176,7 +195,8 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
         reference: { n: reference?.n ?? 0, mean_confidence: s.referenceMeanConfidence, calibration: reference?.calibration ?? null },
         signals: Object.fromEntries(
           DRIFT_SIGNALS.map((signal) => {
-            const { kind, statistics, decisions } = s.signals[signal];
+            const { kind, statistics, decisions, buckets, referenceCounts, windowCounts } = s.signals[signal];
+            const byLabel = (counts: number[]) => (signal === 'labels' ? Object.fromEntries(s.labels.map((l, i) => [l, counts[i] ?? 0])) : counts);
             return [
               signal,
               {
@@ -187,6 +207,9 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
                 chi_square: { statistic: statistics.chiSquare.statistic, df: statistics.chiSquare.df, p_value: statistics.chiSquare.pValue },
                 alarm: decisions.some((d) => d.alarm),
                 decisions,
+                buckets,
+                reference_counts: byLabel(referenceCounts),
+                window_counts: byLabel(windowCounts),
               },
             ];
           }),
@@ -212,6 +235,20 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     handle({ query }) {
       requireMonitor();
       return { alarms: monitoring.alarmLog().slice(0, query.limit ?? DEFAULT_PAGE) };
+    },
+  });
+
+  const series = defineRoute({
+    method: 'get',
+    path: '/v1/monitor/series',
+    operationId: 'getMonitorSeries',
+    summary: 'PSI and JS distance per signal and predicted-label shares over time (a point every 20 predictions or per /v1/monitor call, at most one a second; the last 500), oldest first.',
+    tag: 'monitoring',
+    response: z.object({ points: z.array(SeriesPointSchema) }),
+    errors: [404],
+    handle() {
+      requireMonitor();
+      return { points: monitoring.series() };
     },
   });
 
@@ -280,5 +317,5 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     },
   });
 
-  return [metrics, status, history, list, get, feedback];
+  return [metrics, status, history, series, list, get, feedback];
 }

@@ -1,0 +1,260 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { softmaxRows } from '@glassbox/core';
+import {
+  certifyAbstention,
+  computeMetricSet,
+  createCalibrator,
+  fitCalibration,
+  fitLac,
+  hashFittingRows,
+  serializeCalibration,
+  type CalibrationFile,
+  type MetricSet,
+} from '@glassbox/calibration';
+import type { ApiContext } from '../api-context.js';
+import { ApiError } from '../api-errors.js';
+import { defineRoute, type RouteSpec } from '../route-table.js';
+import { CalibrationResponseSchema } from './glassbox-routes.js';
+
+export const MIN_CALIBRATION_ROWS = 20;
+export const MAX_CALIBRATION_ROWS = 50_000;
+
+const Probability = z.number().gt(0).lt(1);
+
+export const CalibrationFitRequestSchema = z.strictObject({
+  rows: z
+    .array(
+      z.strictObject({
+        text: z.string().min(1),
+        label: z.union([z.string().min(1), z.int().min(0)]).describe('A label name or id.'),
+      }),
+    )
+    .describe(`Labeled texts, ${MIN_CALIBRATION_ROWS} to ${MAX_CALIBRATION_ROWS} (fewer or more: 422).`),
+  method: z.enum(['temperature', 'vector', 'platt', 'isotonic']).optional().describe('Default: temperature.'),
+  conformal_alpha: Probability.optional().describe('Also fit a LAC conformal threshold for this miscoverage rate.'),
+  abstain_risk: Probability.optional().describe('Also certify an abstention rule (SGR) with this target risk.'),
+  delta: Probability.optional().describe('Confidence parameter of the abstention certificate (default 0.001).'),
+  activate: z.boolean().optional().describe('Make the new version the active calibration (default false).'),
+});
+
+export const CalibrationSelectRequestSchema = z.strictObject({
+  version: z.string().min(1).describe('A version id such as "v2".'),
+});
+
+const MetricSummarySchema = z.object({ accuracy: z.number(), ece: z.number(), mce: z.number(), brier: z.number(), nll: z.number() });
+
+export const CalibrationVersionSchema = z.object({
+  id: z.string().describe('v1, v2, …; v1 is the configured calibration file, when there is one.'),
+  method: z.enum(['temperature', 'vector', 'platt', 'isotonic']),
+  created_at: z.string(),
+  n: z.int().describe('Rows it was fitted on.'),
+  sha256: z.string().describe('Hash of its fitting rows: the calibration id of predictions served with it.'),
+  metrics: z.object({ before: MetricSummarySchema, after: MetricSummarySchema }).nullable(),
+  conformal: z.object({ method: z.literal('lac'), alpha: z.number(), qhat: z.number() }).nullable(),
+  certificate: z.looseObject({ rule: z.string(), threshold: z.number() }).nullable(),
+  active: z.boolean(),
+});
+
+export const CalibrationVersionsResponseSchema = z.object({
+  active: z.string().nullable(),
+  versions: z.array(CalibrationVersionSchema),
+});
+
+export const CalibrationDetailResponseSchema = CalibrationResponseSchema.extend({ version: z.string(), active: z.boolean() });
+
+interface Version {
+  id: string;
+  file: CalibrationFile;
+}
+
+function pick(m: MetricSet) {
+  return { accuracy: m.accuracy, ece: m.ece, mce: m.mce, brier: m.brier, nll: m.nll };
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, path);
+}
+
+/**
+ * Calibration versions: the configured file (v1) and those fitted through POST
+ * /v1/calibration/fit, kept in memory (and in calibrationDir), listed, shown and selected.
+ */
+export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
+  const { service, options } = ctx;
+  const versions: Version[] = service.calibration ? [{ id: 'v1', file: service.calibration }] : [];
+  let activeId: string | null = service.calibration ? 'v1' : null;
+  let next = versions.length + 1;
+
+  const find = (id: string): Version => {
+    const v = versions.find((x) => x.id === id);
+    if (!v) {
+      throw new ApiError(
+        'CALIBRATION_VERSION_NOT_FOUND',
+        `no calibration version "${id}"; there are ${versions.length === 0 ? 'none' : versions.map((x) => x.id).join(', ')}`,
+      );
+    }
+    return v;
+  };
+
+  const summary = ({ id, file }: Version) => ({
+    id,
+    method: file.calibration.method,
+    created_at: file.created_at,
+    n: file.fitted_on.count,
+    sha256: file.fitted_on.sha256,
+    metrics: file.metrics ? { before: pick(file.metrics.before), after: pick(file.metrics.after) } : null,
+    conformal: file.conformal ?? null,
+    certificate: file.certificate ?? null,
+    active: id === activeId,
+  });
+
+  const activate = (v: Version) => {
+    service.setCalibration(v.file); // throws (unchanged) when the abstention rule cannot use it
+    activeId = v.id;
+  };
+
+  const get = defineRoute({
+    method: 'get',
+    path: '/v1/calibration',
+    operationId: 'getCalibration',
+    summary: 'A calibration version (default: the active one): method, parameters, metrics before and after, conformal threshold, certificate.',
+    tag: 'calibration',
+    query: z.object({ version: z.string().min(1).optional().describe('A version id such as "v2" (default: the active one).') }),
+    response: CalibrationDetailResponseSchema,
+    errors: [400, 404],
+    handle({ query }) {
+      let v: Version;
+      if (query.version !== undefined) v = find(query.version);
+      else if (activeId === null) {
+        throw new ApiError(
+          'CALIBRATION_NOT_CONFIGURED',
+          versions.length === 0
+            ? 'this server has no calibration: start it with calibrationPath or fit one with POST /v1/calibration/fit'
+            : 'no calibration is active; select one with POST /v1/calibration/select or ask for ?version=',
+        );
+      } else v = find(activeId);
+      const { file } = v;
+      return {
+        version: v.id,
+        active: v.id === activeId,
+        model: file.model,
+        method: file.calibration.method,
+        params: file.calibration.params,
+        fitted_on: file.fitted_on,
+        metrics: file.metrics ?? null,
+        conformal: file.conformal ?? null,
+        certificate: file.certificate ?? null,
+        created_at: file.created_at,
+      };
+    },
+  });
+
+  const list = defineRoute({
+    method: 'get',
+    path: '/v1/calibration/versions',
+    operationId: 'listCalibrationVersions',
+    summary: 'Every calibration version, oldest first, with its metrics and which one is active.',
+    tag: 'calibration',
+    response: CalibrationVersionsResponseSchema,
+    errors: [],
+    handle: () => ({ active: activeId, versions: versions.map(summary) }),
+  });
+
+  const fit = defineRoute({
+    method: 'post',
+    path: '/v1/calibration/fit',
+    operationId: 'fitCalibration',
+    summary: 'Classify labeled texts and fit a new calibration version (active only with activate: true).',
+    tag: 'calibration',
+    body: CalibrationFitRequestSchema,
+    response: CalibrationVersionSchema,
+    errors: [400, 401, 404, 409, 413, 422, 500, 503],
+    admin: true,
+    async handle({ body }) {
+      const { rows } = body;
+      if (rows.length < MIN_CALIBRATION_ROWS) {
+        throw new ApiError('TOO_FEW_CALIBRATION_ROWS', `fitting a calibration needs at least ${MIN_CALIBRATION_ROWS} labeled rows, got ${rows.length}`);
+      }
+      if (rows.length > MAX_CALIBRATION_ROWS) {
+        throw new ApiError('TOO_MANY_INPUTS', `at most ${MAX_CALIBRATION_ROWS} rows per fit, got ${rows.length}`);
+      }
+      const labels = service.labels;
+      const k = labels.length;
+      const gold: number[] = [];
+      const unknown: string[] = [];
+      rows.forEach((row, i) => {
+        const id = typeof row.label === 'number' ? (row.label < k ? row.label : -1) : labels.indexOf(row.label);
+        if (id < 0) unknown.push(`rows[${i}].label ${JSON.stringify(row.label)}`);
+        gold.push(id);
+      });
+      if (unknown.length > 0) {
+        const shown = unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+        throw new ApiError(
+          'UNKNOWN_CALIBRATION_LABEL',
+          `unknown label in ${shown}; the labels are ${labels.map((l, i) => `${i}: ${l}`).join(', ')}`,
+        );
+      }
+      const method = body.method ?? 'temperature';
+      const prepared = await service.prepare(rows.map((r) => r.text));
+      const predictions = await service.predictRaw(prepared);
+      const logits = Float32Array.from(predictions.flatMap((p) => Array.from(p.logits)));
+      const fitted = fitCalibration(method, logits, gold, k);
+      const rowsHash = hashFittingRows(logits, gold);
+      const calibrated = createCalibrator(fitted, rowsHash).calibrate(logits, k);
+      const file: CalibrationFile = {
+        format: 'glassbox-calibration',
+        version: 1,
+        model: { id: service.modelId, name: service.name, labels: [...labels] },
+        calibration: fitted,
+        fitted_on: { count: gold.length, sha256: rowsHash },
+        metrics: { before: computeMetricSet(softmaxRows(logits, k), gold, k), after: computeMetricSet(calibrated, gold, k) },
+        created_at: new Date().toISOString(),
+      };
+      if (body.conformal_alpha !== undefined) {
+        const lac = fitLac(calibrated, gold, k, { alpha: body.conformal_alpha });
+        if (!Number.isFinite(lac.qhat)) {
+          throw new ApiError(
+            'TOO_FEW_CALIBRATION_ROWS',
+            `conformal_alpha ${body.conformal_alpha} needs at least ${Math.ceil(1 / body.conformal_alpha) - 1} rows, got ${gold.length}`,
+          );
+        }
+        file.conformal = { method: 'lac', alpha: lac.alpha, qhat: lac.qhat };
+      }
+      if (body.abstain_risk !== undefined) {
+        file.certificate = certifyAbstention(calibrated, gold, k, { targetRisk: body.abstain_risk, delta: body.delta ?? 0.001 }).certificate;
+      }
+      const version: Version = { id: `v${next++}`, file };
+      if (options.calibrationDir) {
+        await mkdir(options.calibrationDir, { recursive: true });
+        await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file));
+      }
+      versions.push(version);
+      versions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+      if (body.activate) activate(version);
+      return summary(version);
+    },
+  });
+
+  const select = defineRoute({
+    method: 'post',
+    path: '/v1/calibration/select',
+    operationId: 'selectCalibration',
+    summary: 'Make a calibration version the active one for new requests.',
+    tag: 'calibration',
+    body: CalibrationSelectRequestSchema,
+    response: CalibrationVersionSchema,
+    errors: [400, 401, 404, 409, 413],
+    admin: true,
+    handle({ body }) {
+      const v = find(body.version);
+      activate(v);
+      return summary(v);
+    },
+  });
+
+  return [get, list, fit, select];
+}
