@@ -42,3 +42,5 @@ export { allRule, anyRule, entropyRule, marginRule, maxProbabilityRule, perClass
 export { CERTIFIABLE_RULES, certifyAbstention, ruleFromCertificate } from './abstention-certificate.js';
 export type { AbstentionCertificate, AbstentionCertification, CertifiableRule, CertifyAbstentionOptions } from './abstention-certificate.js';
 export { ABSTENTION_SPECS, calibrationForEngine, lacSet, parseAbstentionSpec } from './abstention-spec.js';
+export { buildCalibrationFile, minRowsForConformal } from './build-calibration-file.js';
+export type { BuildCalibrationOptions } from './build-calibration-file.js';

@@ -1,14 +1,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { softmaxRows } from '@glassbox/core';
 import {
-  certifyAbstention,
-  computeMetricSet,
-  createCalibrator,
-  fitCalibration,
-  fitLac,
-  hashFittingRows,
+  buildCalibrationFile,
+  minRowsForConformal,
   serializeCalibration,
   type CalibrationFile,
   type MetricSet,
@@ -202,31 +197,19 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
       const prepared = await service.prepare(rows.map((r) => r.text));
       const predictions = await service.predictRaw(prepared);
       const logits = Float32Array.from(predictions.flatMap((p) => Array.from(p.logits)));
-      const fitted = fitCalibration(method, logits, gold, k);
-      const rowsHash = hashFittingRows(logits, gold);
-      const calibrated = createCalibrator(fitted, rowsHash).calibrate(logits, k);
-      const file: CalibrationFile = {
-        format: 'glassbox-calibration',
-        version: 1,
+      if (body.conformal_alpha !== undefined && gold.length < minRowsForConformal(body.conformal_alpha)) {
+        throw new ApiError(
+          'TOO_FEW_CALIBRATION_ROWS',
+          `conformal_alpha ${body.conformal_alpha} needs at least ${minRowsForConformal(body.conformal_alpha)} rows, got ${gold.length}`,
+        );
+      }
+      const file = buildCalibrationFile(logits, gold, k, {
+        method,
         model: { id: service.modelId, name: service.name, labels: [...labels] },
-        calibration: fitted,
-        fitted_on: { count: gold.length, sha256: rowsHash },
-        metrics: { before: computeMetricSet(softmaxRows(logits, k), gold, k), after: computeMetricSet(calibrated, gold, k) },
-        created_at: new Date().toISOString(),
-      };
-      if (body.conformal_alpha !== undefined) {
-        const lac = fitLac(calibrated, gold, k, { alpha: body.conformal_alpha });
-        if (!Number.isFinite(lac.qhat)) {
-          throw new ApiError(
-            'TOO_FEW_CALIBRATION_ROWS',
-            `conformal_alpha ${body.conformal_alpha} needs at least ${Math.ceil(1 / body.conformal_alpha) - 1} rows, got ${gold.length}`,
-          );
-        }
-        file.conformal = { method: 'lac', alpha: lac.alpha, qhat: lac.qhat };
-      }
-      if (body.abstain_risk !== undefined) {
-        file.certificate = certifyAbstention(calibrated, gold, k, { targetRisk: body.abstain_risk, delta: body.delta ?? 0.001 }).certificate;
-      }
+        conformalAlpha: body.conformal_alpha,
+        abstainRisk: body.abstain_risk,
+        delta: body.delta,
+      });
       const version: Version = { id: `v${next++}`, file };
       if (options.calibrationDir) {
         await mkdir(options.calibrationDir, { recursive: true });

@@ -1,12 +1,6 @@
-import { softmaxRows } from '@glassbox/core';
 import {
+  buildCalibrationFile,
   CALIBRATION_METHODS,
-  certifyAbstention,
-  computeMetricSet,
-  createCalibrator,
-  fitCalibration,
-  fitLac,
-  hashFittingRows,
   serializeCalibration,
   type CalibrationFile,
   type CalibrationMethod,
@@ -38,33 +32,13 @@ export async function calibrateCommand(flags: CalibrateFlags, out: NodeJS.Writab
   try {
     const k = engine.labels.length;
     const run = await classifyLabeled(engine, flags);
-    const fitted = fitCalibration(flags.method, run.logits, run.gold, k);
-    const rowsHash = hashFittingRows(run.logits, run.gold);
-    const calibrated = createCalibrator(fitted, rowsHash).calibrate(run.logits, k);
-    const before = computeMetricSet(softmaxRows(run.logits, k), run.gold, k);
-    const after = computeMetricSet(calibrated, run.gold, k);
-    const file: CalibrationFile = {
-      format: 'glassbox-calibration',
-      version: 1,
+    const file = buildCalibrationFile(run.logits, run.gold, k, {
+      method: flags.method,
       model: { id: await engine.modelId(), name: engine.bundle.name, labels: [...engine.labels] },
-      calibration: fitted,
-      fitted_on: { count: run.gold.length, sha256: rowsHash },
-      metrics: { before, after },
-      created_at: new Date().toISOString(),
-    };
-    if (flags.conformal !== undefined) {
-      const lac = fitLac(calibrated, run.gold, k, { alpha: flags.conformal });
-      if (!Number.isFinite(lac.qhat)) {
-        throw new GlassboxError(
-          'INVALID_OPTION',
-          `--conformal ${flags.conformal} needs at least ${Math.ceil(1 / flags.conformal) - 1} calibration rows, got ${run.gold.length}`,
-        );
-      }
-      file.conformal = { method: 'lac', alpha: lac.alpha, qhat: lac.qhat };
-    }
-    if (flags.abstainRisk !== undefined) {
-      file.certificate = certifyAbstention(calibrated, run.gold, k, { targetRisk: flags.abstainRisk, delta: flags.delta ?? 0.001 }).certificate;
-    }
+      conformalAlpha: flags.conformal,
+      abstainRisk: flags.abstainRisk,
+      delta: flags.delta,
+    });
     await writeFileAtomic(flags.out, serializeCalibration(file));
     out.write(flags.json ? `${JSON.stringify(summary(file), null, 2)}\n` : formatCalibration(file, flags.out));
     return file;
