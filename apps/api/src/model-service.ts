@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
   createInferenceEngine,
@@ -12,7 +11,7 @@ import {
   type PipelineResult,
   type Prediction,
 } from '@glassbox/core';
-import { calibrationForEngine, createCalibrator, createEnsembleEngine, parseAbstentionSpec, type CalibrationFile } from '@glassbox/calibration';
+import { createCalibrator, createEnsembleEngine, parseAbstentionSpec, readCalibrationForEngine, type CalibrationFile } from '@glassbox/calibration';
 import { explainText, type ExplainOptions, type Explanation } from '@glassbox/explain';
 import { ApiError } from './api-errors.js';
 import type { ResolvedApiOptions } from './api-options.js';
@@ -94,15 +93,6 @@ async function openEngine(options: ResolvedApiOptions): Promise<InferenceEngine>
   return engines.length === 1 ? engines[0] : createEnsembleEngine(engines, { combine: 'probabilities' });
 }
 
-async function loadCalibration(path: string, engine: InferenceEngine): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
-  let json: string;
-  try {
-    json = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read calibration ${path}: ${(cause as Error).message}`, { cause });
-  }
-  return calibrationForEngine(json, engine, path);
-}
 
 /** `text` cut to at most `max` UTF-16 units without splitting a surrogate pair. */
 function cutChars(text: string, max: number, direction: 'right' | 'left'): string {
@@ -123,7 +113,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
   const engine = await openEngine(options);
   try {
     const modelId = await engine.modelId();
-    const loaded = options.calibrationPath ? await loadCalibration(options.calibrationPath, engine) : null;
+    const loaded = options.calibrationPath ? await readCalibrationForEngine(options.calibrationPath, engine) : null;
     const rulesFor = (file: CalibrationFile | null): AbstentionRule[] => (options.abstain ? [parseAbstentionSpec(options.abstain, file)] : []);
     const rules = rulesFor(loaded?.file ?? null);
     interface Active {

@@ -1,4 +1,5 @@
 /** Typed calls to the glassbox API (same origin: the API serves this dashboard). */
+import type { MetricSet } from '@glassbox/calibration';
 
 export type Probabilities = Record<string, number>;
 
@@ -52,23 +53,8 @@ export interface AuditEntry {
   text?: string;
 }
 
-export interface ReliabilityBin {
-  lower: number;
-  upper: number;
-  count: number;
-  meanConfidence: number;
-  accuracy: number;
-  empty: boolean;
-}
-
-export interface MetricSet {
-  accuracy: number;
-  ece: number;
-  mce: number;
-  brier: number;
-  nll: number;
-  reliability: ReliabilityBin[];
-}
+// The same shapes the API serves, straight from the library that defines them.
+export type { MetricSet, ReliabilityBin } from '@glassbox/calibration';
 
 export interface CalibrationInfo {
   model: { id: string; name: string; labels: string[] };

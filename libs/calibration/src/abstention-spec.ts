@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { GlassboxError, type AbstentionRule, type Calibrator, type InferenceEngine } from '@glassbox/core';
 import { ruleFromCertificate } from './abstention-certificate.js';
 import { entropyRule, marginRule, maxProbabilityRule } from './abstention-rules.js';
@@ -49,4 +50,18 @@ export async function calibrationForEngine(
 ): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
   const file = parseCalibration(json, { modelId: await engine.modelId(), labels: engine.labels }, source);
   return { file, calibrator: createCalibrator(file.calibration, file.fitted_on.sha256) };
+}
+
+/** Reads a calibration file from disk and checks it against `engine` (see calibrationForEngine). */
+export async function readCalibrationForEngine(
+  path: string,
+  engine: Pick<InferenceEngine, 'modelId' | 'labels'>,
+): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
+  let json: string;
+  try {
+    json = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read calibration ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return calibrationForEngine(json, engine, path);
 }
