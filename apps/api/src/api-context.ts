@@ -1,5 +1,5 @@
 import type { ResolvedApiOptions } from './api-options.js';
-import type { AuditTrail } from './audit-trail.js';
+import type { AuditLog, StateStore } from '@glassbox/monitor';
 import type { MicroBatcherStats } from './micro-batcher.js';
 import type { ModelService } from './model-service.js';
 import type { Monitoring } from './monitoring.js';
@@ -22,8 +22,10 @@ export interface ApiContext {
   readonly service: ModelService;
   /** Metrics registry, drift monitor (when configured) and alarm log. */
   readonly monitoring: Monitoring;
-  /** The most recent /v1/predict results. */
-  readonly audit: AuditTrail;
+  /** The most recent /v1/predict results (in the state database when there is one). */
+  readonly audit: AuditLog;
+  /** The state database; null when the server keeps its state in memory. */
+  readonly store: StateStore | null;
   /** The @glassbox/api version. */
   readonly version: string;
   state(): ServerState;

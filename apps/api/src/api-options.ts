@@ -67,8 +67,18 @@ export interface ApiServerOptions {
   referencePath?: string;
   /** Predictions in the drift monitor's sliding window (default 500). */
   monitorWindow?: number;
-  /** /v1/predict results kept in the in-memory audit trail; the oldest drop first (default 10000; 0 keeps none). */
+  /** /v1/predict results kept in the audit log; the oldest drop first (default 10000; 0 keeps none). */
   auditLimit?: number;
+  /** Audit rows older than this many days are dropped (state database only; default: no age limit). */
+  auditMaxAgeDays?: number;
+  /**
+   * An SQLite state database (created if missing; WAL). The audit log, the drift window's
+   * observations, alarms and series, the reference profile and calibration versions are kept
+   * there and survive restarts and crashes. In memory only when absent.
+   */
+  statePath?: string;
+  /** 'normal' (default): committed writes survive a killed process; 'full': also a power cut (one fsync per write). */
+  stateDurability?: 'normal' | 'full';
   /** Keep each text in the audit trail (default false), which re-explaining a stored prediction needs. */
   storeText?: boolean;
   /** Structured log lines (drift alarms), one JSON object per line. Default: process.stderr. */
@@ -103,6 +113,9 @@ export interface ResolvedApiOptions {
   referencePath: string | null;
   monitorWindow: number;
   auditLimit: number;
+  auditMaxAgeDays: number | null;
+  statePath: string | null;
+  stateDurability: 'normal' | 'full';
   storeText: boolean;
   log: LogSink;
   meter: ApiMeter | null;
@@ -161,6 +174,12 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
   if (options.log !== undefined && (options.log === null || typeof options.log.write !== 'function')) {
     invalid('log must have a write(line) method, such as process.stderr');
   }
+  const age = options.auditMaxAgeDays;
+  if (age !== undefined && !(typeof age === 'number' && age > 0 && Number.isFinite(age))) {
+    invalid(`auditMaxAgeDays must be a number of days > 0, got ${String(age)}`);
+  }
+  const durability = options.stateDurability ?? 'normal';
+  if (durability !== 'normal' && durability !== 'full') invalid(`stateDurability must be 'normal' or 'full', got ${JSON.stringify(durability)}`);
   if (options.meter !== undefined && (options.meter === null || typeof options.meter.createCounter !== 'function')) {
     invalid('meter must be an OpenTelemetry Meter');
   }
@@ -186,6 +205,9 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     referencePath: options.referencePath === undefined ? null : nonEmpty('referencePath', options.referencePath),
     monitorWindow: integer('monitorWindow', options.monitorWindow, 500, 1, 1_000_000),
     auditLimit: integer('auditLimit', options.auditLimit, 10_000, 0, 10_000_000),
+    auditMaxAgeDays: age ?? null,
+    statePath: options.statePath === undefined ? null : nonEmpty('statePath', options.statePath),
+    stateDurability: durability,
     storeText: options.storeText ?? false,
     log: options.log ?? process.stderr,
     meter: options.meter ?? null,

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { GlassboxError } from '@glassbox/core';
+import { createMemoryAuditLog, openStateStore, parseReferenceProfile, type StateStore } from '@glassbox/monitor';
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
-import { createAuditTrail } from './audit-trail.js';
 import { createBearerAuth } from './bearer-auth.js';
 import { createCors } from './cors.js';
 import { inDialect, type ErrorDialect } from './error-dialects.js';
@@ -29,6 +29,8 @@ export interface ApiServer {
   readonly app: Express;
   /** Name the model is served under (in responses and model routes). */
   readonly modelName: string;
+  /** Where metrics go: `prometheus` (GET /metrics) plus push exporters from the OTEL_* variables. */
+  readonly telemetry: { exporters: readonly string[]; otlpUrl: string | null; intervalMs: number };
   /** Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port. */
   listen(port: number, host?: string): Promise<{ port: number }>;
   /**
@@ -56,11 +58,30 @@ function packageVersion(): string {
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const resolved = resolveApiOptions(options);
-  const reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
+  let reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
   let monitoring: Monitoring | null = null;
+  let store: StateStore | null = null;
   // Every route's predictions reach the monitoring through the service, once it exists.
   const service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch) });
   try {
+    if (resolved.statePath) {
+      store = openStateStore({
+        path: resolved.statePath,
+        durability: resolved.stateDurability,
+        retention: {
+          auditRows: resolved.auditLimit,
+          ...(resolved.auditMaxAgeDays !== null && { auditMaxAgeMs: resolved.auditMaxAgeDays * 86_400_000 }),
+          observations: resolved.monitorWindow,
+        },
+      });
+      store.prune();
+      if (reference !== null) {
+        // Checked against the model before it is kept; a restart without referencePath uses it.
+        store.saveReference(parseReferenceProfile(reference, { modelId: service.modelId, labels: service.labels }));
+      } else {
+        reference = store.loadReference(service.modelId, service.labels);
+      }
+    }
     monitoring = createMonitoring({
       modelId: service.modelId,
       labels: service.labels,
@@ -70,11 +91,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       window: resolved.monitorWindow,
       log: resolved.log,
       meter: resolved.meter,
+      store,
       onError: (error) => safeReport(resolved, error),
     });
-    return buildServer(resolved, service, monitoring);
+    return buildServer(resolved, service, monitoring, store);
   } catch (error) {
     await monitoring?.shutdown();
+    store?.close();
     await service.dispose();
     throw error;
   }
@@ -88,7 +111,7 @@ function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
   }
 }
 
-function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring): ApiServer {
+function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring, store: StateStore | null): ApiServer {
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -109,7 +132,8 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     options: resolved,
     service,
     monitoring,
-    audit: createAuditTrail(resolved.auditLimit),
+    audit: store ? store.auditLog() : createMemoryAuditLog(resolved.auditLimit),
+    store,
     version,
     reportError,
     state: () => state,
@@ -202,6 +226,11 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   return {
     app,
     modelName: service.name,
+    telemetry: {
+      exporters: monitoring.metrics.exporters,
+      otlpUrl: monitoring.metrics.otel.otlp?.url ?? null,
+      intervalMs: monitoring.metrics.otel.intervalMs,
+    },
     stats,
     async listen(port, host = '127.0.0.1') {
       if (state !== 'ready') throw new GlassboxError('ENGINE_DISPOSED', 'the server was closed; create a new one');
@@ -239,6 +268,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
           await service.dispose();
         } finally {
           await monitoring.shutdown();
+          store?.close();
         }
         state = 'closed';
       })();

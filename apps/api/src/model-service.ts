@@ -5,7 +5,6 @@ import {
   createPipeline,
   GlassboxError,
   type AbstentionRule,
-  type Calibrator,
   type InferenceEngine,
   type Pipeline,
   type PipelineResult,

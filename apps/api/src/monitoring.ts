@@ -10,11 +10,14 @@ import {
   METRIC_NAMES,
   parseReferenceProfile,
   DRIFT_SIGNALS,
+  type AlarmRecord,
   type DriftAlarm,
   type DriftMonitor,
   type DriftSignal,
   type MetricsRegistry,
+  type MonitorObservation,
   type ReferenceProfile,
+  type StateStore,
 } from '@glassbox/monitor';
 import type { ApiMeter, LogSink } from './api-options.js';
 
@@ -28,20 +31,7 @@ export interface ObservedBatch {
   durationSeconds: number;
 }
 
-/** A drift alarm as the API reports and logs it. */
-export interface AlarmRecord {
-  /** ISO 8601 time it fired. */
-  time: string;
-  /** 0-based index of the observed prediction that tipped it. */
-  index: number;
-  signal: DriftAlarm['signal'];
-  statistic: DriftAlarm['statistic'];
-  value: number;
-  threshold: number;
-  reason: string;
-  model_id: string;
-  calibration_id: string | null;
-}
+
 
 /** One point of the drift time series (GET /v1/monitor/series). */
 export interface SeriesPoint {
@@ -72,6 +62,11 @@ export interface MonitoringOptions {
   meter: ApiMeter | null;
   /** Monitor, meter, log and collection failures. */
   onError: (error: unknown) => void;
+  /**
+   * Where the window's observations, alarms and series points are kept across restarts; the
+   * monitor's window is rebuilt from it at start. Null: in memory only.
+   */
+  store?: StateStore | null;
   /** Most alarms kept in the alarm log (default 1000). */
   alarmLogLimit?: number;
   /** A series point every this many predictions (default 20). */
@@ -94,7 +89,12 @@ export interface Monitoring {
   readonly reference: ReferenceProfile | null;
   readonly window: number;
   observe(batch: ObservedBatch): void;
-  /** Alarms fired since start, newest first. */
+  /**
+   * The true label of an observed prediction: updates the drift window (and the stored
+   * observation). True when the prediction is still in the window.
+   */
+  recordFeedback(id: string, label: string): boolean;
+  /** Alarms fired (since start, or kept in the store), newest first. */
   alarmLog(): AlarmRecord[];
   /**
    * Appends a series point unless one was taken less than a second ago (no-op without a
@@ -189,10 +189,19 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
     calibration_id: calibrationId,
   });
 
+  const store = options.store ?? null;
   const onAlarm = (alarm: DriftAlarm) => {
     const record = toRecord(alarm);
-    log.push(record);
-    if (log.length > alarmLogLimit) log.splice(0, log.length - alarmLogLimit);
+    if (store) {
+      try {
+        store.appendAlarm(record);
+      } catch (error) {
+        report(error);
+      }
+    } else {
+      log.push(record);
+      if (log.length > alarmLogLimit) log.splice(0, log.length - alarmLogLimit);
+    }
     try {
       options.log.write(`${JSON.stringify({ level: 'warn', event: 'glassbox.drift.alarm', msg: `drift alarm: ${record.statistic} on ${record.signal}`, ...record })}\n`);
     } catch (error) {
@@ -200,6 +209,8 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
     }
   };
 
+  // Observations of the batch being observed, written to the store in one transaction.
+  let pending: MonitorObservation[] = [];
   let monitor: DriftMonitor | null = null;
   let reference: ReferenceProfile | null = null;
   if (options.reference !== null && options.reference !== undefined) {
@@ -212,16 +223,71 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       ...(calibrationId !== null && { calibrationId }),
       abstentionRules: options.abstentionRules,
       onAlarm,
+      ...(store && { onObservation: (o: MonitorObservation) => pending.push(o) }),
       onError: report,
       now,
     });
+    if (store) {
+      // A window that cannot be rebuilt fails the start: carrying on would reuse stored indexes.
+      monitor.restore({
+        observed: store.observedCount(options.modelId),
+        observations: store.recentObservations(options.modelId, options.window).map((o) => ({
+          index: o.index,
+          time: o.time,
+          id: o.predictionId,
+          label: o.label,
+          confidence: o.confidence,
+          margin: o.margin,
+          entropy: o.entropy,
+          truth: o.truth,
+        })),
+        alarms: store.alarms(alarmLogLimit, options.modelId).map((a) => ({
+          time: Date.parse(a.time),
+          index: a.index,
+          signal: a.signal as DriftSignal,
+          statistic: a.statistic as DriftAlarm['statistic'],
+          value: a.value,
+          threshold: a.threshold,
+          reason: a.reason,
+        })),
+      });
+    }
   }
+  /** Commits the batch's observations; a failing store never fails the predictions. */
+  const flushObservations = () => {
+    if (!store || pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    try {
+      store.appendObservations(
+        batch.map((o) => ({
+          index: o.index,
+          time: o.time,
+          modelId: options.modelId,
+          calibrationId,
+          predictionId: o.id,
+          label: o.label,
+          confidence: o.confidence,
+          margin: o.margin,
+          entropy: o.entropy,
+          truth: o.truth,
+        })),
+      );
+    } catch (error) {
+      report(error);
+    }
+  };
 
   const seriesEvery = options.seriesEvery ?? 20;
   const seriesLimit = options.seriesLimit ?? 500;
   const points: SeriesPoint[] = [];
   let lastSample = -Infinity;
   let lastSampledAt = -1;
+  if (store && monitor) {
+    // After a restart, no new point until something new was observed.
+    const last = store.seriesPoints(options.modelId).at(-1) as SeriesPoint | undefined;
+    if (last) lastSampledAt = last.observed;
+  }
   let sinceSample = 0;
   const sample = (force: boolean) => {
     if (!monitor) return;
@@ -241,8 +307,12 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       }
       const counts = s.signals.labels.windowCounts;
       const label_shares = Object.fromEntries(s.labels.map((l, i) => [l, s.window > 0 ? (counts[i] ?? 0) / s.window : 0]));
-      points.push({ time: new Date(t).toISOString(), observed: s.observed, window: s.window, psi, js, label_shares });
-      if (points.length > seriesLimit) points.splice(0, points.length - seriesLimit);
+      const point: SeriesPoint = { time: new Date(t).toISOString(), observed: s.observed, window: s.window, psi, js, label_shares };
+      if (store) store.appendSeriesPoint(options.modelId, t, point);
+      else {
+        points.push(point);
+        if (points.length > seriesLimit) points.splice(0, points.length - seriesLimit);
+      }
     } catch (error) {
       report(error);
     }
@@ -270,7 +340,10 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
           const result = named(served);
           if (monitor) {
             monitor.observe(result, { id: ids[i], durationSeconds });
-            if (++sinceSample >= seriesEvery) sample(true);
+            if (++sinceSample >= seriesEvery) {
+              flushObservations();
+              sample(true);
+            }
             return;
           }
           basic.predictions.add(1, { ...attributes, label: result.label });
@@ -280,10 +353,39 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       } catch (error) {
         report(error);
       }
+      flushObservations();
     },
-    alarmLog: () => [...log].reverse(),
+    recordFeedback(id, label) {
+      if (!monitor) return false;
+      const monitored = monitor.recordFeedback(id, label);
+      if (store) {
+        try {
+          store.setTruth(options.modelId, id, options.labels.indexOf(label));
+        } catch (error) {
+          report(error);
+        }
+      }
+      return monitored;
+    },
+    alarmLog() {
+      if (!store) return [...log].reverse();
+      try {
+        return store.alarms(alarmLogLimit, options.modelId);
+      } catch (error) {
+        report(error);
+        return [];
+      }
+    },
     sample: () => sample(false),
-    series: () => points.map((p) => ({ ...p, psi: { ...p.psi }, js: { ...p.js }, label_shares: { ...p.label_shares } })),
+    series() {
+      if (!store) return points.map((p) => ({ ...p, psi: { ...p.psi }, js: { ...p.js }, label_shares: { ...p.label_shares } }));
+      try {
+        return store.seriesPoints(options.modelId) as SeriesPoint[];
+      } catch (error) {
+        report(error);
+        return [];
+      }
+    },
     toRecord,
     shutdown() {
       shutdown ??= (async () => {

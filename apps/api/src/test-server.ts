@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { buildReferenceProfile, type ReferenceProfile } from '@glassbox/monitor';
 import { createApiServer, type ApiServer } from './api-server.js';
 import type { ApiServerOptions } from './api-options.js';
 
@@ -59,4 +60,21 @@ export async function startTestServer(options: Partial<ApiServerOptions> = {}): 
 /** Sums an object's or array's numbers. */
 export function sum(values: Record<string, number> | readonly number[]): number {
   return (Array.isArray(values) ? values : Object.values(values)).reduce((a: number, b: number) => a + b, 0);
+}
+
+/** A reference profile of the test model: its predictions on `texts`, from an unmonitored server. */
+export async function referenceFor(texts: readonly string[]): Promise<ReferenceProfile> {
+  const plain = await startTestServer();
+  try {
+    const predictions: Array<{ id: string; probabilities: Record<string, number> }> = [];
+    for (let i = 0; i < texts.length; i += 50) {
+      const res = await plain.post('/v1/predict', { inputs: texts.slice(i, i + 50) });
+      if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${res.text}`);
+      predictions.push(...res.body.predictions);
+    }
+    const audited = await plain.get(`/v1/predictions/${predictions[0].id}`);
+    return buildReferenceProfile(predictions, LABELS, audited.body.model_id);
+  } finally {
+    await plain.server.close();
+  }
 }

@@ -1,5 +1,6 @@
 /** Typed calls to the glassbox API (same origin: the API serves this dashboard). */
 import type { MetricSet } from '@glassbox/calibration';
+import type { AlarmRecord } from '@glassbox/monitor';
 
 export type Probabilities = Record<string, number>;
 
@@ -99,15 +100,8 @@ export interface SeriesPoint {
   label_shares: Record<string, number>;
 }
 
-export interface Alarm {
-  time: string;
-  index: number;
-  signal: string;
-  statistic: string;
-  value: number;
-  threshold: number;
-  reason: string;
-}
+/** A drift alarm as /v1/monitor and /v1/monitor/history serve it. */
+export type Alarm = AlarmRecord;
 
 export interface MonitorStatus {
   observed: number;

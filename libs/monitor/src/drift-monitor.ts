@@ -73,6 +73,11 @@ export interface DriftMonitorOptions {
   abstentionRules?: readonly string[];
   /** Called once each time a statistic crosses into alarm. */
   onAlarm?: (alarm: DriftAlarm) => void;
+  /**
+   * Called with every observation as the window takes it (e.g. to persist it; see `restore`).
+   * Runs inside `observe`: what it throws goes to `onError`.
+   */
+  onObservation?: (observation: MonitorObservation) => void;
   /** Failures of the meter, callbacks or malformed results. Default: one process warning per message. */
   onError?: (error: unknown) => void;
   /** Clock in milliseconds (window eviction and alarm times). Default `Date.now`. */
@@ -89,6 +94,33 @@ export interface DriftAlarm {
   value: number;
   threshold: number;
   reason: string;
+}
+
+/** One prediction as the drift window sees it: enough to rebuild the window after a restart. */
+export interface MonitorObservation {
+  /** 0-based index among observed predictions (continues across `restore`). */
+  index: number;
+  /** `now()` when it was observed (ms). */
+  time: number;
+  /** The caller's id (for feedback), or null. */
+  id: string | null;
+  /** Index of the predicted label in the reference's labels. */
+  label: number;
+  confidence: number;
+  margin: number;
+  /** Bits. */
+  entropy: number;
+  /** Index of the true label once feedback arrived, else null. */
+  truth: number | null;
+}
+
+/** What `restore` takes: the newest observations (oldest first) and how many were ever observed. */
+export interface MonitorState {
+  /** Predictions ever observed (the index the next one gets); at least the last observation's index + 1. */
+  observed: number;
+  observations: readonly MonitorObservation[];
+  /** Alarms stored as fired; those still active after the restore keep their time and index. */
+  alarms?: readonly DriftAlarm[];
 }
 
 /** Extra facts about a prediction that `PipelineResult` does not carry. */
@@ -128,7 +160,7 @@ export interface DriftStatus {
   realizedAccuracy: number | null;
   /** Mean top-class probability minus accuracy over the labelled window predictions (> 0: over-confident). */
   accuracyGap: number | null;
-  /** Alarms now active (fired and not yet cleared). */
+  /** Alarms now active (fired and not yet cleared), in the order they fired. */
   alarms: DriftAlarm[];
 }
 
@@ -143,6 +175,14 @@ export interface DriftMonitor extends PredictionObserver {
    */
   recordFeedback(id: string, label: string): boolean;
   status(): DriftStatus;
+  /**
+   * Refills the window from stored observations (after a restart), before the first `observe`.
+   * Observations outside the window (too old, or beyond its size) are skipped; signals are
+   * re-bucketed with this monitor's reference. Alarms active on the restored window are active
+   * again without calling `onAlarm`, unless `state.alarms` lacks them (then they fire). Throws
+   * INVALID_INPUT once predictions were observed or for malformed observations.
+   */
+  restore(state: MonitorState): void;
   /** Unregisters the gauges and stops observing; idempotent. */
   shutdown(): Promise<void>;
 }
@@ -227,6 +267,17 @@ function createWindow(options: DriftWindowOptions | undefined, reference: Refere
   return createCountWindow({ size: options?.size ?? DEFAULT_WINDOW_SIZE, bins, values });
 }
 
+const STATISTIC_ORDER = ['psi', 'ks', 'chi-square'];
+
+/** The order alarms fire in: by prediction index, then as signals and statistics are evaluated. */
+function byFiringOrder(a: DriftAlarm, b: DriftAlarm): number {
+  return (
+    a.index - b.index ||
+    DRIFT_SIGNALS.indexOf(a.signal) - DRIFT_SIGNALS.indexOf(b.signal) ||
+    STATISTIC_ORDER.indexOf(a.statistic) - STATISTIC_ORDER.indexOf(b.statistic)
+  );
+}
+
 class DriftMonitorImpl implements DriftMonitor {
   readonly kind = 'observer' as const;
   readonly name = 'drift-monitor' as const;
@@ -245,6 +296,9 @@ class DriftMonitorImpl implements DriftMonitor {
   private readonly now: () => number;
   private readonly onError: (error: unknown) => void;
   private readonly onAlarm: ((alarm: DriftAlarm) => void) | undefined;
+  private readonly onObservation: ((observation: MonitorObservation) => void) | undefined;
+  /** Observed before the window's first observation (restored counts); index = base + window seq. */
+  private base = 0;
   private readonly gaugeCallback = (result: BatchObservableResult): void => this.observeGauges(result);
   private closed = false;
 
@@ -257,6 +311,7 @@ class DriftMonitorImpl implements DriftMonitor {
     this.classifyReason = createReasonClassifier(options.abstentionRules);
     this.onError = options.onError ?? defaultErrorHandler();
     this.onAlarm = options.onAlarm;
+    this.onObservation = options.onObservation;
     let meter = options.meter ?? createNoopMeter();
     let instruments: Instruments;
     try {
@@ -287,17 +342,43 @@ class DriftMonitorImpl implements DriftMonitor {
     }
     const seq = this.ids.get(id);
     if (this.closed || seq === undefined || !this.window.has(seq)) return false;
-    this.window.setValue(seq, V_LABELLED, 1);
-    this.window.setValue(seq, V_CORRECT, this.window.bucketOf(seq, CH.labels) === truth ? 1 : 0);
-    this.window.setValue(seq, V_LABELLED_CONFIDENCE, this.window.valueOf(seq, V_CONFIDENCE));
+    this.setTruth(seq, truth);
     return true;
+  }
+
+  restore(state: MonitorState): void {
+    if (this.window.added > 0) throw new GlassboxError('INVALID_INPUT', 'restore() must come before the first observe().');
+    const { observations } = state;
+    const last = observations.length > 0 ? observations[observations.length - 1].index : -1;
+    if (!Number.isInteger(state.observed) || state.observed <= last) {
+      throw new GlassboxError('INVALID_INPUT', `restore: observed (${state.observed}) must be an integer above the last observation's index (${last}).`);
+    }
+    const n = this.labels.length;
+    observations.forEach((o, i) => {
+      const ok =
+        Number.isInteger(o.index) &&
+        (i === 0 || o.index > observations[i - 1].index) &&
+        Number.isInteger(o.label) && o.label >= 0 && o.label < n &&
+        [o.confidence, o.margin, o.entropy, o.time].every(Number.isFinite) &&
+        (o.truth === null || (Number.isInteger(o.truth) && o.truth >= 0 && o.truth < n));
+      if (!ok) throw new GlassboxError('INVALID_INPUT', `restore: observation ${i} is malformed or out of order (index ${o.index}).`);
+    });
+    const keep = observations.filter((o) => o.time > this.now() - (this.options.window?.ms ?? Infinity));
+    for (const o of keep) {
+      const seq = this.addToWindow(o.label, o.confidence, o.margin, o.entropy, o.time);
+      if (o.truth !== null) this.setTruth(seq, o.truth);
+      this.remember(o.id, seq);
+    }
+    this.base = state.observed - this.window.added;
+    const stored = new Map((state.alarms ?? []).map((a) => [`${a.signal}/${a.statistic}`, a]));
+    this.updateAlarms(state.observed - 1, stored);
   }
 
   status(): DriftStatus {
     const n = this.window.length;
     const labelled = this.window.sum(V_LABELLED);
     return {
-      observed: this.window.added,
+      observed: this.base + this.window.added,
       window: n,
       labels: [...this.labels],
       signals: this.evaluate(true),
@@ -306,7 +387,7 @@ class DriftMonitorImpl implements DriftMonitor {
       labelled: Math.round(labelled),
       realizedAccuracy: labelled > 0 ? this.window.sum(V_CORRECT) / labelled : null,
       accuracyGap: labelled > 0 ? (this.window.sum(V_LABELLED_CONFIDENCE) - this.window.sum(V_CORRECT)) / labelled : null,
-      alarms: [...this.active.values()],
+      alarms: [...this.active.values()].sort(byFiringOrder),
     };
   }
 
@@ -327,16 +408,24 @@ class DriftMonitorImpl implements DriftMonitor {
     const signals = predictionSignals(probabilityVector(result, this.labels));
     const label = this.labels[signals.labelIndex];
     const attributes = this.attributesFor(result.calibrator);
-    const seq = this.window.add(
-      [
-        bucketIndex(signals.confidence, this.reference.buckets.confidence),
-        bucketIndex(signals.margin, this.reference.buckets.margin),
-        bucketIndex(signals.entropy, this.reference.buckets.entropy),
-        signals.labelIndex,
-      ],
-      [signals.confidence, 0, 0, 0],
-    );
-    this.remember(meta.id ?? (result as { id?: unknown }).id, seq);
+    const time = this.now();
+    const seq = this.addToWindow(signals.labelIndex, signals.confidence, signals.margin, signals.entropy, time);
+    const id = meta.id ?? (result as { id?: unknown }).id;
+    this.remember(id, seq);
+    if (this.onObservation) {
+      const onObservation = this.onObservation;
+      const observation: MonitorObservation = {
+        index: this.base + seq,
+        time,
+        id: typeof id === 'string' && id.length > 0 ? id : null,
+        label: signals.labelIndex,
+        confidence: signals.confidence,
+        margin: signals.margin,
+        entropy: signals.entropy,
+        truth: null,
+      };
+      this.safely(() => onObservation(observation));
+    }
 
     this.safely(() => {
       const i = this.instruments;
@@ -351,7 +440,22 @@ class DriftMonitorImpl implements DriftMonitor {
       if (Number.isFinite(d) && d >= 0) this.safely(() => this.instruments.duration.record(d, attributes));
       else this.report(new GlassboxError('INVALID_INPUT', `durationSeconds must be a finite number >= 0 (got ${d}).`));
     }
-    this.updateAlarms(seq);
+    this.updateAlarms(this.base + seq);
+  }
+
+  private addToWindow(label: number, confidence: number, margin: number, entropy: number, time: number): number {
+    const { buckets } = this.reference;
+    return this.window.add(
+      [bucketIndex(confidence, buckets.confidence), bucketIndex(margin, buckets.margin), bucketIndex(entropy, buckets.entropy), label],
+      [confidence, 0, 0, 0],
+      time,
+    );
+  }
+
+  private setTruth(seq: number, truth: number): void {
+    this.window.setValue(seq, V_LABELLED, 1);
+    this.window.setValue(seq, V_CORRECT, this.window.bucketOf(seq, CH.labels) === truth ? 1 : 0);
+    this.window.setValue(seq, V_LABELLED_CONFIDENCE, this.window.valueOf(seq, V_CONFIDENCE));
   }
 
   /** Maps a feedback id to its window slot; forgets ids whose predictions have left the window. */
@@ -397,7 +501,8 @@ class DriftMonitorImpl implements DriftMonitor {
     return out;
   }
 
-  private updateAlarms(index: number): void {
+  /** Tracks which statistics are in alarm; `restored` alarms become active again without firing. */
+  private updateAlarms(index: number, restored?: ReadonlyMap<string, DriftAlarm>): void {
     const signals = this.evaluate();
     for (const signal of DRIFT_SIGNALS) {
       for (const d of signals[signal].decisions) {
@@ -407,6 +512,11 @@ class DriftMonitorImpl implements DriftMonitor {
           continue;
         }
         if (this.active.has(key)) continue;
+        const previous = restored?.get(key);
+        if (previous) {
+          this.active.set(key, { ...previous });
+          continue;
+        }
         const alarm: DriftAlarm = {
           time: this.now(),
           index,

@@ -40,9 +40,29 @@ export type {
   DriftSignal,
   DriftStatus,
   DriftWindowOptions,
+  MonitorObservation,
+  MonitorState,
   ObserveMeta,
   SignalStatus,
 } from './drift-monitor.js';
 
+export { checkAuditLimit, createMemoryAuditLog, CURSOR_PATTERN, parseCursor } from './audit-log.js';
+export type { AuditEntry, AuditFeedback, AuditLog, AuditPage } from './audit-log.js';
+
+export { availableSqliteDrivers, openSqlite } from './sqlite.js';
+export type { SqliteDatabase, SqliteDriverName, SqliteStatement, SqliteValue } from './sqlite.js';
+
+export { openStateStore, STATE_SCHEMA_VERSION } from './state-store.js';
+export type { AlarmRecord, StateRetention, StateStore, StateStoreOptions, StoredCalibration, StoredObservation } from './state-store.js';
+
 export { createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 export type { MetricsRegistry, MetricsRegistryOptions, PrometheusOptions } from './prometheus.js';
+
+export {
+  OTEL_METRICS_DEFAULTS,
+  OTEL_METRICS_EXPORTER_VALUES,
+  otelMetricsResource,
+  resolveOtelMetricsEnv,
+  SUPPORTED_OTLP_PROTOCOLS,
+} from './otel-env.js';
+export type { MetricsExporterName, OtelEnv, OtelMetricsConfig, OtlpMetricsConfig, OtlpProtocol } from './otel-env.js';

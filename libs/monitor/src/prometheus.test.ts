@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { mulberry32 } from '@glassbox/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDriftMonitor } from './drift-monitor.js';
 import { driftStatistics, fromCumulative } from './drift-statistics.js';
 import { createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 function observed(count: number): { registry: MetricsRegistry; monitor: ReturnType<typeof createDriftMonitor> } {
-  const registry = createMetricsRegistry();
+  const registry = createMetricsRegistry({ env: false });
   registries.push(registry);
   const monitor = createDriftMonitor({ reference, meter: registry.meter() });
   for (let i = 0; i < count; i++) {
@@ -78,6 +78,21 @@ describe('createMetricsRegistry', () => {
     expect(response.status).toBe(200);
     expect(response.type).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(response.body).toMatch(/^glassbox_predictions_total\{/m);
+  });
+
+  it('reads the OTEL_* variables from process.env by default', async () => {
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none');
+    vi.stubEnv('OTEL_SERVICE_NAME', 'from-process-env');
+    try {
+      const registry = createMetricsRegistry();
+      registries.push(registry);
+      expect(registry.exporters).toEqual(['prometheus']);
+      expect(await registry.metricsText()).toMatch(/^target_info\{[^}]*service_name="from-process-env"/m);
+      vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', 'abc');
+      expect(() => createMetricsRegistry()).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('shuts down idempotently and validates its options', async () => {

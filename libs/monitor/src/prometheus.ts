@@ -1,14 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GlassboxError } from '@glassbox/core';
 import type { Meter } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { IMetricReader, MeterProviderOptions } from '@opentelemetry/sdk-metrics';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { IMetricReader, MeterProviderOptions, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricsExporterName, OtelEnv, OtelMetricsConfig } from './otel-env.js';
+import { otelMetricsResource, resolveOtelMetricsEnv } from './otel-env.js';
 
 /**
  * One OpenTelemetry `MeterProvider` with a Prometheus pull exporter. By default the exporter
  * starts no server of its own: serve `metricsHandler` (or `metricsText()`) from the app's
  * `/metrics` route instead, so metrics share the app's port, middleware and shutdown.
+ *
+ * The standard `OTEL_*` variables (see `otel-env.ts`) add push exporters: OTLP/HTTP JSON to a
+ * collector, or the console, each on a `PeriodicExportingMetricReader`.
  */
 
 export interface PrometheusOptions {
@@ -24,23 +30,33 @@ export interface PrometheusOptions {
 
 export interface MetricsRegistryOptions {
   prometheus?: PrometheusOptions;
-  /** More readers (e.g. a `PeriodicExportingMetricReader` with an OTLP exporter, or tests'). */
+  /** More readers (tests', or push exporters beyond those `env` configures). */
   readers?: readonly IMetricReader[];
+  /** Merged over the environment's resource (see `otelMetricsResource`); its attributes win. */
   resource?: MeterProviderOptions['resource'];
-  /** Server start and collection failures. Default: a process warning. */
+  /**
+   * `OTEL_*` variables that configure push exporters and the resource. Default `process.env`;
+   * `false` ignores the environment (Prometheus only, `service.name` "glassbox").
+   */
+  env?: OtelEnv | false;
+  /** Server start, collection and export failures. Default: a process warning. */
   onError?: (error: unknown) => void;
 }
 
 export interface MetricsRegistry {
   readonly meterProvider: MeterProvider;
   readonly exporter: PrometheusExporter;
+  /** Active exporters, `prometheus` first: e.g. `['prometheus', 'otlp']`. */
+  readonly exporters: readonly MetricsExporterName[];
+  /** The export configuration read from `env` (defaults when `env` is false). */
+  readonly otel: OtelMetricsConfig;
   /** A meter of this provider (default scope '@glassbox/monitor'). */
   meter(name?: string, version?: string): Meter;
   /** Node/express handler answering any request with the text exposition (mount it on `/metrics`). */
   readonly metricsHandler: (request: IncomingMessage, response: ServerResponse) => void;
   /** The current Prometheus text exposition. */
   metricsText(): Promise<string>;
-  /** Stops the server (if started) and the provider; idempotent. */
+  /** Pushes once more to the push exporters, stops the server (if started) and the provider; idempotent. */
   shutdown(): Promise<void>;
 }
 
@@ -67,8 +83,48 @@ function resolvePrometheus(options: PrometheusOptions = {}): typeof DEFAULT_PROM
   return resolved;
 }
 
+/** `ExportResultCode.SUCCESS` of `@opentelemetry/core` (not a direct dependency). */
+const EXPORT_SUCCESS = 0;
+
+/** `exporter`, reporting each failed export to `onError` (the reader itself only logs through `diag`). */
+function reportingFailures(name: MetricsExporterName, exporter: PushMetricExporter, onError: (error: unknown) => void): PushMetricExporter {
+  return {
+    export: (metrics, resultCallback) =>
+      exporter.export(metrics, (result) => {
+        if (result.code !== EXPORT_SUCCESS) {
+          onError(new Error(`${name} metrics export failed: ${result.error?.message ?? 'no reason given'}`, { cause: result.error }));
+        }
+        resultCallback(result);
+      }),
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
+    selectAggregation: exporter.selectAggregation?.bind(exporter),
+  };
+}
+
+/**
+ * A periodic reader per push exporter in `config`. The OTLP exporter gets its URL from `config`; it
+ * reads headers, request timeout, compression, temporality and TLS files from `process.env` itself.
+ */
+function pushReaders(config: OtelMetricsConfig, onError: (error: unknown) => void): IMetricReader[] {
+  const exporters: [MetricsExporterName, PushMetricExporter][] = [];
+  if (config.otlp) exporters.push(['otlp', new OTLPMetricExporter({ url: config.otlp.url })]);
+  if (config.exporters.includes('console')) exporters.push(['console', new ConsoleMetricExporter()]);
+  return exporters.map(
+    ([name, exporter]) =>
+      new PeriodicExportingMetricReader({
+        exporter: reportingFailures(name, exporter, onError),
+        exportIntervalMillis: config.intervalMs,
+        exportTimeoutMillis: config.timeoutMs,
+      }),
+  );
+}
+
 export function createMetricsRegistry(options: MetricsRegistryOptions = {}): MetricsRegistry {
   const prometheus = resolvePrometheus(options.prometheus);
+  const env = options.env ?? process.env;
+  const otel = resolveOtelMetricsEnv(env === false ? {} : env);
   const onError = options.onError ?? ((e: unknown) => process.emitWarning(`glassbox metrics: ${(e as Error)?.message ?? e}`));
   const exporter = new PrometheusExporter(
     { preventServerStart: prometheus.preventServerStart, port: prometheus.port, host: prometheus.host, endpoint: prometheus.endpoint },
@@ -78,7 +134,10 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
   );
   // Serialises exactly as the exporter's own handler does (its default options).
   const serializer = new PrometheusSerializer();
-  const meterProvider = new MeterProvider({ resource: options.resource, readers: [exporter, ...(options.readers ?? [])] });
+  const meterProvider = new MeterProvider({
+    resource: otelMetricsResource(env).merge(options.resource ?? null),
+    readers: [exporter, ...pushReaders(otel, onError), ...(options.readers ?? [])],
+  });
   let shutdownPromise: Promise<void> | null = null;
 
   async function metricsText(): Promise<string> {
@@ -90,6 +149,8 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
   return {
     meterProvider,
     exporter,
+    exporters: otel.exporters,
+    otel,
     meter: (name = DEFAULT_SCOPE, version) => meterProvider.getMeter(name, version),
     metricsHandler: (_request, response) => {
       metricsText().then(

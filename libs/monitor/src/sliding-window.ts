@@ -38,8 +38,12 @@ export interface SlidingWindow {
   readonly length: number;
   /** Observations ever added: the sequence number the next one gets. */
   readonly added: number;
-  /** Adds one observation (one bucket index per channel); returns its sequence number. */
-  add(buckets: ArrayLike<number>, values?: ArrayLike<number>): number;
+  /**
+   * Adds one observation (one bucket index per channel); returns its sequence number. `time`
+   * (time windows only; default `now()`) is when it happened, for observations restored after a
+   * restart; they must come oldest first.
+   */
+  add(buckets: ArrayLike<number>, values?: ArrayLike<number>, time?: number): number;
   /** Whether observation `seq` is still inside the window. */
   has(seq: number): boolean;
   /** Bucket index of observation `seq` on `channel` (-1 when it has left the window). */
@@ -97,7 +101,7 @@ class RingWindow implements SlidingWindow {
     return this.next;
   }
 
-  add(buckets: ArrayLike<number>, values: ArrayLike<number> = []): number {
+  add(buckets: ArrayLike<number>, values: ArrayLike<number> = [], at?: number): number {
     if (buckets.length !== this.channels || values.length !== this.valueChannels) {
       throw new GlassboxError(
         'INVALID_INPUT',
@@ -110,7 +114,7 @@ class RingWindow implements SlidingWindow {
         throw new GlassboxError('INVALID_INPUT', `bucket index ${b} on channel ${c} is outside 0..${this.bins[c] - 1}.`);
       }
     }
-    const time = this.times ? this.now() : 0;
+    const time = this.times ? (at ?? this.now()) : 0;
     this.expire(time);
     if (this.len === this.maxSize) this.evictOldest();
     else if (this.len === this.capacity) this.grow();

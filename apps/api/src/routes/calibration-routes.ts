@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   buildCalibrationFile,
   minRowsForConformal,
+  parseCalibration,
   serializeCalibration,
   type CalibrationFile,
   type MetricSet,
@@ -75,14 +76,60 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 }
 
 /**
- * Calibration versions: the configured file (v1) and those fitted through POST
- * /v1/calibration/fit, kept in memory (and in calibrationDir), listed, shown and selected.
+ * The versions a server starts with. In memory: the configured file as v1. With a state
+ * database: its stored versions of this model, plus the configured file as a new version when
+ * it is not among them (then it is active: the operator changed it); otherwise the stored
+ * selection stays active.
+ */
+const sameCalibration = (a: CalibrationFile, b: CalibrationFile | null): boolean =>
+  b !== null && a.fitted_on.sha256 === b.fitted_on.sha256 && a.calibration.method === b.calibration.method;
+
+function initialVersions(ctx: ApiContext): { versions: Version[]; activeId: string | null } {
+  const { service, store } = ctx;
+  const configured = service.calibration;
+  if (!store) return configured ? { versions: [{ id: 'v1', file: configured }], activeId: 'v1' } : { versions: [], activeId: null };
+  const expected = { id: service.modelId, labels: service.labels };
+  const versions: Version[] = [];
+  for (const { version, file } of store.calibrations(service.modelId)) {
+    try {
+      versions.push({ id: version, file: parseCalibration(JSON.stringify(file), expected, `stored calibration ${version}`) });
+    } catch (error) {
+      ctx.reportError(error);
+    }
+  }
+  let activeId = store.activeCalibration(service.modelId);
+  if (configured) {
+    if (!versions.some((v) => sameCalibration(v.file, configured))) {
+      const id = `v${versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1}`;
+      store.saveCalibration(service.modelId, id, configured);
+      versions.push({ id, file: configured });
+      activeId = id;
+      store.setActiveCalibration(service.modelId, id);
+    }
+  }
+  const configuredId = versions.find((v) => sameCalibration(v.file, configured))?.id ?? null;
+  const active = versions.find((v) => v.id === activeId);
+  if (!active || sameCalibration(active.file, configured)) return { versions, activeId: configuredId };
+  try {
+    service.setCalibration(active.file);
+    return { versions, activeId: active.id };
+  } catch (error) {
+    // The abstention rule cannot use it: keep what the server was configured with.
+    ctx.reportError(error);
+    return { versions, activeId: configuredId };
+  }
+}
+
+/**
+ * Calibration versions: the configured file and those fitted through POST /v1/calibration/fit,
+ * kept in memory or in the state database (and in calibrationDir), listed, shown and selected.
  */
 export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
-  const { service, options } = ctx;
-  const versions: Version[] = service.calibration ? [{ id: 'v1', file: service.calibration }] : [];
-  let activeId: string | null = service.calibration ? 'v1' : null;
-  let next = versions.length + 1;
+  const { service, options, store } = ctx;
+  const initial = initialVersions(ctx);
+  const versions = initial.versions;
+  let activeId = initial.activeId;
+  let next = versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1;
 
   const find = (id: string): Version => {
     const v = versions.find((x) => x.id === id);
@@ -110,6 +157,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
   const activate = (v: Version) => {
     service.setCalibration(v.file); // throws (unchanged) when the abstention rule cannot use it
     activeId = v.id;
+    store?.setActiveCalibration(service.modelId, v.id);
   };
 
   const get = defineRoute({
@@ -215,6 +263,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
         await mkdir(options.calibrationDir, { recursive: true });
         await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file));
       }
+      store?.saveCalibration(service.modelId, version.id, file);
       versions.push(version);
       versions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
       if (body.activate) activate(version);

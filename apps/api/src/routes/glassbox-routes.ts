@@ -120,26 +120,30 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
         // One at a time: each explanation already runs many forward passes.
         for (const text of prepared) explanations.push(await service.explain(text, {}));
       }
-      // The audit trail keeps what was delivered.
+      // The audit log keeps what was delivered; a failing store never fails the prediction.
       const time = new Date().toISOString();
-      results.forEach((r, i) =>
-        audit.add({
-          id: r.id,
-          time,
-          model: service.name,
-          model_id: service.modelId,
-          calibration_id: calibrated ? service.calibrationId : null,
-          calibrated,
-          label: r.label,
-          score: r.score,
-          probabilities: r.probabilities,
-          abstained: r.abstained,
-          abstention_reason: r.abstentionReason,
-          truncated: r.truncated || prepared[i] !== texts[i],
-          ...(options.storeText && { text: prepared[i] }),
-          feedback: null,
-        }),
-      );
+      try {
+        audit.addAll(
+          results.map((r, i) => ({
+            id: r.id,
+            time,
+            model: service.name,
+            model_id: service.modelId,
+            calibration_id: calibrated ? service.calibrationId : null,
+            calibrated,
+            label: r.label,
+            score: r.score,
+            probabilities: r.probabilities,
+            abstained: r.abstained,
+            abstention_reason: r.abstentionReason,
+            truncated: r.truncated || prepared[i] !== texts[i],
+            ...(options.storeText && { text: prepared[i] }),
+            feedback: null,
+          })),
+        );
+      } catch (error) {
+        ctx.reportError(error);
+      }
       return {
         model: service.name,
         calibrated,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { GlassboxError } from '@glassbox/core';
-import { DRIFT_SIGNALS, PROMETHEUS_CONTENT_TYPE, type DriftMonitor } from '@glassbox/monitor';
+import { CURSOR_PATTERN, DRIFT_SIGNALS, PROMETHEUS_CONTENT_TYPE, type AuditEntry, type DriftMonitor } from '@glassbox/monitor';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
-import { CURSOR_PATTERN, type AuditEntry } from '../audit-trail.js';
+
 import { ProbabilitiesSchema } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
 import { ExplanationSchema } from './glassbox-routes.js';
@@ -306,12 +306,10 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
       const correct = entry.label === body.label;
       audit.setFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() });
       let monitored = false;
-      if (monitoring.monitor) {
-        try {
-          monitored = monitoring.monitor.recordFeedback(entry.id, body.label);
-        } catch (error) {
-          ctx.reportError(error);
-        }
+      try {
+        monitored = monitoring.recordFeedback(entry.id, body.label);
+      } catch (error) {
+        ctx.reportError(error);
       }
       return { id: entry.id, label: body.label, predicted: entry.label, correct, monitored };
     },

@@ -11,6 +11,10 @@ export interface ServeFlags {
   calibration?: string;
   reference?: string;
   storeText?: boolean;
+  state?: string;
+  auditLimit?: number;
+  auditMaxAgeDays?: number;
+  monitorWindow?: number;
   abstain?: string;
   workers?: number;
   apiKey?: string;
@@ -19,10 +23,22 @@ export interface ServeFlags {
   maxWaitMs?: number;
 }
 
+/** A URL fit for a log line: user and password removed. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 /**
  * Starts the HTTP API. Settings come from, in rising order of precedence: a JSON config file
  * (ApiServerOptions fields, plus `port` and `host`), the environment (GLASSBOX_MODEL,
- * GLASSBOX_API_KEY, PORT, HOST), and flags.
+ * GLASSBOX_API_KEY, GLASSBOX_STATE, PORT, HOST), and flags.
  */
 export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream): Promise<ApiServer> {
   let fromFile: ApiServerOptions & { port?: number; host?: string } = {};
@@ -43,11 +59,16 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.abstain ? { abstain: flags.abstain } : {}),
     ...(flags.reference ? { referencePath: flags.reference } : {}),
     ...(flags.storeText ? { storeText: true } : {}),
+    ...(flags.auditLimit !== undefined ? { auditLimit: flags.auditLimit } : {}),
+    ...(flags.auditMaxAgeDays !== undefined ? { auditMaxAgeDays: flags.auditMaxAgeDays } : {}),
+    ...(flags.monitorWindow !== undefined ? { monitorWindow: flags.monitorWindow } : {}),
     ...(flags.workers ? { workers: flags.workers } : {}),
     ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
     ...(flags.cors ? { cors: flags.cors } : {}),
   };
+  const statePath = flags.state ?? env['GLASSBOX_STATE'] ?? fromFile.statePath;
+  if (statePath) options.statePath = statePath;
   const apiKey = flags.apiKey ?? env['GLASSBOX_API_KEY'] ?? fromFile.apiKey;
   if (apiKey) options.apiKey = apiKey;
   const port = flags.port ?? (env['PORT'] ? Number(env['PORT']) : undefined) ?? fromFile.port ?? 8080;
@@ -55,6 +76,9 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   const server = await createApiServer(options);
   const { port: bound } = await server.listen(port, host);
   log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
+  if (statePath) log.write(`glassbox: state in ${statePath} (SQLite, WAL)\n`);
+  const { otlpUrl, intervalMs } = server.telemetry;
+  if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
   const stop = () => {
     log.write('glassbox: shutting down, finishing in-flight requests\n');
     server.close().then(

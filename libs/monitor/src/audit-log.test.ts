@@ -1,26 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { createAuditTrail, type AuditEntry } from './audit-trail.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryAuditLog, type AuditEntry, type AuditLog } from './audit-log.js';
+import { availableSqliteDrivers } from './sqlite.js';
+import { openStateStore, type StateStore } from './state-store.js';
+import { auditEntry } from './test-audit.js';
 
-const entry = (id: string): AuditEntry => ({
-  id,
-  time: '2025-01-01T00:00:00.000Z',
-  model: 'm',
-  model_id: 'sha256:0',
-  calibration_id: null,
-  calibrated: false,
-  label: 'joy',
-  score: 0.9,
-  probabilities: { joy: 0.9, anger: 0.1 },
-  abstained: false,
-  abstention_reason: null,
-  truncated: false,
-  feedback: null,
-});
+const entry = (id: string): AuditEntry => auditEntry(id);
 
 const ids = (entries: readonly AuditEntry[]) => entries.map((e) => e.id);
 
 /** Every page from the newest, `size` at a time. */
-function allPages(trail: ReturnType<typeof createAuditTrail>, size: number): string[][] {
+function allPages(trail: AuditLog, size: number): string[][] {
   const pages: string[][] = [];
   let cursor: string | undefined;
   do {
@@ -31,7 +20,25 @@ function allPages(trail: ReturnType<typeof createAuditTrail>, size: number): str
   return pages;
 }
 
-describe('createAuditTrail', () => {
+const stores: StateStore[] = [];
+afterEach(() => {
+  while (stores.length > 0) stores.pop()?.close();
+});
+
+/** The same contract for the ring buffer and for each SQLite driver that loads here. */
+const implementations: Array<[string, (limit: number) => AuditLog]> = [
+  ['memory', createMemoryAuditLog],
+  ...availableSqliteDrivers().map((driver): [string, (limit: number) => AuditLog] => [
+    `SQLite (${driver})`,
+    (limit) => {
+      const store = openStateStore({ path: ':memory:', driver, retention: { auditRows: limit } });
+      stores.push(store);
+      return store.auditLog();
+    },
+  ]),
+];
+
+describe.each(implementations)('audit log: %s', (_name, createAuditTrail) => {
   it('lists newest first, a page at a time', () => {
     const trail = createAuditTrail(10);
     expect(trail.list(5)).toEqual({ entries: [], nextCursor: null });

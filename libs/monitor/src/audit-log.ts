@@ -9,7 +9,7 @@ export interface AuditFeedback {
   time: string;
 }
 
-/** One served /v1/predict result, as the audit trail keeps it. */
+/** One served prediction, as the audit log keeps it. */
 export interface AuditEntry {
   id: string;
   /** ISO 8601 time it was served. */
@@ -39,15 +39,18 @@ export interface AuditPage {
 }
 
 /**
- * The most recent served predictions, in memory: a ring buffer of `limit` entries (the oldest
- * drop first) indexed by id. Pages run newest first; a cursor is the sequence number of the
- * last entry a page returned, so predictions served meanwhile never shift later pages.
+ * The most recent served predictions: at most `limit` entries (the oldest drop first), indexed
+ * by id. Pages run newest first; a cursor is the sequence number of the last entry a page
+ * returned, so predictions served meanwhile never shift later pages. Two implementations keep
+ * this contract: `createMemoryAuditLog` (a ring buffer) and a state store's `auditLog` (SQLite).
  */
-export interface AuditTrail {
+export interface AuditLog {
   readonly limit: number;
   /** Entries held now. */
   readonly size: number;
   add(entry: AuditEntry): void;
+  /** Adds entries in order, all or none (one transaction in SQLite). */
+  addAll(entries: readonly AuditEntry[]): void;
   get(id: string): AuditEntry | undefined;
   /** Newest first, `limit` at most, older than `cursor` when given (INVALID_INPUT for a malformed cursor). */
   list(limit: number, cursor?: string): AuditPage;
@@ -58,8 +61,21 @@ export interface AuditTrail {
 /** What a cursor looks like: the sequence number of an entry. */
 export const CURSOR_PATTERN = /^(0|[1-9]\d{0,15})$/;
 
-export function createAuditTrail(limit: number): AuditTrail {
+/** Checks a cursor and returns the sequence number it names. */
+export function parseCursor(cursor: string): number {
+  if (!CURSOR_PATTERN.test(cursor)) {
+    throw new GlassboxError('INVALID_INPUT', `cursor "${cursor}" is not one this server gave out; use next_cursor from the previous page`);
+  }
+  return Number(cursor);
+}
+
+export function checkAuditLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 0) throw new GlassboxError('INVALID_OPTION', `audit limit must be an integer >= 0, got ${limit}`);
+}
+
+/** The audit log as a ring buffer in memory: gone with the process. */
+export function createMemoryAuditLog(limit: number): AuditLog {
+  checkAuditLimit(limit);
   const slots: Array<AuditEntry | undefined> = new Array<AuditEntry | undefined>(limit);
   const seqById = new Map<string, number>();
   /** Sequence number the next entry gets; entries hold [max(0, next - limit), next). */
@@ -80,18 +96,16 @@ export function createAuditTrail(limit: number): AuditTrail {
       seqById.set(entry.id, next);
       next++;
     },
+    addAll(entries) {
+      for (const entry of entries) this.add(entry);
+    },
     get(id) {
       const seq = seqById.get(id);
       return seq === undefined ? undefined : slots[seq % limit];
     },
     list(pageSize, cursor) {
       let start = next - 1;
-      if (cursor !== undefined) {
-        if (!CURSOR_PATTERN.test(cursor)) {
-          throw new GlassboxError('INVALID_INPUT', `cursor "${cursor}" is not one this server gave out; use next_cursor from the previous page`);
-        }
-        start = Math.min(start, Number(cursor) - 1);
-      }
+      if (cursor !== undefined) start = Math.min(start, parseCursor(cursor) - 1);
       const end = Math.max(oldest(), start - pageSize + 1);
       const entries: AuditEntry[] = [];
       for (let seq = start; seq >= end; seq--) entries.push(slots[seq % limit] as AuditEntry);
