@@ -85,7 +85,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     monitoring = createMonitoring({
       modelId: service.modelId,
       labels: service.labels,
-      calibrationId: service.calibrationId,
+      calibrationId: () => service.calibrationId,
       abstentionRules: service.abstentionRules,
       reference,
       window: resolved.monitorWindow,

@@ -149,7 +149,7 @@ describe('calibration versions on a server started without one', () => {
     expect(sum(p1.predictions[0].probabilities)).toBeCloseTo(1, 5);
     const c1 = (await t.get('/v1/calibration')).body;
     expect(c1).toMatchObject({ version: 'v1', active: true, method: 'temperature' });
-    expect((await t.get(`/v1/predictions/${p1.predictions[0].id}`, AUTH)).body.calibration_id).toBe(c1.fitted_on.sha256);
+    expect((await t.get(`/v1/predictions/${p1.predictions[0].id}`, AUTH)).body.calibration_id).toBe(`${c1.method}:${c1.fitted_on.sha256}`);
 
     const sel2 = await t.post('/v1/calibration/select', { version: 'v2' }, AUTH);
     expect(sel2.status).toBe(200);
@@ -159,7 +159,17 @@ describe('calibration versions on a server started without one', () => {
     expect(p1.predictions[0].conformal_set).toBeUndefined();
     const c2 = (await t.get('/v1/calibration')).body;
     expect(c2).toMatchObject({ version: 'v2', active: true, method: 'vector' });
-    expect((await t.get(`/v1/predictions/${p2.predictions[0].id}`, AUTH)).body.calibration_id).toBe(c2.fitted_on.sha256);
+    expect((await t.get(`/v1/predictions/${p2.predictions[0].id}`, AUTH)).body.calibration_id).toBe(`${c2.method}:${c2.fitted_on.sha256}`);
+
+    // Metrics follow the switch: each prediction counted under the calibration it was served with.
+    const metrics = (await t.get('/metrics')).text;
+    const counted = (id: string) =>
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith('glassbox_predictions_total{') && line.includes(`calibration_id="${id}"`))
+        .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    expect(counted(`${c1.method}:${c1.fitted_on.sha256}`)).toBe(PROBE.length);
+    expect(counted(`${c2.method}:${c2.fitted_on.sha256}`)).toBe(PROBE.length);
 
     const list = (await t.get('/v1/calibration/versions')).body;
     expect(list.active).toBe('v2');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInferenceEngine, softmaxRows } from '@glassbox/core';
 import {
+  calibrationId,
   computeMetricSet,
   createCalibrator,
   fitCalibration,
@@ -162,15 +163,15 @@ describe('a calibrated server with a drift monitor', () => {
       expect(r.score).not.toBeCloseTo(c.score, 3);
       expect(c.abstained).toBe(true);
       expect((await m.get(`/v1/predictions/${r.id}`)).body).toMatchObject({ calibrated: false, calibration_id: null });
-      expect((await m.get(`/v1/predictions/${c.id}`)).body).toMatchObject({ calibrated: true, calibration_id: file.fitted_on.sha256 });
+      expect((await m.get(`/v1/predictions/${c.id}`)).body).toMatchObject({ calibrated: true, calibration_id: calibrationId(file) });
 
       const metrics = (await m.get('/metrics')).text;
       const line = metrics.split('\n').find((l) => l.startsWith('glassbox_prediction_confidence_sum{')) ?? '';
-      expect(line).toContain(`calibration_id="${file.fitted_on.sha256}"`);
+      expect(line).toContain(`calibration_id="${calibrationId(file)}"`);
       expect(Number(line.slice(line.lastIndexOf(' ') + 1))).toBeCloseTo(2 * c.score, 6); // both in the calibrated view
       expect(metrics).toMatch(/^glassbox_abstentions_total\{.*reason="max-probability".*\} 2$/m);
       const status = (await m.get('/v1/monitor')).body;
-      expect(status).toMatchObject({ observed: 2, calibration_id: file.fitted_on.sha256 });
+      expect(status).toMatchObject({ observed: 2, calibration_id: calibrationId(file) });
       expect(status.estimated_accuracy).toBeCloseTo(c.score, 6);
     } finally {
       await m.server.close();

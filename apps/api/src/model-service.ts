@@ -10,7 +10,7 @@ import {
   type PipelineResult,
   type Prediction,
 } from '@glassbox/core';
-import { createCalibrator, createEnsembleEngine, parseAbstentionSpec, readCalibrationForEngine, type CalibrationFile } from '@glassbox/calibration';
+import { calibrationId, createCalibrator, createEnsembleEngine, parseAbstentionSpec, readCalibrationForEngine, type CalibrationFile } from '@glassbox/calibration';
 import { explainText, type ExplainOptions, type Explanation } from '@glassbox/explain';
 import { ApiError } from './api-errors.js';
 import type { ResolvedApiOptions } from './api-options.js';
@@ -41,7 +41,7 @@ export interface ModelService {
   readonly name: string;
   /** 'sha256:…' of the model, or the ensemble's combined id. */
   readonly modelId: string;
-  /** Identity of the loaded calibration (its fitting rows' hash), or null. */
+  /** Identity of the active calibration (`method:sha256:…` of its fitting rows; see calibrationId), or null. */
   readonly calibrationId: string | null;
   /** Names of the abstention rules. */
   readonly abstentionRules: readonly string[];
@@ -159,7 +159,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       name: options.modelName ?? engine.bundle.name,
       modelId,
       get calibrationId() {
-        return active.file?.fitted_on.sha256 ?? null;
+        return active.file ? calibrationId(active.file) : null;
       },
       get abstentionRules() {
         return active.rules.map((r) => r.name);
@@ -175,7 +175,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         if (file.model.id !== modelId || file.model.labels.join('\n') !== engine.labels.join('\n')) {
           throw new GlassboxError('CALIBRATION_MODEL_MISMATCH', `calibration fitted for ${file.model.id}, not the served model ${modelId}`);
         }
-        const calibrator = createCalibrator(file.calibration, file.fitted_on.sha256);
+        const calibrator = createCalibrator(file.calibration, calibrationId(file));
         const nextRules = rulesFor(file);
         active = {
           file,

@@ -50,8 +50,8 @@ export interface SeriesPoint {
 export interface MonitoringOptions {
   modelId: string;
   labels: readonly string[];
-  /** Identity of the calibration of the default view; null without one. */
-  calibrationId: string | null;
+  /** Identity of the calibration of the default view now (it changes when a version is selected); null without one. */
+  calibrationId: () => string | null;
   /** Abstention rule names (bounded `reason` attribute values). */
   abstentionRules: readonly string[];
   /** A parsed-JSON reference profile, or null for no drift monitor. */
@@ -175,6 +175,17 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   const alarmLogLimit = options.alarmLogLimit ?? 1000;
   const log: AlarmRecord[] = [];
   const calibrationId = options.calibrationId;
+  const attributeCache = new Map<string | null, Record<string, string>>();
+  /** Attributes of the basic instruments, for the calibration active now. */
+  const attributesNow = (): Record<string, string> => {
+    const id = calibrationId();
+    let attributes = attributeCache.get(id);
+    if (!attributes) {
+      attributes = { [ATTR_MODEL_ID]: options.modelId, ...(id !== null && { [ATTR_CALIBRATION_ID]: id }) };
+      if (attributeCache.size < 64) attributeCache.set(id, attributes);
+    }
+    return attributes;
+  };
   let shutdown: Promise<void> | null = null;
 
   const toRecord = (a: DriftAlarm): AlarmRecord => ({
@@ -186,7 +197,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
     threshold: a.threshold,
     reason: a.reason,
     model_id: options.modelId,
-    calibration_id: calibrationId,
+    calibration_id: calibrationId(),
   });
 
   const store = options.store ?? null;
@@ -220,7 +231,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       window: { size: options.window },
       meter,
       modelId: options.modelId,
-      ...(calibrationId !== null && { calibrationId }),
+      calibrationId,
       abstentionRules: options.abstentionRules,
       onAlarm,
       ...(store && { onObservation: (o: MonitorObservation) => pending.push(o) }),
@@ -264,7 +275,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
           index: o.index,
           time: o.time,
           modelId: options.modelId,
-          calibrationId,
+          calibrationId: calibrationId(),
           predictionId: o.id,
           label: o.label,
           confidence: o.confidence,
@@ -320,7 +331,6 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
 
   // Without a monitor: the basic series, under the monitor's names and attributes.
   const basic = monitor ? NOOP_INSTRUMENTS : basicInstruments(meter, report);
-  const attributes: Record<string, string> = { [ATTR_MODEL_ID]: options.modelId, ...(calibrationId !== null && { [ATTR_CALIBRATION_ID]: calibrationId }) };
   const classifyReason = createReasonClassifier(options.abstentionRules);
   // Rules word their reasons freely ("max probability 0.41 < 0.90"); with one rule, every
   // abstention is that rule's, so metrics get its name rather than "other".
@@ -346,6 +356,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
             }
             return;
           }
+          const attributes = attributesNow();
           basic.predictions.add(1, { ...attributes, label: result.label });
           if (result.abstained) basic.abstentions.add(1, { ...attributes, reason: classifyReason(result.abstentionReason) });
           basic.duration.record(durationSeconds, attributes);

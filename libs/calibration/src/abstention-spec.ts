@@ -3,7 +3,7 @@ import { GlassboxError, type AbstentionRule, type Calibrator, type InferenceEngi
 import { ruleFromCertificate } from './abstention-certificate.js';
 import { entropyRule, marginRule, maxProbabilityRule } from './abstention-rules.js';
 import { createCalibrator } from './calibration-method.js';
-import { parseCalibration, type CalibrationFile } from './calibration-file.js';
+import { calibrationId, parseCalibration, type CalibrationFile } from './calibration-file.js';
 
 export const ABSTENTION_SPECS = 'certified, max-probability:T, margin:T, entropy:BITS';
 
@@ -49,7 +49,7 @@ export async function calibrationForEngine(
   source: string,
 ): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
   const file = parseCalibration(json, { modelId: await engine.modelId(), labels: engine.labels }, source);
-  return { file, calibrator: createCalibrator(file.calibration, file.fitted_on.sha256) };
+  return { file, calibrator: createCalibrator(file.calibration, calibrationId(file)) };
 }
 
 /** Reads a calibration file from disk and checks it against `engine` (see calibrationForEngine). */

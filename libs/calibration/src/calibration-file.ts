@@ -262,6 +262,15 @@ function nonFinitePath(value: unknown, path: string): string | null {
 }
 
 /**
+ * The identity of a calibration, as audit rows and metric attributes carry it: the method and
+ * the hash of its fitting rows (two methods fitted on the same rows are two calibrations), e.g.
+ * `temperature:sha256:3f…`.
+ */
+export function calibrationId(file: Pick<CalibrationFile, 'calibration' | 'fitted_on'>): string {
+  return `${file.calibration.method}:${file.fitted_on.sha256}`;
+}
+
+/**
  * The file's text: pretty JSON (2-space indent) and a final newline. The file is validated first,
  * as parseCalibration would read it back, so a malformed one throws CALIBRATION_FILE_INVALID
  * instead of being written.

@@ -36,7 +36,7 @@ export type { EnsembleMember, EnsembleOptions } from './ensemble-engine.js';
 
 export { CALIBRATION_METHODS, createCalibrator, fitCalibration } from './calibration-method.js';
 export type { CalibrationMethod, FittedCalibration } from './calibration-method.js';
-export { computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration } from './calibration-file.js';
+export { calibrationId, computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration } from './calibration-file.js';
 export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from './calibration-file.js';
 export { allRule, anyRule, entropyRule, marginRule, maxProbabilityRule, perClassThresholdRule } from './abstention-rules.js';
 export { CERTIFIABLE_RULES, certifyAbstention, ruleFromCertificate } from './abstention-certificate.js';

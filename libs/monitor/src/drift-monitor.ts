@@ -67,8 +67,12 @@ export interface DriftMonitorOptions {
   meter?: Meter;
   /** `model.id` attribute. Default: the reference's model id. */
   modelId?: string;
-  /** `calibration.id` attribute. Default: the result's `calibrator` name, when it has one. */
-  calibrationId?: string;
+  /**
+   * `calibration.id` attribute: a fixed id, or a function read at each prediction (for servers that
+   * switch calibrations while running; null falls back). Default: the result's `calibrator` name,
+   * when it has one.
+   */
+  calibrationId?: string | (() => string | null);
   /** Abstention rule names, to map rule texts back to names for the `reason` attribute. */
   abstentionRules?: readonly string[];
   /** Called once each time a statistic crosses into alarm. */
@@ -471,7 +475,8 @@ class DriftMonitorImpl implements DriftMonitor {
   }
 
   private attributesFor(calibrator: string | null): Attributes {
-    const calibration = this.options.calibrationId ?? calibrator ?? '';
+    const configured = this.options.calibrationId;
+    const calibration = (typeof configured === 'function' ? configured() : configured) ?? calibrator ?? '';
     let attributes = this.attributeCache.get(calibration);
     if (attributes === undefined) {
       attributes = { [ATTR_MODEL_ID]: this.options.modelId ?? this.reference.model.id };

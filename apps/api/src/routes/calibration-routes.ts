@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import {
   buildCalibrationFile,
+  calibrationId,
   minRowsForConformal,
   parseCalibration,
   serializeCalibration,
@@ -46,7 +47,7 @@ export const CalibrationVersionSchema = z.object({
   method: z.enum(['temperature', 'vector', 'platt', 'isotonic']),
   created_at: z.string(),
   n: z.int().describe('Rows it was fitted on.'),
-  sha256: z.string().describe('Hash of its fitting rows: the calibration id of predictions served with it.'),
+  sha256: z.string().describe('Hash of its fitting rows; predictions served with it carry calibration_id "<method>:<sha256>".'),
   metrics: z.object({ before: MetricSummarySchema, after: MetricSummarySchema }).nullable(),
   conformal: z.object({ method: z.literal('lac'), alpha: z.number(), qhat: z.number() }).nullable(),
   certificate: z.looseObject({ rule: z.string(), threshold: z.number() }).nullable(),
@@ -81,8 +82,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
  * it is not among them (then it is active: the operator changed it); otherwise the stored
  * selection stays active.
  */
-const sameCalibration = (a: CalibrationFile, b: CalibrationFile | null): boolean =>
-  b !== null && a.fitted_on.sha256 === b.fitted_on.sha256 && a.calibration.method === b.calibration.method;
+const sameCalibration = (a: CalibrationFile, b: CalibrationFile | null): boolean => b !== null && calibrationId(a) === calibrationId(b);
 
 function initialVersions(ctx: ApiContext): { versions: Version[]; activeId: string | null } {
   const { service, store } = ctx;
