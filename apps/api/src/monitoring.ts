@@ -201,15 +201,14 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   });
 
   const store = options.store ?? null;
+  // What the store has not yet been given: written together, in one transaction, by persist().
+  let pending: MonitorObservation[] = [];
+  let pendingAlarms: AlarmRecord[] = [];
+  let pendingPoints: Array<{ time: number; point: SeriesPoint }> = [];
   const onAlarm = (alarm: DriftAlarm) => {
     const record = toRecord(alarm);
-    if (store) {
-      try {
-        store.appendAlarm(record);
-      } catch (error) {
-        report(error);
-      }
-    } else {
+    if (store) pendingAlarms.push(record);
+    else {
       log.push(record);
       if (log.length > alarmLogLimit) log.splice(0, log.length - alarmLogLimit);
     }
@@ -220,8 +219,6 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
     }
   };
 
-  // Observations of the batch being observed, written to the store in one transaction.
-  let pending: MonitorObservation[] = [];
   let monitor: DriftMonitor | null = null;
   let reference: ReferenceProfile | null = null;
   if (options.reference !== null && options.reference !== undefined) {
@@ -264,26 +261,37 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       });
     }
   }
-  /** Commits the batch's observations; a failing store never fails the predictions. */
-  const flushObservations = () => {
-    if (!store || pending.length === 0) return;
-    const batch = pending;
+  /**
+   * Commits what the monitor did since the last call (observations, the alarms they fired, series
+   * points) in one transaction. The in-memory monitor has already moved on: a failing store is
+   * reported and never fails a prediction.
+   */
+  const persist = () => {
+    if (!store || (pending.length === 0 && pendingAlarms.length === 0 && pendingPoints.length === 0)) return;
+    const [observations, alarms, points] = [pending, pendingAlarms, pendingPoints];
     pending = [];
+    pendingAlarms = [];
+    pendingPoints = [];
+    const calibration = calibrationId();
     try {
-      store.appendObservations(
-        batch.map((o) => ({
-          index: o.index,
-          time: o.time,
-          modelId: options.modelId,
-          calibrationId: calibrationId(),
-          predictionId: o.id,
-          label: o.label,
-          confidence: o.confidence,
-          margin: o.margin,
-          entropy: o.entropy,
-          truth: o.truth,
-        })),
-      );
+      store.transaction(() => {
+        store.appendObservations(
+          observations.map((o) => ({
+            index: o.index,
+            time: o.time,
+            modelId: options.modelId,
+            calibrationId: calibration,
+            predictionId: o.id,
+            label: o.label,
+            confidence: o.confidence,
+            margin: o.margin,
+            entropy: o.entropy,
+            truth: o.truth,
+          })),
+        );
+        for (const alarm of alarms) store.appendAlarm(alarm);
+        for (const { time, point } of points) store.appendSeriesPoint(options.modelId, time, point);
+      });
     } catch (error) {
       report(error);
     }
@@ -319,7 +327,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       const counts = s.signals.labels.windowCounts;
       const label_shares = Object.fromEntries(s.labels.map((l, i) => [l, s.window > 0 ? (counts[i] ?? 0) / s.window : 0]));
       const point: SeriesPoint = { time: new Date(t).toISOString(), observed: s.observed, window: s.window, psi, js, label_shares };
-      if (store) store.appendSeriesPoint(options.modelId, t, point);
+      if (store) pendingPoints.push({ time: t, point });
       else {
         points.push(point);
         if (points.length > seriesLimit) points.splice(0, points.length - seriesLimit);
@@ -350,10 +358,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
           const result = named(served);
           if (monitor) {
             monitor.observe(result, { id: ids[i], durationSeconds });
-            if (++sinceSample >= seriesEvery) {
-              flushObservations();
-              sample(true);
-            }
+            if (++sinceSample >= seriesEvery) sample(true);
             return;
           }
           const attributes = attributesNow();
@@ -364,7 +369,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       } catch (error) {
         report(error);
       }
-      flushObservations();
+      persist(); // one transaction per batch
     },
     recordFeedback(id, label) {
       if (!monitor) return false;
@@ -387,7 +392,10 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
         return [];
       }
     },
-    sample: () => sample(false),
+    sample() {
+      sample(false);
+      persist();
+    },
     series() {
       if (!store) return points.map((p) => ({ ...p, psi: { ...p.psi }, js: { ...p.js }, label_shares: { ...p.label_shares } }));
       try {

@@ -1,9 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableSqliteDrivers } from '@glassbox/monitor';
+import { GlassboxError, type PipelineResult } from '@glassbox/core';
+import { availableSqliteDrivers, openStateStore, type StateStore } from '@glassbox/monitor';
 import { createApiServer } from './api-server.js';
+import { createMonitoring } from './monitoring.js';
 import { LABELS, MODEL_DIR, referenceFor, startTestServer, type TestServer } from './test-server.js';
 
 /** A server with a state database: what survives a graceful restart, and who may open the file. */
@@ -113,6 +115,59 @@ describe.skipIf(availableSqliteDrivers().length === 0)('a server with a state da
       expect(page.audit_limit).toBe(5);
     } finally {
       await second.server.close();
+    }
+  });
+
+  it('never fails a prediction when the database fails under it', async () => {
+    const store = openStateStore({ path: ':memory:' });
+    const failing = new Set<PropertyKey>(['appendObservations', 'appendAlarm', 'appendSeriesPoint', 'setTruth', 'transaction']);
+    const broken = new Proxy(store, {
+      get: (target, key) =>
+        failing.has(key)
+          ? () => {
+              throw new GlassboxError('STORE_FAILED', 'cannot write observations in x.db: disk I/O error');
+            }
+          : Reflect.get(target, key),
+    }) as StateStore;
+    const reference = JSON.parse(await readFile(referencePath, 'utf8'));
+    const errors: unknown[] = [];
+    const monitoring = createMonitoring({
+      modelId: reference.model.id,
+      labels: LABELS,
+      calibrationId: () => null,
+      abstentionRules: [],
+      reference,
+      window: 50,
+      log: { write: () => true },
+      meter: null,
+      store: broken,
+      onError: (e) => errors.push(e),
+    });
+    const probabilities = Object.fromEntries(LABELS.map((l) => [l, l === 'joy' ? 0.94 : 0.01]));
+    const result = {
+      text: 'a',
+      label: 'joy',
+      labelId: 3,
+      score: 0.94,
+      probabilities,
+      logits: LABELS.map((l) => Math.log(probabilities[l])),
+      tokens: 3,
+      truncated: false,
+      windows: 1,
+      raw: { label: 'joy', score: 0.94, probabilities },
+      calibrator: null,
+      abstained: false,
+      abstentionReason: null,
+    } as PipelineResult;
+    try {
+      expect(() => monitoring.observe({ results: [result, result], ids: ['a', 'b'], durationSeconds: 0.01 })).not.toThrow();
+      expect(monitoring.recordFeedback('a', 'joy')).toBe(true);
+      expect(monitoring.monitor?.status()).toMatchObject({ observed: 2, labelled: 1 });
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors).toContainEqual(expect.objectContaining({ code: 'STORE_FAILED' }));
+    } finally {
+      await monitoring.shutdown();
+      store.close();
     }
   });
 
