@@ -34,7 +34,11 @@ export interface ApiServerOptions {
   workers?: number;
   /** Most texts per forward pass and per micro-batch (default 32). */
   maxBatchSize?: number;
-  /** Longest a text waits for others to share its batch, in milliseconds (default 5). */
+  /**
+   * How long an idle model waits for more texts to share a batch, in milliseconds (default 0:
+   * send at once). While the model is busy, texts queue and go together as soon as it frees up,
+   * whatever this is; BENCHMARKS.md measures both.
+   */
   maxWaitMs?: number;
   /** Most padded tokens per forward pass (default 8192). */
   maxBatchTokens?: number;
@@ -148,7 +152,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
   if (!Array.isArray(dirs) || dirs.length === 0) invalid('modelDirs must be a non-empty array of model directories');
   dirs.forEach((d, i) => nonEmpty(`modelDirs[${i}]`, d));
 
-  const maxWaitMs = options.maxWaitMs ?? 5;
+  const maxWaitMs = options.maxWaitMs ?? 0;
   if (typeof maxWaitMs !== 'number' || !Number.isFinite(maxWaitMs) || maxWaitMs < 0 || maxWaitMs > 60_000) {
     invalid(`maxWaitMs must be a number of milliseconds in [0, 60000], got ${String(maxWaitMs)}`);
   }

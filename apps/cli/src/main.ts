@@ -174,7 +174,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--api-key <key>', 'bearer key for admin routes (default $GLASSBOX_API_KEY)')
     .option('--cors <origin>', 'allow this origin (repeatable); CORS is off otherwise', collect)
     .option('--max-batch-size <n>', 'micro-batching: most texts per forward pass (default 32)', intOption('--max-batch-size'))
-    .option('--max-wait-ms <n>', 'micro-batching: longest wait for a batch to fill (default 5)', numberOption('--max-wait-ms', 0, 10_000))
+    .option('--max-wait-ms <n>', 'micro-batching: how long an idle model waits for a batch to fill (default 0; busy models batch what queued)', numberOption('--max-wait-ms', 0, 10_000))
     .action(async (flags) => {
       await serveCommand(flags, io.stderr);
     });
