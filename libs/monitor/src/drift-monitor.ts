@@ -123,7 +123,7 @@ export interface MonitorState {
   /** Predictions ever observed (the index the next one gets); at least the last observation's index + 1. */
   observed: number;
   observations: readonly MonitorObservation[];
-  /** Alarms stored as fired; those still active after the restore keep their time and index. */
+  /** Alarms stored as fired, in any order; those still active after the restore keep the time and index of their latest firing. */
   alarms?: readonly DriftAlarm[];
 }
 
@@ -374,7 +374,13 @@ class DriftMonitorImpl implements DriftMonitor {
       this.remember(o.id, seq);
     }
     this.base = state.observed - this.window.added;
-    const stored = new Map((state.alarms ?? []).map((a) => [`${a.signal}/${a.statistic}`, a]));
+    // The latest firing of each statistic, whatever order the history comes in.
+    const stored = new Map<string, DriftAlarm>();
+    for (const a of state.alarms ?? []) {
+      const key = `${a.signal}/${a.statistic}`;
+      const seen = stored.get(key);
+      if (!seen || a.index > seen.index) stored.set(key, a);
+    }
     this.updateAlarms(state.observed - 1, stored);
   }
 
