@@ -5,7 +5,7 @@ import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { exposeAttentionsCommand } from './commands/expose-attentions.js';
-import { monitorReferenceCommand, monitorReplayCommand } from './commands/monitor.js';
+import { monitorReferenceCommand, monitorReplayCommand, monitorStateCommand } from './commands/monitor.js';
 import { serveCommand } from './commands/serve.js';
 import { predictCommand } from './commands/predict.js';
 import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
@@ -154,6 +154,16 @@ export function buildProgram(io: CliIo): Command {
   ).action(async (flags) => {
     await monitorReplayCommand(flags, io.stdout);
   });
+
+  monitor
+    .command('state')
+    .description("summarise a server's state database (--state): integrity, window, feedback, calibrations, audit log, latest alarms")
+    .argument('<file>', 'the SQLite state database (with the server stopped: a running server holds it)')
+    .option('--alarms <n>', 'latest alarms to list (default 10)', intOption('--alarms'))
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, flags) => {
+      await monitorStateCommand(file, flags, io.stdout);
+    });
 
   program
     .command('serve')

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStateStore } from '@glassbox/monitor';
 import { cli } from './test-cli.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -72,6 +73,74 @@ describe('monitor: bad input', () => {
       const r = await cli(...argv);
       expect(r.code, argv.join(' ')).not.toBe(0);
       expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+  });
+});
+
+describe('monitor state', () => {
+  const MODEL = 'sha256:cli-state-test';
+  const dbPath = join(work, 'state.db');
+
+  beforeAll(() => {
+    const store = openStateStore({ path: dbPath });
+    store.appendObservations(
+      Array.from({ length: 4 }, (_, i) => ({
+        index: i,
+        time: 1_000 + i,
+        modelId: MODEL,
+        calibrationId: null,
+        predictionId: `p${i}`,
+        label: i % 7,
+        confidence: 0.6,
+        margin: 0.3,
+        entropy: 1.1,
+        truth: i === 0 ? 0 : null,
+      })),
+    );
+    store.appendAlarm({
+      time: '2026-11-26T00:00:00.000Z',
+      index: 3,
+      signal: 'labels',
+      statistic: 'psi',
+      value: 0.8,
+      threshold: 0.5,
+      reason: 'test',
+      model_id: MODEL,
+      calibration_id: null,
+    });
+    store.close();
+  });
+
+  it('summarises a stopped server\'s database, as text and as JSON', async () => {
+    const json = await cli('monitor', 'state', dbPath, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const summary = JSON.parse(json.stdout);
+    expect(summary).toMatchObject({ integrity: ['ok'], auditRows: 0, alarms: 1, models: [{ modelId: MODEL, observed: 4, observations: 4, withFeedback: 1 }] });
+    expect(summary.latest_alarms).toEqual([expect.objectContaining({ index: 3, statistic: 'psi', signal: 'labels' })]);
+    const text = await cli('monitor', 'state', dbPath);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('integrity ok');
+    expect(text.stdout).toContain(`model ${MODEL}: 4 observed, 4 in the window (1 with feedback)`);
+    expect(text.stdout).toContain('psi on labels');
+  });
+
+  it('answers a missing, foreign or busy database in one line', async () => {
+    const garbage = join(work, 'not-a-db.db');
+    writeFileSync(garbage, 'plain text, not SQLite '.repeat(50));
+    const owner = openStateStore({ path: dbPath });
+    try {
+      for (const [file, code] of [
+        [join(work, 'missing.db'), 'INPUT_FILE_UNREADABLE'],
+        [garbage, 'STORE_FAILED'],
+        [dbPath, 'STORE_FAILED'],
+      ]) {
+        const r = await cli('monitor', 'state', file);
+        expect(r.code, file).not.toBe(0);
+        expect(r.stderr.trim().split('\n'), file).toHaveLength(1);
+        expect(r.stderr, file).toContain(`[${code}]`);
+      }
+    } finally {
+      owner.close();
     }
   });
 });

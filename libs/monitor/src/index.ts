@@ -53,7 +53,15 @@ export { availableSqliteDrivers, openSqlite } from './sqlite.js';
 export type { SqliteDatabase, SqliteDriverName, SqliteStatement, SqliteValue } from './sqlite.js';
 
 export { openStateStore, STATE_SCHEMA_VERSION } from './state-store.js';
-export type { AlarmRecord, StateRetention, StateStore, StateStoreOptions, StoredCalibration, StoredObservation } from './state-store.js';
+export type {
+  AlarmRecord,
+  StateRetention,
+  StateStore,
+  StateStoreOptions,
+  StateSummary,
+  StoredCalibration,
+  StoredObservation,
+} from './state-store.js';
 
 export { createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 export type { MetricsRegistry, MetricsRegistryOptions, PrometheusOptions } from './prometheus.js';

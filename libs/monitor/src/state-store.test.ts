@@ -114,6 +114,27 @@ describe.each(drivers)('openStateStore (%s)', (driver) => {
     ]);
     expect(again.activeCalibration(MODEL)).toBe('v2');
     expect(again.activeCalibration('sha256:other')).toBeNull();
+    expect(again.summary()).toEqual({
+      path,
+      driver,
+      schemaVersion: STATE_SCHEMA_VERSION,
+      integrity: ['ok'],
+      auditRows: 2,
+      auditSpan: { oldest: '2026-01-01T00:00:00.000Z', newest: '2026-01-01T00:00:00.000Z' },
+      alarms: 1,
+      models: [
+        {
+          modelId: MODEL,
+          observed: 3,
+          observations: 3,
+          withFeedback: 1,
+          reference: true,
+          calibrations: ['v1', 'v2'],
+          activeCalibration: 'v2',
+          seriesPoints: 1,
+        },
+      ],
+    });
   });
 
   it('returns the newest observations oldest first, per model and since a time', () => {

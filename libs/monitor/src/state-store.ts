@@ -86,6 +86,31 @@ export interface StoredCalibration {
   file: unknown;
 }
 
+/** What a state database holds, per model and in all (`glassbox monitor state`). */
+export interface StateSummary {
+  path: string;
+  driver: SqliteDriverName;
+  schemaVersion: number;
+  /** SQLite's integrity_check: ['ok'] for a sound database. */
+  integrity: string[];
+  auditRows: number;
+  /** Time of the oldest and newest audit rows (ISO 8601), null when there are none. */
+  auditSpan: { oldest: string; newest: string } | null;
+  alarms: number;
+  models: Array<{
+    modelId: string;
+    /** Predictions ever observed (the next index). */
+    observed: number;
+    /** Observations kept (the window's, at most). */
+    observations: number;
+    withFeedback: number;
+    reference: boolean;
+    calibrations: string[];
+    activeCalibration: string | null;
+    seriesPoints: number;
+  }>;
+}
+
 export interface StateStore {
   readonly path: string;
   readonly driver: SqliteDriverName;
@@ -121,6 +146,8 @@ export interface StateStore {
   prune(): void;
   /** SQLite's `PRAGMA integrity_check`: ['ok'] for a sound database. */
   integrityCheck(): string[];
+  /** Counts per model and table, and the integrity check. */
+  summary(): StateSummary;
   /** Closes the database (checkpointing the WAL). Idempotent. */
   close(): void;
 }
@@ -481,6 +508,44 @@ export function openStateStore(options: StateStoreOptions): StateStore {
 
     integrityCheck() {
       return guard('check integrity', () => db.prepare('PRAGMA integrity_check').all().map((r) => String(Object.values(r)[0])));
+    },
+
+    summary() {
+      const integrity = this.integrityCheck();
+      return guard('summarise the state', (): StateSummary => {
+        const count = (table: string) => num(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()?.['n'] ?? 0);
+        const span = db.prepare('SELECT min(time) AS oldest, max(time) AS newest FROM audit').get();
+        const models = new Set<string>();
+        for (const table of ['observations', 'series', 'calibrations']) {
+          for (const r of db.prepare(`SELECT DISTINCT model_id FROM ${table}`).all()) models.add(String(r['model_id']));
+        }
+        for (const r of db.prepare("SELECT key FROM meta WHERE key LIKE 'reference:%'").all()) models.add(String(r['key']).slice('reference:'.length));
+        return {
+          path,
+          driver: db.driver,
+          schemaVersion: num(db.prepare('PRAGMA user_version').get()?.['user_version'] ?? 0),
+          integrity,
+          auditRows: count('audit'),
+          auditSpan:
+            span?.['oldest'] === null || span?.['oldest'] === undefined
+              ? null
+              : { oldest: new Date(num(span['oldest'])).toISOString(), newest: new Date(num(span['newest'])).toISOString() },
+          alarms: count('alarms'),
+          models: [...models].sort().map((modelId) => {
+            const o = db.prepare('SELECT count(*) AS n, count(truth) AS labelled FROM observations WHERE model_id = ?').get(modelId);
+            return {
+              modelId,
+              observed: this.observedCount(modelId),
+              observations: num(o?.['n'] ?? 0),
+              withFeedback: num(o?.['labelled'] ?? 0),
+              reference: getMeta(`reference:${modelId}`) !== null,
+              calibrations: this.calibrations(modelId).map((c) => c.version),
+              activeCalibration: this.activeCalibration(modelId),
+              seriesPoints: num(db.prepare('SELECT count(*) AS n FROM series WHERE model_id = ?').get(modelId)?.['n'] ?? 0),
+            };
+          }),
+        };
+      });
     },
 
     close() {

@@ -1,6 +1,15 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createPipeline, GlassboxError, type InferenceEngine, type PipelineResult } from '@glassbox/core';
-import { buildReferenceProfile, createDriftMonitor, parseReferenceProfile, type DriftAlarm, type ReferenceProfile } from '@glassbox/monitor';
+import {
+  buildReferenceProfile,
+  createDriftMonitor,
+  openStateStore,
+  parseReferenceProfile,
+  type DriftAlarm,
+  type ReferenceProfile,
+  type StateSummary,
+} from '@glassbox/monitor';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { readRecords, type InputFormat } from '../io/records.js';
 import { loadCalibration } from './calibration-io.js';
@@ -109,5 +118,45 @@ export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.Writa
     return result;
   } finally {
     await engine.dispose();
+  }
+}
+
+export interface StateFlags {
+  json?: boolean;
+  alarms?: number;
+}
+
+/**
+ * Opens a server's state database (stopped server: a running one holds it exclusively) and
+ * reports what it holds: integrity, per-model window and feedback counts, reference, calibration
+ * versions, audit rows, and the latest alarms. Opening it replays a WAL left by a crash.
+ */
+export async function monitorStateCommand(path: string, flags: StateFlags, out: NodeJS.WritableStream): Promise<StateSummary> {
+  if (!existsSync(path)) throw new GlassboxError('INPUT_FILE_UNREADABLE', `no state database at ${path}`);
+  const store = openStateStore({ path });
+  try {
+    const summary = store.summary();
+    const alarms = store.alarms(flags.alarms ?? 10);
+    if (flags.json) out.write(`${JSON.stringify({ ...summary, latest_alarms: alarms }, null, 2)}\n`);
+    else {
+      out.write(`${path}: schema ${summary.schemaVersion}, ${summary.driver}, integrity ${summary.integrity.join('; ')}\n`);
+      const span = summary.auditSpan ? ` (${summary.auditSpan.oldest} to ${summary.auditSpan.newest})` : '';
+      out.write(`audit log: ${summary.auditRows} prediction(s)${span}; alarms: ${summary.alarms}\n`);
+      if (summary.models.length === 0) out.write('no drift-monitor state (the server ran without a reference profile)\n');
+      for (const m of summary.models) {
+        out.write(
+          `model ${m.modelId}: ${m.observed} observed, ${m.observations} in the window (${m.withFeedback} with feedback), ` +
+            `reference ${m.reference ? 'stored' : 'none'}, calibrations ${m.calibrations.join(', ') || 'none'}` +
+            `${m.activeCalibration ? ` (active ${m.activeCalibration})` : ''}, ${m.seriesPoints} series points\n`,
+        );
+      }
+      for (const a of alarms) out.write(`  ${a.time} at ${a.index}: ${a.statistic} on ${a.signal} = ${a.value.toFixed(4)} > ${a.threshold.toFixed(4)}\n`);
+    }
+    if (summary.integrity.join() !== 'ok') {
+      throw new GlassboxError('STORE_FAILED', `state database ${path} fails its integrity check: ${summary.integrity.slice(0, 3).join('; ')}`);
+    }
+    return summary;
+  } finally {
+    store.close();
   }
 }
