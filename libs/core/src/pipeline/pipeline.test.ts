@@ -15,7 +15,7 @@ const belowHalf: AbstentionRule = {
   kind: 'abstention',
   name: 'max-probability',
   decide: (p) => {
-    const max = Math.max(...p);
+    const max = Math.max(...Array.from(p));
     return max < 0.5 ? { abstain: true, reason: `max probability ${max.toFixed(2)} < 0.50` } : { abstain: false };
   },
 };
