@@ -223,6 +223,16 @@ describe('a server with a reference profile', () => {
     expect(indexes).toEqual([...indexes].sort((x, y) => y - x)); // newest first
     expect((await t.get('/v1/monitor/history?limit=1')).body.alarms).toEqual([history[0]]);
     expectError(await t.get('/v1/monitor/history?limit=0'), 400, 'INVALID_REQUEST');
+    const labels = (await t.get('/v1/monitor/history?signal=labels')).body.alarms;
+    expect(labels).toEqual(history.filter((a: { signal: string }) => a.signal === 'labels'));
+    expect(labels.length).toBeGreaterThan(0);
+    expect((await t.get('/v1/monitor/history?signal=labels&statistic=chi-square')).body.alarms).toEqual(
+      history.filter((a: { signal: string; statistic: string }) => a.signal === 'labels' && a.statistic === 'chi-square'),
+    );
+    expect((await t.get(`/v1/monitor/history?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).body.alarms).toEqual([]);
+    for (const query of ['signal=mood', 'statistic=t-test', 'since=soon']) {
+      expectError(await t.get(`/v1/monitor/history?${query}`), 400, 'INVALID_REQUEST');
+    }
 
     expect(logLines).toHaveLength(history.length);
     const logged = logLines.map((line) => {
@@ -281,6 +291,27 @@ describe('a server with a reference profile', () => {
     expect((await t.get('/v1/predictions?limit=1000')).status).toBe(200);
   });
 
+  it('filters the audit trail by label, abstention, feedback and time, and refuses bad filters', async () => {
+    const all = (await t.get('/v1/predictions?limit=1000')).body.predictions as Array<{ id: string; label: string; time: string }>;
+    const anger = (await t.get('/v1/predictions?limit=1000&label=anger')).body;
+    expect(anger.predictions.map((p: { id: string }) => p.id)).toEqual(all.filter((p) => p.label === 'anger').map((p) => p.id));
+    expect(anger.predictions.length).toBeGreaterThan(0);
+    expect(anger.next_cursor).toBeNull();
+    const twoAngry = (await t.get('/v1/predictions?limit=2&label=anger')).body;
+    expect(twoAngry.predictions).toHaveLength(2);
+    expect((await t.get(`/v1/predictions?limit=1000&label=anger&cursor=${twoAngry.next_cursor}`)).body.predictions).toEqual(anger.predictions.slice(2));
+    expect((await t.get('/v1/predictions?abstained=true')).body.predictions).toEqual([]); // no abstention rule here
+    expect((await t.get('/v1/predictions?feedback=true')).body.predictions).toEqual([]);
+    const newest = all[0].time;
+    const since = (await t.get(`/v1/predictions?limit=1000&since=${encodeURIComponent(newest)}`)).body.predictions;
+    expect(since.map((p: { id: string }) => p.id)).toEqual(all.filter((p) => p.time >= newest).map((p) => p.id));
+    expect((await t.get(`/v1/predictions?limit=1000&until=${encodeURIComponent(newest)}`)).body.predictions.length).toBe(all.length - since.length);
+    expectError(await t.get('/v1/predictions?label=boredom'), 400, 'UNKNOWN_LABEL');
+    for (const query of ['abstained=yes', 'since=yesterday', 'until=2026-13-01T00:00:00Z', 'correct=1']) {
+      expectError(await t.get(`/v1/predictions?${query}`), 400, 'INVALID_REQUEST');
+    }
+  });
+
   it('GET /v1/predictions/:id returns one, 404 when unknown, and re-explains the stored text', async () => {
     const id = predictIds[0];
     const one = await t.get(`/v1/predictions/${id}`);
@@ -332,6 +363,12 @@ describe('a server with a reference profile', () => {
     expect(params.map((p) => [p.name, p.in])).toEqual([
       ['limit', 'query'],
       ['cursor', 'query'],
+      ['label', 'query'],
+      ['abstained', 'query'],
+      ['feedback', 'query'],
+      ['correct', 'query'],
+      ['since', 'query'],
+      ['until', 'query'],
     ]);
     expect(params[0].schema.maximum).toBe(1000);
     expect(doc.paths['/v1/predictions/{id}'].get.responses).toHaveProperty('409');

@@ -81,6 +81,50 @@ describe.each(implementations)('audit log: %s', (_name, createAuditTrail) => {
     expect(trail.list(1).entries[0].feedback?.label).toBe('anger');
   });
 
+  it('filters by label, abstention, feedback, correctness and time, with exact cursors', () => {
+    const trail = createAuditTrail(20);
+    // a..h at one-minute steps: anger on even letters, abstentions on every third.
+    const letters = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    letters.forEach((id, i) =>
+      trail.add({
+        ...entry(id),
+        time: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        label: i % 2 === 0 ? 'anger' : 'joy',
+        abstained: i % 3 === 0,
+      }),
+    );
+    trail.setFeedback('c', { label: 'anger', correct: true, time: 't' });
+    trail.setFeedback('d', { label: 'anger', correct: false, time: 't' });
+    trail.setFeedback('e', { label: 'joy', correct: false, time: 't' });
+
+    const all = (filter: Parameters<AuditLog['list']>[2], size = 2): string[] => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = trail.list(size, cursor, filter);
+        seen.push(...ids(page.entries));
+        if (page.nextCursor === null) return seen;
+        expect(page.entries).toHaveLength(size); // a cursor only after a full page
+        cursor = page.nextCursor;
+      }
+      throw new Error('too many pages');
+    };
+    expect(all({ label: 'anger' })).toEqual(['g', 'e', 'c', 'a']);
+    expect(all({ label: 'anger' }, 4)).toEqual(['g', 'e', 'c', 'a']);
+    expect(trail.list(4, undefined, { label: 'anger' }).nextCursor).toBeNull(); // nothing older matches
+    expect(all({ abstained: true })).toEqual(['g', 'd', 'a']);
+    expect(all({ label: 'joy', abstained: false })).toEqual(['h', 'f', 'b']);
+    expect(all({ feedback: true })).toEqual(['e', 'd', 'c']);
+    expect(all({ feedback: false })).toEqual(['h', 'g', 'f', 'b', 'a']);
+    expect(all({ correct: false })).toEqual(['e', 'd']);
+    expect(all({ correct: true, label: 'anger' })).toEqual(['c']);
+    const minute = (m: number) => Date.UTC(2026, 0, 1, 0, m);
+    expect(all({ sinceMs: minute(5) })).toEqual(['h', 'g', 'f']);
+    expect(all({ untilMs: minute(2) })).toEqual(['b', 'a']);
+    expect(all({ sinceMs: minute(2), untilMs: minute(5), label: 'anger' })).toEqual(['e', 'c']);
+    expect(all({ label: 'fear' })).toEqual([]);
+  });
+
   it('refuses malformed cursors; a limit of 0 keeps nothing', () => {
     const trail = createAuditTrail(2);
     for (const cursor of ['', 'abc', '-1', '1.5', '01']) expect(() => trail.list(1, cursor)).toThrow(/cursor/);

@@ -32,6 +32,34 @@ export interface AuditEntry {
   feedback: AuditFeedback | null;
 }
 
+/** Which audit entries a listing keeps; every field given must hold. */
+export interface AuditFilter {
+  /** The predicted label. */
+  label?: string;
+  abstained?: boolean;
+  /** true: feedback arrived; false: none yet. */
+  feedback?: boolean;
+  /** Feedback agreed (true) or disagreed (false) with the prediction; entries without feedback never match. */
+  correct?: boolean;
+  /** Served at or after this time (milliseconds since the epoch). */
+  sinceMs?: number;
+  /** Served before this time (milliseconds since the epoch). */
+  untilMs?: number;
+}
+
+/** Whether `entry` passes `filter` (the in-memory rule; SQL does the same in the state store). */
+export function matchesAuditFilter(entry: AuditEntry, filter: AuditFilter): boolean {
+  const time = Date.parse(entry.time);
+  return (
+    (filter.label === undefined || entry.label === filter.label) &&
+    (filter.abstained === undefined || entry.abstained === filter.abstained) &&
+    (filter.feedback === undefined || (entry.feedback !== null) === filter.feedback) &&
+    (filter.correct === undefined || (entry.feedback !== null && entry.feedback.correct === filter.correct)) &&
+    (filter.sinceMs === undefined || time >= filter.sinceMs) &&
+    (filter.untilMs === undefined || time < filter.untilMs)
+  );
+}
+
 export interface AuditPage {
   entries: AuditEntry[];
   /** Cursor of the next (older) page; null on the last page. */
@@ -52,8 +80,12 @@ export interface AuditLog {
   /** Adds entries in order, all or none (one transaction in SQLite). */
   addAll(entries: readonly AuditEntry[]): void;
   get(id: string): AuditEntry | undefined;
-  /** Newest first, `limit` at most, older than `cursor` when given (INVALID_INPUT for a malformed cursor). */
-  list(limit: number, cursor?: string): AuditPage;
+  /**
+   * Newest first, `limit` at most, older than `cursor` when given (INVALID_INPUT for a malformed
+   * cursor), only entries matching `filter`. The next cursor is null exactly when no older entry
+   * matches.
+   */
+  list(limit: number, cursor?: string, filter?: AuditFilter): AuditPage;
   /** Attaches (or corrects) the true label; false for an unknown id. */
   setFeedback(id: string, feedback: AuditFeedback): boolean;
 }
@@ -103,13 +135,19 @@ export function createMemoryAuditLog(limit: number): AuditLog {
       const seq = seqById.get(id);
       return seq === undefined ? undefined : slots[seq % limit];
     },
-    list(pageSize, cursor) {
-      let start = next - 1;
-      if (cursor !== undefined) start = Math.min(start, parseCursor(cursor) - 1);
-      const end = Math.max(oldest(), start - pageSize + 1);
+    list(pageSize, cursor, filter = {}) {
+      let seq = next - 1;
+      if (cursor !== undefined) seq = Math.min(seq, parseCursor(cursor) - 1);
       const entries: AuditEntry[] = [];
-      for (let seq = start; seq >= end; seq--) entries.push(slots[seq % limit] as AuditEntry);
-      return { entries, nextCursor: end > oldest() ? String(end) : null };
+      let last = -1;
+      for (; seq >= oldest(); seq--) {
+        const entry = slots[seq % limit] as AuditEntry;
+        if (!matchesAuditFilter(entry, filter)) continue;
+        if (entries.length === pageSize) return { entries, nextCursor: String(last) };
+        entries.push(entry);
+        last = seq;
+      }
+      return { entries, nextCursor: null };
     },
     setFeedback(id, feedback) {
       const entry = this.get(id);

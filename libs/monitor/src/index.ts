@@ -46,8 +46,8 @@ export type {
   SignalStatus,
 } from './drift-monitor.js';
 
-export { checkAuditLimit, createMemoryAuditLog, CURSOR_PATTERN, parseCursor } from './audit-log.js';
-export type { AuditEntry, AuditFeedback, AuditLog, AuditPage } from './audit-log.js';
+export { checkAuditLimit, createMemoryAuditLog, CURSOR_PATTERN, matchesAuditFilter, parseCursor } from './audit-log.js';
+export type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
 
 export { availableSqliteDrivers, openSqlite } from './sqlite.js';
 export type { SqliteDatabase, SqliteDriverName, SqliteStatement, SqliteValue } from './sqlite.js';

@@ -1,9 +1,9 @@
 import { GlassboxError } from '@glassbox/core';
-import type { AuditEntry, AuditFeedback, AuditLog, AuditPage } from './audit-log.js';
+import type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
 import { parseCursor } from './audit-log.js';
 import type { ReferenceProfile } from './reference-profile.js';
 import { parseReferenceProfile } from './reference-profile.js';
-import type { SqliteDatabase, SqliteDriverName, SqliteStatement } from './sqlite.js';
+import type { SqliteDatabase, SqliteDriverName, SqliteStatement, SqliteValue } from './sqlite.js';
 import { openSqlite, storeError } from './sqlite.js';
 
 /**
@@ -242,6 +242,34 @@ function toObservation(row: Record<string, unknown>): StoredObservation {
   };
 }
 
+/** SQL conditions (each starting with AND) and their parameters for an audit filter. */
+function auditWhere(filter: AuditFilter): { where: string; params: SqliteValue[] } {
+  const clauses: string[] = [];
+  const params: SqliteValue[] = [];
+  if (filter.label !== undefined) {
+    clauses.push("json_extract(entry, '$.label') = ?");
+    params.push(filter.label);
+  }
+  if (filter.abstained !== undefined) {
+    clauses.push("json_extract(entry, '$.abstained') = ?");
+    params.push(filter.abstained ? 1 : 0);
+  }
+  if (filter.feedback !== undefined) clauses.push(`json_extract(entry, '$.feedback') IS ${filter.feedback ? 'NOT ' : ''}NULL`);
+  if (filter.correct !== undefined) {
+    clauses.push("json_extract(entry, '$.feedback.correct') = ?");
+    params.push(filter.correct ? 1 : 0);
+  }
+  if (filter.sinceMs !== undefined) {
+    clauses.push('time >= ?');
+    params.push(filter.sinceMs);
+  }
+  if (filter.untilMs !== undefined) {
+    clauses.push('time < ?');
+    params.push(filter.untilMs);
+  }
+  return { where: clauses.map((c) => ` AND ${c}`).join(''), params };
+}
+
 /** Sets the pragmas and creates (or checks) the schema. */
 function prepareDatabase(db: SqliteDatabase, path: string, durability: 'normal' | 'full'): void {
   // Only one process may hold the file: fail fast rather than queue behind it.
@@ -355,14 +383,15 @@ export function openStateStore(options: StateStoreOptions): StateStore {
       const row = guard('read the audit log', () => sql('SELECT entry FROM audit WHERE id = ?').get(id));
       return row ? (JSON.parse(String(row['entry'])) as AuditEntry) : undefined;
     },
-    list(pageSize, cursor) {
+    list(pageSize, cursor, filter = {}) {
       const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : parseCursor(cursor);
+      const { where, params } = auditWhere(filter);
       return guard('read the audit log', (): AuditPage => {
-        const rows = sql('SELECT seq, entry FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(before, pageSize);
-        const entries = rows.map((r) => JSON.parse(String(r['entry'])) as AuditEntry);
-        const lastSeq = rows.length > 0 ? num(rows[rows.length - 1]['seq']) : null;
-        const more = lastSeq !== null && sql('SELECT 1 AS one FROM audit WHERE seq < ? LIMIT 1').get(lastSeq) !== undefined;
-        return { entries, nextCursor: more ? String(lastSeq) : null };
+        // One row more than the page says whether an older match exists.
+        const rows = sql(`SELECT seq, entry FROM audit WHERE seq < ?${where} ORDER BY seq DESC LIMIT ?`).all(before, ...params, pageSize + 1);
+        const page = rows.slice(0, pageSize);
+        const entries = page.map((r) => JSON.parse(String(r['entry'])) as AuditEntry);
+        return { entries, nextCursor: rows.length > pageSize ? String(num(page[page.length - 1]['seq'])) : null };
       });
     },
     setFeedback(id: string, feedback: AuditFeedback) {

@@ -20,6 +20,8 @@ const limitParam = (what: string) =>
     .optional()
     .describe(`Most ${what} to return (1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}).`);
 
+const BooleanParam = z.enum(['true', 'false']);
+
 export const PredictionsQuerySchema = z.object({
   limit: limitParam('predictions'),
   cursor: z
@@ -27,6 +29,12 @@ export const PredictionsQuerySchema = z.object({
     .regex(CURSOR_PATTERN, 'is not a cursor this server gave out; use next_cursor from the previous page')
     .optional()
     .describe('next_cursor of the previous page; omit for the newest predictions.'),
+  label: z.string().min(1).optional().describe('Only predictions of this label.'),
+  abstained: BooleanParam.optional().describe('Only abstentions (true) or only decisions (false).'),
+  feedback: BooleanParam.optional().describe('Only predictions with (true) or without (false) feedback.'),
+  correct: BooleanParam.optional().describe('Only predictions whose feedback agreed (true) or disagreed (false).'),
+  since: z.iso.datetime({ offset: true }).optional().describe('Only predictions served at or after this ISO 8601 time.'),
+  until: z.iso.datetime({ offset: true }).optional().describe('Only predictions served before this ISO 8601 time.'),
 });
 
 export const PredictionQuerySchema = z.object({
@@ -36,7 +44,12 @@ export const PredictionQuerySchema = z.object({
     .describe('true: explain the prediction again now (needs the stored text: servers with storeText).'),
 });
 
-export const HistoryQuerySchema = z.object({ limit: limitParam('alarms') });
+export const HistoryQuerySchema = z.object({
+  limit: limitParam('alarms'),
+  signal: z.enum(['confidence', 'margin', 'entropy', 'labels']).optional().describe('Only alarms on this signal.'),
+  statistic: z.enum(['psi', 'ks', 'chi-square']).optional().describe('Only alarms of this statistic.'),
+  since: z.iso.datetime({ offset: true }).optional().describe('Only alarms fired at or after this ISO 8601 time.'),
+});
 
 export const FeedbackRequestSchema = z.strictObject({
   id: z.string().min(1).describe('The prediction id /v1/predict returned.'),
@@ -227,14 +240,23 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     method: 'get',
     path: '/v1/monitor/history',
     operationId: 'getMonitorHistory',
-    summary: 'Every drift alarm fired since start (the last 1000), newest first.',
+    summary: 'Drift alarms fired (the last 1000; kept across restarts with a state database), newest first; filter by signal, statistic and time.',
     tag: 'monitoring',
     query: HistoryQuerySchema,
     response: z.object({ alarms: z.array(AlarmSchema) }),
     errors: [400, 404],
     handle({ query }) {
       requireMonitor();
-      return { alarms: monitoring.alarmLog().slice(0, query.limit ?? DEFAULT_PAGE) };
+      const since = query.since === undefined ? -Infinity : Date.parse(query.since);
+      const alarms = monitoring
+        .alarmLog()
+        .filter(
+          (a) =>
+            (query.signal === undefined || a.signal === query.signal) &&
+            (query.statistic === undefined || a.statistic === query.statistic) &&
+            Date.parse(a.time) >= since,
+        );
+      return { alarms: alarms.slice(0, query.limit ?? DEFAULT_PAGE) };
     },
   });
 
@@ -256,14 +278,25 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     method: 'get',
     path: '/v1/predictions',
     operationId: 'listPredictions',
-    summary: 'The audit trail of /v1/predict results, newest first, a page at a time.',
+    summary: 'The audit trail of /v1/predict results, newest first, a page at a time; filter by label, abstention, feedback, correctness and time.',
     tag: 'audit',
     query: PredictionsQuerySchema,
     response: PredictionsPageSchema,
     errors: [400, 401],
     admin: true,
     handle({ query }) {
-      const page = audit.list(query.limit ?? DEFAULT_PAGE, query.cursor);
+      if (query.label !== undefined && !service.labels.includes(query.label)) {
+        throw new GlassboxError('UNKNOWN_LABEL', `label "${query.label}" is not a model label; expected one of ${service.labels.join(', ')}`);
+      }
+      const flag = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
+      const page = audit.list(query.limit ?? DEFAULT_PAGE, query.cursor, {
+        label: query.label,
+        abstained: flag(query.abstained),
+        feedback: flag(query.feedback),
+        correct: flag(query.correct),
+        sinceMs: query.since === undefined ? undefined : Date.parse(query.since),
+        untilMs: query.until === undefined ? undefined : Date.parse(query.until),
+      });
       return { predictions: page.entries, next_cursor: page.nextCursor, size: audit.size, audit_limit: audit.limit };
     },
   });
