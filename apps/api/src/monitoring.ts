@@ -17,6 +17,7 @@ import {
   type MetricsRegistry,
   type MonitorObservation,
   type ReferenceProfile,
+  type SeriesPoint,
   type StateStore,
 } from '@glassbox/monitor';
 import type { ApiMeter, LogSink } from './api-options.js';
@@ -32,20 +33,6 @@ export interface ObservedBatch {
 }
 
 
-
-/** One point of the drift time series (GET /v1/monitor/series). */
-export interface SeriesPoint {
-  /** ISO 8601 time it was taken. */
-  time: string;
-  /** Predictions observed since start. */
-  observed: number;
-  /** Predictions in the window. */
-  window: number;
-  psi: Record<DriftSignal, number>;
-  js: Record<DriftSignal, number>;
-  /** Share of window predictions per predicted label (model label order). */
-  label_shares: Record<string, number>;
-}
 
 export interface MonitoringOptions {
   modelId: string;
@@ -304,7 +291,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   let lastSampledAt = -1;
   if (store && monitor) {
     // After a restart, no new point until something new was observed.
-    const last = store.seriesPoints(options.modelId).at(-1) as SeriesPoint | undefined;
+    const last = store.seriesPoints(options.modelId).at(-1);
     if (last) lastSampledAt = last.observed;
   }
   let sinceSample = 0;
@@ -399,7 +386,7 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
     series() {
       if (!store) return points.map((p) => ({ ...p, psi: { ...p.psi }, js: { ...p.js }, label_shares: { ...p.label_shares } }));
       try {
-        return store.seriesPoints(options.modelId) as SeriesPoint[];
+        return store.seriesPoints(options.modelId);
       } catch (error) {
         report(error);
         return [];

@@ -1,6 +1,6 @@
 /** Typed calls to the glassbox API (same origin: the API serves this dashboard). */
 import type { MetricSet } from '@glassbox/calibration';
-import type { AlarmRecord } from '@glassbox/monitor';
+import type { AlarmRecord, SeriesPoint as DriftSeriesPoint } from '@glassbox/monitor';
 
 export type Probabilities = Record<string, number>;
 
@@ -91,14 +91,8 @@ export interface Signal {
   window_counts: number[] | Record<string, number>;
 }
 
-export interface SeriesPoint {
-  time: string;
-  observed: number;
-  window: number;
-  psi: Record<string, number>;
-  js: Record<string, number>;
-  label_shares: Record<string, number>;
-}
+/** A point of GET /v1/monitor/series. */
+export type SeriesPoint = DriftSeriesPoint;
 
 /** A drift alarm as /v1/monitor and /v1/monitor/history serve it. */
 export type Alarm = AlarmRecord;

@@ -143,7 +143,7 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
     }
     parts.seriesNote.textContent = `${points.length} point(s) since ${new Date(points[0].time).toLocaleTimeString()}, a point every 20 predictions or refresh.`;
     const times = points.map((p) => new Date(p.time));
-    const signals = Object.keys(points[points.length - 1].psi);
+    const signals = Object.keys(points[points.length - 1].psi) as Array<keyof SeriesPoint['psi']>;
     const perSignal = (key: 'psi' | 'js') => signals.map((name) => ({ name, color: SIGNAL_COLORS[name] ?? COLORS.raw, values: points.map((p) => p[key][name] ?? null) }));
     lineChart(parts.psi, { title: 'PSI over time, per signal', times, series: perSignal('psi'), xLabel: 'time', yLabel: 'PSI', yMin: 0.1 });
     lineChart(parts.js, { title: 'JS distance over time, per signal', times, series: perSignal('js'), xLabel: 'time', yLabel: 'JS distance (base 2)', yMin: 0.1 });

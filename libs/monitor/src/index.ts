@@ -58,6 +58,7 @@ export type {
   StateRetention,
   StateStore,
   StateStoreOptions,
+  SeriesPoint,
   StateSummary,
   StoredCalibration,
   StoredObservation,

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from './audit-log.js';
 import { buildReferenceProfile } from './reference-profile.js';
 import { availableSqliteDrivers, openSqlite } from './sqlite.js';
-import type { AlarmRecord, StateStore, StateStoreOptions, StoredObservation } from './state-store.js';
+import type { AlarmRecord, SeriesPoint, StateStore, StateStoreOptions, StoredObservation } from './state-store.js';
 import { openStateStore, STATE_SCHEMA_VERSION } from './state-store.js';
 import { auditEntry } from './test-audit.js';
 import { LABELS, simulateProbabilities } from './test-simulation.js';
@@ -37,6 +37,12 @@ const observation = (index: number, overrides: Partial<StoredObservation> = {}):
   truth: null,
   ...overrides,
 });
+
+/** A drift series point, told apart by `observed`. */
+const point = (observed: number): SeriesPoint => {
+  const zero = { confidence: 0, margin: 0, entropy: 0, labels: 0 };
+  return { time: new Date(observed * 1000).toISOString(), observed, window: observed, psi: zero, js: zero, label_shares: { joy: 1 } };
+};
 
 const alarm = (index: number, model = MODEL): AlarmRecord => ({
   time: new Date(index * 1000).toISOString(),
@@ -80,7 +86,7 @@ describe.each(drivers)('openStateStore (%s)', (driver) => {
     expect(store.setTruth(MODEL, 'p1', 4)).toBe(true);
     expect(store.setTruth(MODEL, 'nope', 4)).toBe(false);
     store.appendAlarm(alarm(2));
-    store.appendSeriesPoint(MODEL, 5, { observed: 3 });
+    store.appendSeriesPoint(MODEL, 5, point(3));
     store.auditLog().addAll([entry('a'), entry('b')]);
     store.auditLog().setFeedback('a', { label: 'anger', correct: false, time: 't' });
     store.saveCalibration(MODEL, 'v1', { method: 'temperature', t: 1.2 });
@@ -101,7 +107,7 @@ describe.each(drivers)('openStateStore (%s)', (driver) => {
     expect(again.observedCount('sha256:other')).toBe(0);
     expect(again.recentObservations(MODEL, 10)).toEqual([observation(0), observation(1, { truth: 4 }), observation(2)]);
     expect(again.alarms()).toEqual([alarm(2)]);
-    expect(again.seriesPoints(MODEL)).toEqual([{ observed: 3 }]);
+    expect(again.seriesPoints(MODEL)).toEqual([point(3)]);
     expect(again.loadReference(MODEL, LABELS)).toEqual(reference);
     expect(again.loadReference('sha256:other')).toBeNull();
     const audit = again.auditLog();
@@ -153,10 +159,10 @@ describe.each(drivers)('openStateStore (%s)', (driver) => {
     expect(store.observedCount(MODEL)).toBe(13);
     for (let i = 0; i < 5; i++) store.appendAlarm(alarm(i));
     expect(store.alarms().map((a) => a.index)).toEqual([4, 3]);
-    for (let i = 0; i < 5; i++) store.appendSeriesPoint(MODEL, i, { i });
-    store.appendSeriesPoint('sha256:b', 9, { i: 'b' });
-    expect(store.seriesPoints(MODEL)).toEqual([{ i: 2 }, { i: 3 }, { i: 4 }]);
-    expect(store.seriesPoints('sha256:b')).toEqual([{ i: 'b' }]);
+    for (let i = 0; i < 5; i++) store.appendSeriesPoint(MODEL, i, point(i));
+    store.appendSeriesPoint('sha256:b', 9, point(99));
+    expect(store.seriesPoints(MODEL)).toEqual([point(2), point(3), point(4)]);
+    expect(store.seriesPoints('sha256:b')).toEqual([point(99)]);
     store.auditLog().addAll(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => entry(id)));
     expect(store.auditLog().list(10).entries.map((e) => e.id)).toEqual(['f', 'e', 'd', 'c']);
   });

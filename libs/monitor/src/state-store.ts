@@ -1,5 +1,6 @@
 import { GlassboxError } from '@glassbox/core';
 import type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
+import type { DriftSignal } from './drift-monitor.js';
 import { parseCursor } from './audit-log.js';
 import type { ReferenceProfile } from './reference-profile.js';
 import { parseReferenceProfile } from './reference-profile.js';
@@ -79,6 +80,20 @@ export interface AlarmRecord {
   calibration_id: string | null;
 }
 
+/** One point of the drift time series (the API's GET /v1/monitor/series). */
+export interface SeriesPoint {
+  /** ISO 8601 time it was taken. */
+  time: string;
+  /** Predictions observed since start. */
+  observed: number;
+  /** Predictions in the window. */
+  window: number;
+  psi: Record<DriftSignal, number>;
+  js: Record<DriftSignal, number>;
+  /** Share of window predictions per predicted label (model label order). */
+  label_shares: Record<string, number>;
+}
+
 /** A calibration version as stored: the file (as JSON text) and its version id. */
 export interface StoredCalibration {
   version: string;
@@ -126,9 +141,9 @@ export interface StateStore {
   appendAlarm(alarm: AlarmRecord): void;
   /** Alarms, newest first (`limit` at most; all models unless `modelId`). */
   alarms(limit?: number, modelId?: string): AlarmRecord[];
-  appendSeriesPoint(modelId: string, time: number, point: unknown): void;
+  appendSeriesPoint(modelId: string, time: number, point: SeriesPoint): void;
   /** A model's drift series points, oldest first. */
-  seriesPoints(modelId: string): unknown[];
+  seriesPoints(modelId: string): SeriesPoint[];
   saveReference(profile: ReferenceProfile): void;
   /** The stored reference profile of a model, or null. */
   loadReference(modelId: string, labels?: readonly string[]): ReferenceProfile | null;
@@ -486,7 +501,7 @@ export function openStateStore(options: StateStoreOptions): StateStore {
         sql('SELECT point FROM series WHERE model_id = ? ORDER BY seq DESC LIMIT ?')
           .all(modelId, retention.seriesPoints)
           .reverse()
-          .map((r) => JSON.parse(String(r['point'])) as unknown),
+          .map((r) => JSON.parse(String(r['point'])) as SeriesPoint),
       );
     },
 
