@@ -22,11 +22,26 @@ export function isLoopbackHost(host: string): boolean {
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
 
 /**
+ * A browser names the page's origin on cross-origin requests (and on same-origin POSTs): without
+ * a key, only the server's own origin (its dashboard) or no Origin at all (curl, scripts) passes.
+ */
+function sameOriginOrNone(req: Request): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === (req.headers.host ?? '').toLowerCase();
+  } catch {
+    return false; // 'null' (sandboxed frames, file: pages) and other non-URLs
+  }
+}
+
+/**
  * Who may use the routes that change state or read the audit trail (admin routes, calibration
  * fits and selection, feedback without its token, the stored predictions):
  * - with an API key: requests with `Authorization: Bearer <apiKey>` (401 UNAUTHORIZED otherwise);
  * - without one: loopback clients only (403 FORBIDDEN otherwise). A loopback request carrying a
- *   proxy header (Forwarded, X-Forwarded-For, X-Real-IP) came from elsewhere and is refused too.
+ *   proxy header (Forwarded, X-Forwarded-For, X-Real-IP) came from elsewhere and is refused too,
+ *   as is a browser request from a page of another origin (even when CORS allows that origin).
  */
 export interface AdminAccess {
   /** Throws the ApiError a request without access gets. */
@@ -39,7 +54,13 @@ export function createAdminAccess(apiKey: string | null): AdminAccess {
   const expected = apiKey === null ? null : digest(apiKey);
   const check = (req: Request): void => {
     if (expected === null) {
-      if (isLoopbackAddress(req.socket.remoteAddress) && !PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) return;
+      if (isLoopbackAddress(req.socket.remoteAddress) && !PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) {
+        if (sameOriginOrNone(req)) return;
+        throw new ApiError(
+          'FORBIDDEN',
+          'this route does not answer pages of other origins while the server has no API key (even with CORS); start it with --api-key-file and send "Authorization: Bearer <apiKey>"',
+        );
+      }
       throw new ApiError(
         'FORBIDDEN',
         'this route answers only clients on this machine while the server has no API key; start it with --api-key-file (or GLASSBOX_API_KEY_FILE) and send "Authorization: Bearer <apiKey>"',

@@ -54,6 +54,12 @@ describe('admin and write routes', () => {
     for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
       expect(thrown(() => open.check(fakeRequest('127.0.0.1', { [header]: '203.0.113.9' })))?.code, header).toBe('FORBIDDEN');
     }
+    // Pages of other origins are refused even on loopback (CORS may let them through); the
+    // server's own origin (its dashboard) and requests without an Origin pass.
+    for (const origin of ['https://evil.example', 'null', 'http://localhost:9999']) {
+      expect(thrown(() => open.check(fakeRequest('127.0.0.1', { origin, host: '127.0.0.1:8080' })))?.code, origin).toBe('FORBIDDEN');
+    }
+    expect(thrown(() => open.check(fakeRequest('127.0.0.1', { origin: 'http://127.0.0.1:8080', host: '127.0.0.1:8080' })))).toBeNull();
     const keyed = createAdminAccess(KEY);
     expect(thrown(() => keyed.check(fakeRequest('127.0.0.1')))?.code).toBe('UNAUTHORIZED');
     expect(thrown(() => keyed.check(fakeRequest('127.0.0.1', { authorization: 'Bearer nope' })))?.code).toBe('UNAUTHORIZED');
@@ -75,6 +81,21 @@ describe('admin and write routes', () => {
       expect(JSON.parse(lines[0])).toMatchObject({ level: 'warn', event: 'glassbox.security.no_api_key' });
       expect((await t.get('/admin/stats')).status).toBe(200);
       expect((await t.get('/v1/predictions')).status).toBe(200);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('without a key, a page of another origin is refused even when CORS allows it', async () => {
+    const t = await startTestServer({ workers: 0, cors: ['https://app.example'], ...quiet });
+    try {
+      const fromApp = await t.post('/v1/calibration/select', { version: 'v1' }, { origin: 'https://app.example' });
+      expect(fromApp.status).toBe(403);
+      expect(fromApp.body.error_type).toBe('FORBIDDEN');
+      expect((await t.get('/v1/predictions', { origin: 'https://app.example' })).status).toBe(403);
+      // Its inference routes stay open to it, as CORS says.
+      expect((await t.post('/v1/predict', { inputs: ['hi'] }, { origin: 'https://app.example' })).status).toBe(200);
+      expect((await t.get('/v1/predictions', { origin: t.base })).status).toBe(200);
     } finally {
       await t.server.close();
     }

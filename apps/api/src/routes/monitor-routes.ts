@@ -32,7 +32,7 @@ export const PredictionsQuerySchema = z.object({
   label: z.string().min(1).optional().describe('Only predictions of this label.'),
   abstained: BooleanParam.optional().describe('Only abstentions (true) or only decisions (false).'),
   feedback: BooleanParam.optional().describe('Only predictions with (true) or without (false) feedback.'),
-  correct: BooleanParam.optional().describe('Only predictions whose feedback agreed (true) or disagreed (false).'),
+  correct: BooleanParam.optional().describe('Only predictions whose latest feedback agreed (true) or disagreed (false).'),
   since: z.iso.datetime({ offset: true }).optional().describe('Only predictions served at or after this ISO 8601 time.'),
   until: z.iso.datetime({ offset: true }).optional().describe('Only predictions served before this ISO 8601 time.'),
 });
