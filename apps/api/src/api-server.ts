@@ -36,7 +36,11 @@ export interface ApiServer {
   readonly modelName: string;
   /** Where metrics go: `prometheus` (GET /metrics) plus push exporters from the OTEL_* variables. */
   readonly telemetry: { exporters: readonly string[]; otlpUrl: string | null; intervalMs: number };
-  /** Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port. */
+  /**
+   * Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port.
+   * Without an apiKey it refuses (INVALID_OPTION) a host that is not loopback, and logs a warning
+   * that admin and write routes answer any local process.
+   */
   listen(port: number, host?: string): Promise<{ port: number }>;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to closeTimeoutMs), drains
