@@ -1,4 +1,6 @@
+import type { AdminAccess } from './access-control.js';
 import type { ResolvedApiOptions } from './api-options.js';
+import type { FeedbackTokens } from './feedback-token.js';
 import type { AuditLog, StateStore } from '@glassbox/monitor';
 import type { MicroBatcherStats } from './micro-batcher.js';
 import type { ModelService } from './model-service.js';
@@ -26,6 +28,10 @@ export interface ApiContext {
   readonly audit: AuditLog;
   /** The state database; null when the server keeps its state in memory. */
   readonly store: StateStore | null;
+  /** Who may use the admin and write routes: the API key, or loopback clients without one. */
+  readonly adminAccess: AdminAccess;
+  /** Signs and checks the feedback_token of each /v1/predict prediction. */
+  readonly feedbackTokens: FeedbackTokens;
   /** The @glassbox/api version. */
   readonly version: string;
   state(): ServerState;

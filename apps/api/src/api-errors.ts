@@ -9,6 +9,14 @@ export const API_ERROR_CODES = {
   EMPTY_INPUT: { status: 400, summary: 'The request holds no text: an empty string, a text of only whitespace, or an empty list.' },
   INVALID_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
   UNAUTHORIZED: { status: 401, summary: 'Admin routes need the header "Authorization: Bearer <apiKey>".' },
+  FORBIDDEN: {
+    status: 403,
+    summary: 'The route changes state or reads the audit trail, and the server has no API key, so it answers only clients on its own machine (or: the feedback_token does not match the prediction). Start the server with --api-key-file and send "Authorization: Bearer <apiKey>".',
+  },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    summary: 'The Host header names a host the server does not answer for (DNS rebinding protection); call it by localhost or its IP address, or allow the name with --allowed-host (allowedHosts).',
+  },
   ROUTE_NOT_FOUND: { status: 404, summary: 'No route has this path; GET /openapi.json lists them.' },
   MODEL_NOT_FOUND: { status: 404, summary: 'The model name in the path is not the model this server serves (GET /info names it).' },
   CALIBRATION_NOT_CONFIGURED: { status: 404, summary: 'The server was started without a calibration file (calibrationPath).' },
@@ -19,6 +27,7 @@ export const API_ERROR_CODES = {
   TEXT_NOT_STORED: { status: 409, summary: 'The prediction was stored without its text (the server runs without storeText), so it cannot be re-explained.' },
   BODY_TOO_LARGE: { status: 413, summary: 'The request body exceeds bodyLimit; send fewer or shorter texts per request.' },
   UNSUPPORTED_ENCODING: { status: 415, summary: 'The request body uses a charset or content encoding the server cannot read; send UTF-8 JSON.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not JSON: send it with "Content-Type: application/json" (or another +json type).' },
   TOO_MANY_INPUTS: { status: 422, summary: 'The request holds more texts than maxInputs; split it into several requests.' },
   TEXT_TOO_LONG: { status: 422, summary: 'A text exceeds maxTextLength characters or the model\'s token limit and the request asked for truncate: false.' },
   UNKNOWN_CALIBRATION_LABEL: { status: 422, summary: 'A calibration row names a label the model does not have; use one of the labels listed in the message (or its id).' },

@@ -48,8 +48,18 @@ export interface ApiServerOptions {
   maxTextLength?: number;
   /** Largest request body, in bytes or as '1mb' (default '1mb'). */
   bodyLimit?: string | number;
-  /** Admin routes (/admin/*) need `Authorization: Bearer <apiKey>`; without one they are open. */
+  /**
+   * Routes that change state or read the audit trail (/admin/*, /v1/predictions*, calibration fit
+   * and select, feedback without its token) need `Authorization: Bearer <apiKey>`. Without a key
+   * they answer loopback clients only, and listen() refuses a non-loopback host.
+   */
   apiKey?: string;
+  /**
+   * Host header names the server answers for, besides localhost, *.localhost and IP literals
+   * (always allowed); '*.example.com' allows subdomains, ['*'] any name. Others get 403
+   * HOST_NOT_ALLOWED (DNS rebinding protection). Default: none.
+   */
+  allowedHosts?: readonly string[];
   /** Origins allowed to call from a browser ('*' for any); CORS is off when absent. */
   cors?: readonly string[];
   /** Name in responses and in model routes (default: the bundle's name). */
@@ -109,6 +119,7 @@ export interface ResolvedApiOptions {
   maxTextLength: number;
   bodyLimit: string | number;
   apiKey: string | null;
+  allowedHosts: readonly string[];
   cors: readonly string[];
   modelName: string | null;
   rateLimit: Required<RateLimitOptions> | null;
@@ -164,6 +175,10 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
   if (!Array.isArray(cors)) invalid(`cors must be a list of origins such as ['https://app.example.com'] or ['*']`);
   cors.forEach((o, i) => nonEmpty(`cors[${i}]`, o));
 
+  const allowedHosts = options.allowedHosts ?? [];
+  if (!Array.isArray(allowedHosts)) invalid(`allowedHosts must be a list of host names such as ['glassbox.example.com'] or ['*']`);
+  allowedHosts.forEach((h, i) => nonEmpty(`allowedHosts[${i}]`, h));
+
   let rateLimit: Required<RateLimitOptions> | null = null;
   if (options.rateLimit !== undefined) {
     const rps = options.rateLimit.requestsPerSecond;
@@ -201,6 +216,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     maxTextLength: integer('maxTextLength', options.maxTextLength, 10_000, 1),
     bodyLimit,
     apiKey: options.apiKey === undefined ? null : nonEmpty('apiKey', options.apiKey),
+    allowedHosts: [...allowedHosts],
     cors: [...cors],
     modelName: options.modelName === undefined ? null : nonEmpty('modelName', options.modelName),
     rateLimit,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,13 +8,17 @@ import { createMemoryAuditLog, openStateStore, parseReferenceProfile, type State
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
-import { createBearerAuth } from './bearer-auth.js';
+import { createAdminAccess, isLoopbackHost } from './access-control.js';
 import { createCors } from './cors.js';
 import { inDialect, type ErrorDialect } from './error-dialects.js';
+import { createFeedbackTokens } from './feedback-token.js';
+import { createHostCheck } from './host-check.js';
 import { openModelService, type ModelService } from './model-service.js';
 import { createMonitoring, readReferenceFile, type Monitoring } from './monitoring.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createRateLimiter } from './rate-limiter.js';
+import { createPathRedactor } from './redact-paths.js';
+import { createSecurityHeaders, noStore } from './security-headers.js';
 import { createStaticDashboard } from './static-dashboard.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
 import { calibrationRoutes } from './routes/calibration-routes.js';
@@ -31,7 +36,11 @@ export interface ApiServer {
   readonly modelName: string;
   /** Where metrics go: `prometheus` (GET /metrics) plus push exporters from the OTEL_* variables. */
   readonly telemetry: { exporters: readonly string[]; otlpUrl: string | null; intervalMs: number };
-  /** Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port. */
+  /**
+   * Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port.
+   * Without an apiKey it refuses (INVALID_OPTION) a host that is not loopback, and logs a warning
+   * that admin and write routes answer any local process.
+   */
   listen(port: number, host?: string): Promise<{ port: number }>;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to closeTimeoutMs), drains
@@ -128,12 +137,16 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   });
   const version = packageVersion();
   const reportError = (error: unknown) => safeReport(resolved, error);
+  const adminAccess = createAdminAccess(resolved.apiKey);
   const ctx: ApiContext = {
     options: resolved,
     service,
     monitoring,
     audit: store ? store.auditLog() : createMemoryAuditLog(resolved.auditLimit),
     store,
+    adminAccess,
+    // Tokens outlive a restart with the state database; in memory they die with the process.
+    feedbackTokens: createFeedbackTokens(store ? store.secret('feedback-token') : randomBytes(32)),
     version,
     reportError,
     state: () => state,
@@ -194,9 +207,17 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     next(new ApiError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}; GET /openapi.json lists the routes`));
   };
 
+  // No file path of this machine reaches a client, even inside an error message.
+  const redact = createPathRedactor([
+    ...resolved.modelDirs,
+    ...[resolved.statePath, resolved.calibrationPath, resolved.calibrationDir, resolved.referencePath, resolved.dashboardDir].filter(
+      (p): p is string => p !== null && p !== ':memory:',
+    ),
+  ]);
   const handleError: ErrorRequestHandler = (error, _req, res, next) => {
     if (res.headersSent) return next(error);
-    const base = toErrorReply(error);
+    const unredacted = toErrorReply(error);
+    const base = { ...unredacted, body: { ...unredacted.body, error: redact(unredacted.body.error) } };
     if (base.internal) reportError(error);
     const reply = inDialect(base, (res.locals['errorDialect'] as ErrorDialect | undefined) ?? 'glassbox');
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
@@ -207,10 +228,13 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(track);
+  app.use(createSecurityHeaders());
+  app.use(noStore);
+  app.use(createHostCheck(resolved.allowedHosts));
   app.use(createCors(resolved.cors));
   const router = express.Router();
   mountRoutes(router, routes, {
-    auth: createBearerAuth(resolved.apiKey),
+    auth: adminAccess.guard,
     rateLimit,
     jsonBody: createJsonBody(resolved.bodyLimit),
     modelName: () => service.name,
@@ -235,6 +259,21 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     async listen(port, host = '127.0.0.1') {
       if (state !== 'ready') throw new GlassboxError('ENGINE_DISPOSED', 'the server was closed; create a new one');
       if (httpServer) throw new GlassboxError('INVALID_OPTION', 'listen() was already called on this server');
+      if (resolved.apiKey === null) {
+        if (!isLoopbackHost(host)) {
+          throw new GlassboxError(
+            'INVALID_OPTION',
+            `refusing to listen on ${host} without an API key: its admin and write routes would be open to the network; set one (--api-key-file FILE or GLASSBOX_API_KEY_FILE) or listen on 127.0.0.1`,
+          );
+        }
+        resolved.log.write(
+          `${JSON.stringify({
+            level: 'warn',
+            event: 'glassbox.security.no_api_key',
+            msg: 'no API key: admin and write routes (/admin/*, /v1/predictions, /v1/calibration/fit and /select, /v1/feedback without its token) answer any process on this machine; set --api-key-file to require a key',
+          })}\n`,
+        );
+      }
       const server = createServer(app);
       httpServer = server;
       try {

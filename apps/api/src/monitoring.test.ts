@@ -98,6 +98,9 @@ describe('a server with a reference profile', () => {
       log: { write: (line: string) => logLines.push(line) },
       onError: (e) => errors.push(e),
     });
+    // Without an API key the server says so once, at listen; the drift lines come after it.
+    expect(logLines.map((l) => JSON.parse(l).event)).toEqual(['glassbox.security.no_api_key']);
+    logLines.length = 0;
   });
 
   afterAll(async () => {

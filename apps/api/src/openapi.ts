@@ -24,11 +24,12 @@ const ErrorSchema = z.object({
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
   401: 'Missing or invalid API key',
+  403: 'Not allowed: no API key and not a loopback client, a wrong feedback_token, or a Host not allowed',
   404: 'Not found',
   405: 'Method not allowed',
   409: 'Conflict with the stored state',
   413: 'Request body too large',
-  415: 'Unsupported encoding',
+  415: 'Not JSON, or an unsupported charset or encoding',
   422: 'Request exceeds a limit or cannot be processed',
   424: 'Backend failure (TEI)',
   429: 'Rate limited',
@@ -69,7 +70,10 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
     const responses: Record<string, unknown> = {
       '200': { description: 'OK', content: { [mediaType]: { schema: jsonSchema(route.response, 'output') } } },
     };
-    for (const status of [...route.errors].sort((a, b) => a - b)) {
+    const errors = new Set(route.errors);
+    if (route.admin || route.tokenAuth) errors.add(401).add(403);
+    if (route.body) errors.add(415); // every JSON route refuses other media types
+    for (const status of [...errors].sort((a, b) => a - b)) {
       responses[String(status)] = {
         description: STATUS_TEXT[status] ?? 'Error',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
@@ -86,6 +90,8 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
       }),
       responses,
       ...(route.admin && { security: [{ bearer: [] }] }),
+      // The bearer key, or (the empty requirement) the body's per-prediction token.
+      ...(route.tokenAuth && { security: [{ bearer: [] }, {}] }),
     };
   }
   const codes = documentedErrorCodes()
@@ -98,7 +104,14 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
     paths,
     components: {
       schemas: { Error: { ...jsonSchema(ErrorSchema, 'output'), description: `Every error response. Codes:\n${codes}` } },
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The server\'s apiKey.' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'The server\'s apiKey. A server started without one answers these routes for loopback clients only (403 FORBIDDEN otherwise). POST /v1/feedback also takes the prediction\'s feedback_token in the body instead.',
+        },
+      },
     },
   };
 }

@@ -41,8 +41,13 @@ export interface RouteSpec<Body = unknown, Query = unknown> {
   errors: readonly number[];
   /** How its errors are spelled (default 'glassbox'). */
   dialect?: ErrorDialect;
-  /** Needs the API key. */
+  /**
+   * Changes state or reads the audit trail: needs the API key (Bearer), or without one a loopback
+   * client (401/403 otherwise).
+   */
   admin?: boolean;
+  /** The handler accepts a per-resource token in the body in place of the admin check (feedback). */
+  tokenAuth?: boolean;
   /** Counts against the per-IP rate limit. */
   limited?: boolean;
   /** A path parameter that must name the served model (404 MODEL_NOT_FOUND otherwise). */
@@ -122,7 +127,26 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], guards
   }
 }
 
-/** JSON bodies of any content type up to `limit`; only objects and arrays at the top level. */
+/** application/json and any `+json` type (application/problem+json, …); body-parser checks the charset is UTF-8. */
+const JSON_TYPES = ['application/json', '+json'];
+
+/**
+ * JSON bodies up to `limit`, only objects and arrays at the top level. Only JSON content types
+ * are read: any other body (text/plain, forms, multipart, or none named), which a browser may
+ * send from any web page without a CORS preflight, gets 415 UNSUPPORTED_MEDIA_TYPE before the
+ * route runs. A request without a body passes with `req.body` undefined.
+ */
 export function createJsonBody(limit: string | number): RequestHandler {
-  return express.json({ limit, strict: true, type: () => true });
+  const parse = express.json({ limit, strict: true, type: JSON_TYPES });
+  return (req, res, next) => {
+    const length = req.headers['content-length'];
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    if (!hasBody) return next();
+    if (!req.is(JSON_TYPES)) {
+      return next(
+        new ApiError('UNSUPPORTED_MEDIA_TYPE', 'this route reads JSON only: send the body with "Content-Type: application/json"'),
+      );
+    }
+    parse(req, res, next);
+  };
 }

@@ -68,12 +68,15 @@ describe.skipIf(availableSqliteDrivers().length === 0)('a server with a state da
     const first = await startTestServer({ ...options, referencePath });
     let before: Awaited<ReturnType<typeof snapshot>>;
     let ids: string[];
+    let tokens: string[];
     try {
       const res = await first.post('/v1/predict', { inputs: TEXTS });
       ids = res.body.predictions.map((p: { id: string }) => p.id);
+      tokens = res.body.predictions.map((p: { feedback_token: string }) => p.feedback_token);
       for (let i = 0; i < 3; i++) await first.post('/v1/predict', { inputs: Array.from({ length: 10 }, () => ANGRY) });
-      expect((await first.post('/v1/feedback', { id: ids[12], label: 'anger' })).status).toBe(200);
-      expect((await first.post('/v1/feedback', { id: ids[20], label: 'surprise' })).status).toBe(200);
+      // Feedback with the prediction's token, or with the key.
+      expect((await first.post('/v1/feedback', { id: ids[12], label: 'anger', feedback_token: tokens[12] })).status).toBe(200);
+      expect((await first.post('/v1/feedback', { id: ids[20], label: 'surprise' }, AUTH)).status).toBe(200);
       const fit = await first.post('/v1/calibration/fit', { rows: ROWS, activate: true }, AUTH);
       expect(fit.status).toBe(200);
       before = await snapshot(first);
@@ -94,6 +97,12 @@ describe.skipIf(availableSqliteDrivers().length === 0)('a server with a state da
       expect(after).toEqual(before);
       expect((await second.get(`/v1/predictions/${ids[12]}`, AUTH)).body.feedback).toMatchObject({ label: 'anger', correct: expect.any(Boolean) });
       expect((await second.get(`/v1/predictions/${ids[1]}`, AUTH)).body.text).toBe(TEXTS[1]);
+      // The token secret is in the database: a token from before the restart still works, and a
+      // correction is appended to the history.
+      expect((await second.post('/v1/feedback', { id: ids[12], label: 'joy', feedback_token: tokens[12] })).status).toBe(200);
+      const corrected = (await second.get(`/v1/predictions/${ids[12]}`, AUTH)).body;
+      expect(corrected.feedback).toMatchObject({ label: 'joy' });
+      expect(corrected.feedback_history.map((f: { label: string }) => f.label)).toEqual(['anger', 'joy']);
       // The selected calibration is active again: predictions come out calibrated.
       expect((await second.post('/v1/predict', { inputs: ['hello'] })).body.calibrated).toBe(true);
       expect((await second.get('/v1/monitor')).body.observed).toBe(TEXTS.length + 31);

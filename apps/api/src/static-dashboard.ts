@@ -18,6 +18,15 @@ export function createStaticDashboard(dir: string = DEFAULT_DASHBOARD_DIR): Rout
     if (existsSync(index)) return next();
     res.status(503).json({ error: 'dashboard not built: run npm run build', error_type: 'DASHBOARD_NOT_BUILT' });
   });
-  router.use(express.static(dir, { index: 'index.html', fallthrough: true, redirect: false, dotfiles: 'ignore' }));
+  router.use(
+    express.static(dir, {
+      index: 'index.html',
+      fallthrough: true,
+      redirect: false,
+      dotfiles: 'ignore',
+      // Its files hold no stored data: they take the static server's caching, not the API's no-store.
+      setHeaders: (res) => res.removeHeader('Cache-Control'),
+    }),
+  );
   return router;
 }

@@ -61,10 +61,16 @@ async function predictAll(texts: readonly string[]): Promise<Served[]> {
   return out;
 }
 
+/** What Chromium refused under the server's Content-Security-Policy, over every page opened. */
+const cspViolations: string[] = [];
+
 async function openPage(width: number, height: number, hash: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height } });
   page.on('dialog', (d) => {
     throw new Error(`unexpected dialog: ${d.message()}`);
+  });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
   });
   await page.goto(`${base}/#${hash}`);
   return page;
@@ -216,6 +222,23 @@ describe.skipIf(skipReason !== null)('the dashboard in Chromium', () => {
     await page.evaluate(() => document.querySelector('#drift-confidence')?.closest('section')?.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(SHOTS, 'drift.png') });
     await page.close();
+  });
+
+  it('runs under the server\'s Content-Security-Policy (no inline script) without a violation', async () => {
+    const res = await fetch(`${base}/`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    // Every view once more, then nothing refused in any page of this suite.
+    for (const hash of ['audit', 'calibration', 'drift']) {
+      const page = await openPage(1280, 800, hash);
+      await page.waitForSelector(`#view-${hash} *`);
+      await page.close();
+    }
+    expect(cspViolations).toEqual([]);
   });
 });
 

@@ -56,7 +56,7 @@ describe.each(implementations)('audit log: %s', (_name, createAuditTrail) => {
     expect(trail.get('a')).toBeUndefined();
     expect(trail.get('b')).toBeUndefined();
     expect(trail.get('c')?.id).toBe('c');
-    expect(trail.setFeedback('a', { label: 'joy', correct: true, time: 't' })).toBe(false);
+    expect(trail.addFeedback('a', { label: 'joy', correct: true, time: 't' })).toBe(false);
   });
 
   it('keeps later pages stable while entries arrive, and ends when the rest was dropped', () => {
@@ -76,9 +76,41 @@ describe.each(implementations)('audit log: %s', (_name, createAuditTrail) => {
   it('attaches feedback in place', () => {
     const trail = createAuditTrail(2);
     trail.add(entry('a'));
-    expect(trail.setFeedback('a', { label: 'anger', correct: false, time: 't' })).toBe(true);
+    expect(trail.addFeedback('a', { label: 'anger', correct: false, time: 't' })).toBe(true);
     expect(trail.get('a')?.feedback).toEqual({ label: 'anger', correct: false, time: 't' });
     expect(trail.list(1).entries[0].feedback?.label).toBe('anger');
+  });
+
+  it('keeps feedback append-only: a correction is a new event, the entry shows the latest', () => {
+    const trail = createAuditTrail(3);
+    trail.add(entry('a'));
+    trail.add(entry('b'));
+    expect(trail.feedbackHistory('a')).toEqual([]);
+    trail.addFeedback('a', { label: 'anger', correct: false, time: 't1' });
+    trail.addFeedback('a', { label: 'joy', correct: true, time: 't2' });
+    expect(trail.get('a')?.feedback).toEqual({ label: 'joy', correct: true, time: 't2' });
+    expect(trail.feedbackHistory('a')).toEqual([
+      { label: 'anger', correct: false, time: 't1' },
+      { label: 'joy', correct: true, time: 't2' },
+    ]);
+    expect(trail.feedbackHistory('b')).toEqual([]);
+    expect(trail.feedbackHistory('nope')).toEqual([]);
+    // Filters look at the latest feedback only.
+    expect(ids(trail.list(10, undefined, { correct: true }).entries)).toEqual(['a']);
+    expect(ids(trail.list(10, undefined, { correct: false }).entries)).toEqual([]);
+    expect(ids(trail.list(10, undefined, { feedback: true }).entries)).toEqual(['a']);
+    expect(ids(trail.list(10, undefined, { feedback: false }).entries)).toEqual(['b']);
+    // Its history leaves with the entry.
+    for (const id of ['c', 'd', 'e']) trail.add(entry(id));
+    expect(trail.get('a')).toBeUndefined();
+    expect(trail.feedbackHistory('a')).toEqual([]);
+  });
+
+  it('takes feedback only through addFeedback', () => {
+    const trail = createAuditTrail(2);
+    trail.add({ ...entry('a'), feedback: { label: 'anger', correct: false, time: 't' } });
+    expect(trail.get('a')?.feedback).toBeNull();
+    expect(trail.feedbackHistory('a')).toEqual([]);
   });
 
   it('filters by label, abstention, feedback, correctness and time, with exact cursors', () => {
@@ -93,9 +125,9 @@ describe.each(implementations)('audit log: %s', (_name, createAuditTrail) => {
         abstained: i % 3 === 0,
       }),
     );
-    trail.setFeedback('c', { label: 'anger', correct: true, time: 't' });
-    trail.setFeedback('d', { label: 'anger', correct: false, time: 't' });
-    trail.setFeedback('e', { label: 'joy', correct: false, time: 't' });
+    trail.addFeedback('c', { label: 'anger', correct: true, time: 't' });
+    trail.addFeedback('d', { label: 'anger', correct: false, time: 't' });
+    trail.addFeedback('e', { label: 'joy', correct: false, time: 't' });
 
     const all = (filter: Parameters<AuditLog['list']>[2], size = 2): string[] => {
       const seen: string[] = [];

@@ -5,7 +5,7 @@ export interface AuditFeedback {
   label: string;
   /** Whether it is the predicted label. */
   correct: boolean;
-  /** ISO 8601 time the feedback arrived (the latest, when it was corrected). */
+  /** ISO 8601 time this feedback arrived. */
   time: string;
 }
 
@@ -29,6 +29,7 @@ export interface AuditEntry {
   truncated: boolean;
   /** The text the model saw (after any truncation); only with storeText. */
   text?: string;
+  /** The latest feedback (a correction is a new event; `feedbackHistory` keeps every one). */
   feedback: AuditFeedback | null;
 }
 
@@ -39,7 +40,7 @@ export interface AuditFilter {
   abstained?: boolean;
   /** true: feedback arrived; false: none yet. */
   feedback?: boolean;
-  /** Feedback agreed (true) or disagreed (false) with the prediction; entries without feedback never match. */
+  /** The latest feedback agreed (true) or disagreed (false) with the prediction; entries without feedback never match. */
   correct?: boolean;
   /** Served at or after this time (milliseconds since the epoch). */
   sinceMs?: number;
@@ -76,6 +77,7 @@ export interface AuditLog {
   readonly limit: number;
   /** Entries held now. */
   readonly size: number;
+  /** Adds a served prediction (its `feedback` is ignored: feedback arrives through addFeedback). */
   add(entry: AuditEntry): void;
   /** Adds entries in order, all or none (one transaction in SQLite). */
   addAll(entries: readonly AuditEntry[]): void;
@@ -86,8 +88,13 @@ export interface AuditLog {
    * matches.
    */
   list(limit: number, cursor?: string, filter?: AuditFilter): AuditPage;
-  /** Attaches (or corrects) the true label; false for an unknown id. */
-  setFeedback(id: string, feedback: AuditFeedback): boolean;
+  /**
+   * Appends a feedback event (append-only: a correction is a new event, earlier ones stay in
+   * `feedbackHistory`); the entry's `feedback` is then this one. False for an unknown id.
+   */
+  addFeedback(id: string, feedback: AuditFeedback): boolean;
+  /** Every feedback event of a prediction, oldest first; empty for an unknown id or none. */
+  feedbackHistory(id: string): AuditFeedback[];
 }
 
 /** What a cursor looks like: the sequence number of an entry. */
@@ -110,6 +117,8 @@ export function createMemoryAuditLog(limit: number): AuditLog {
   checkAuditLimit(limit);
   const slots: Array<AuditEntry | undefined> = new Array<AuditEntry | undefined>(limit);
   const seqById = new Map<string, number>();
+  /** Feedback events per held entry, oldest first (dropped with the entry). */
+  const history = new Map<string, AuditFeedback[]>();
   /** Sequence number the next entry gets; entries hold [max(0, next - limit), next). */
   let next = 0;
   const oldest = () => Math.max(0, next - limit);
@@ -123,8 +132,12 @@ export function createMemoryAuditLog(limit: number): AuditLog {
       if (limit === 0) return;
       const slot = next % limit;
       const evicted = slots[slot];
-      if (evicted !== undefined && seqById.get(evicted.id) === next - limit) seqById.delete(evicted.id);
-      slots[slot] = entry;
+      if (evicted !== undefined && seqById.get(evicted.id) === next - limit) {
+        seqById.delete(evicted.id);
+        history.delete(evicted.id);
+      }
+      slots[slot] = { ...entry, feedback: null };
+      history.delete(entry.id);
       seqById.set(entry.id, next);
       next++;
     },
@@ -149,11 +162,17 @@ export function createMemoryAuditLog(limit: number): AuditLog {
       }
       return { entries, nextCursor: null };
     },
-    setFeedback(id, feedback) {
+    addFeedback(id, feedback) {
       const entry = this.get(id);
       if (!entry) return false;
-      entry.feedback = feedback;
+      const events = history.get(id) ?? [];
+      events.push({ ...feedback });
+      history.set(id, events);
+      entry.feedback = { ...feedback };
       return true;
+    },
+    feedbackHistory(id) {
+      return (history.get(id) ?? []).map((f) => ({ ...f }));
     },
   };
 }

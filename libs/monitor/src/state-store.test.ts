@@ -88,7 +88,7 @@ describe.each(drivers)('openStateStore (%s)', (driver) => {
     store.appendAlarm(alarm(2));
     store.appendSeriesPoint(MODEL, 5, point(3));
     store.auditLog().addAll([entry('a'), entry('b')]);
-    store.auditLog().setFeedback('a', { label: 'anger', correct: false, time: 't' });
+    store.auditLog().addFeedback('a', { label: 'anger', correct: false, time: 't' });
     store.saveCalibration(MODEL, 'v1', { method: 'temperature', t: 1.2 });
     store.saveCalibration(MODEL, 'v2', { method: 'vector' });
     store.setActiveCalibration(MODEL, 'v2');
@@ -193,6 +193,63 @@ describe.each(drivers)('openStateStore (%s)', (driver) => {
       }),
     ).toThrow(/caller failed/);
     expect(store.observedCount(MODEL)).toBe(0);
+  });
+
+  it('migrates a version 1 database: its feedback becomes the first event of each history', () => {
+    const path = freshPath();
+    // What glassbox with schema version 1 wrote: feedback inside the audit entry.
+    const v1 = openSqlite(path, driver);
+    v1.exec(`
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, time REAL NOT NULL, model_id TEXT NOT NULL, calibration_id TEXT, entry TEXT NOT NULL);
+PRAGMA user_version = 1;`);
+    const insert = v1.prepare('INSERT INTO audit (id, time, model_id, calibration_id, entry) VALUES (?, ?, ?, ?, ?)');
+    insert.run('a', 1, MODEL, null, JSON.stringify({ ...entry('a'), feedback: { label: 'anger', correct: false, time: 't1' } }));
+    insert.run('b', 2, MODEL, null, JSON.stringify(entry('b')));
+    v1.close();
+
+    const store = openStateStore({ path, driver });
+    open.push(store);
+    expect(store.summary().schemaVersion).toBe(STATE_SCHEMA_VERSION);
+    expect(store.integrityCheck()).toEqual(['ok']);
+    const audit = store.auditLog();
+    expect(audit.get('a')?.feedback).toEqual({ label: 'anger', correct: false, time: 't1' });
+    expect(audit.get('b')?.feedback).toBeNull();
+    expect(audit.addFeedback('a', { label: 'joy', correct: true, time: 't2' })).toBe(true);
+    expect(audit.feedbackHistory('a')).toEqual([
+      { label: 'anger', correct: false, time: 't1' },
+      { label: 'joy', correct: true, time: 't2' },
+    ]);
+    expect(audit.list(10, undefined, { correct: true }).entries.map((e) => e.id)).toEqual(['a']);
+    store.close();
+    // Opening it again migrates nothing twice.
+    const again = openStateStore({ path, driver });
+    open.push(again);
+    expect(again.auditLog().feedbackHistory('a')).toHaveLength(2);
+  });
+
+  it('keeps a secret per name across restarts', () => {
+    const path = freshPath();
+    const first = openStateStore({ path, driver });
+    const secret = first.secret('feedback');
+    expect(secret).toHaveLength(32);
+    expect(first.secret('feedback').equals(secret)).toBe(true);
+    expect(first.secret('other').equals(secret)).toBe(false);
+    first.close();
+    const second = openStateStore({ path, driver });
+    open.push(second);
+    expect(second.secret('feedback').equals(secret)).toBe(true);
+  });
+
+  it('drops the feedback history of pruned audit rows', () => {
+    const store = openStore({ retention: { auditRows: 1 } });
+    const audit = store.auditLog();
+    audit.add(entry('a'));
+    audit.addFeedback('a', { label: 'anger', correct: false, time: 't' });
+    audit.add(entry('b'));
+    expect(audit.get('a')).toBeUndefined();
+    expect(audit.feedbackHistory('a')).toEqual([]);
+    expect(audit.addFeedback('a', { label: 'anger', correct: false, time: 't' })).toBe(false);
   });
 
   it('lets one process own a database file at a time', () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { GlassboxError } from '@glassbox/core';
 import type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
 import type { DriftSignal } from './drift-monitor.js';
@@ -19,7 +20,7 @@ import { openSqlite, storeError } from './sqlite.js';
  * fsync per commit. Retention limits are applied as rows arrive.
  */
 
-export const STATE_SCHEMA_VERSION = 1;
+export const STATE_SCHEMA_VERSION = 2;
 
 export interface StateRetention {
   /** Newest audit rows kept (default 10000; 0 keeps none). */
@@ -155,6 +156,11 @@ export interface StateStore {
   calibrations(modelId: string): StoredCalibration[];
   setActiveCalibration(modelId: string, version: string | null): void;
   activeCalibration(modelId: string): string | null;
+  /**
+   * A random 32-byte secret kept in the database under `name`: created on first use, the same
+   * after a restart (the API signs feedback tokens with it).
+   */
+  secret(name: string): Buffer;
   /** Runs `fn` in one transaction (joins an outer one). */
   transaction<T>(fn: () => T): T;
   /** Applies the age limit now (count limits apply on every write). */
@@ -206,6 +212,17 @@ CREATE TABLE IF NOT EXISTS audit (
   entry TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
+CREATE TABLE IF NOT EXISTS feedback (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  prediction_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  correct INTEGER NOT NULL,
+  time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_prediction ON feedback (prediction_id, seq);
+CREATE TRIGGER IF NOT EXISTS audit_drops_feedback AFTER DELETE ON audit BEGIN
+  DELETE FROM feedback WHERE prediction_id = old.id;
+END;
 CREATE TABLE IF NOT EXISTS calibrations (
   model_id TEXT NOT NULL,
   version TEXT NOT NULL,
@@ -214,6 +231,25 @@ CREATE TABLE IF NOT EXISTS calibrations (
   PRIMARY KEY (model_id, version)
 );
 `;
+
+/**
+ * Data migrations from an older schema version, applied in order inside the opening
+ * transaction after SCHEMA (which creates any missing table). `to` is the version each reaches.
+ */
+const MIGRATIONS: ReadonlyArray<{ to: number; run(db: SqliteDatabase): void }> = [
+  {
+    // v2: feedback is append-only in its own table; v1 kept only the latest, inside the entry.
+    to: 2,
+    run(db) {
+      db.exec(`
+INSERT INTO feedback (prediction_id, label, correct, time)
+  SELECT id, json_extract(entry, '$.feedback.label'), json_extract(entry, '$.feedback.correct'), json_extract(entry, '$.feedback.time')
+  FROM audit WHERE json_type(entry, '$.feedback') = 'object' ORDER BY seq;
+UPDATE audit SET entry = json_set(entry, '$.feedback', json('null')) WHERE json_type(entry, '$.feedback') = 'object';
+`);
+    },
+  },
+];
 
 function invalid(message: string): never {
   throw new GlassboxError('INVALID_OPTION', message);
@@ -257,6 +293,24 @@ function toObservation(row: Record<string, unknown>): StoredObservation {
   };
 }
 
+/** The latest feedback event of an audit row, as columns fb_label, fb_correct, fb_time (NULL without any). */
+const LATEST_FEEDBACK = ['label', 'correct', 'time']
+  .map((c) => `(SELECT f.${c} FROM feedback f WHERE f.prediction_id = audit.id ORDER BY f.seq DESC LIMIT 1) AS fb_${c}`)
+  .join(', ');
+
+const toFeedback = (row: Record<string, unknown>, prefix = ''): AuditFeedback => ({
+  label: String(row[`${prefix}label`]),
+  correct: Boolean(num(row[`${prefix}correct`])),
+  time: String(row[`${prefix}time`]),
+});
+
+/** An audit row read with LATEST_FEEDBACK: the stored entry with its latest feedback. */
+function toAuditEntry(row: Record<string, unknown>): AuditEntry {
+  const entry = JSON.parse(String(row['entry'])) as AuditEntry;
+  entry.feedback = row['fb_label'] === null || row['fb_label'] === undefined ? null : toFeedback(row, 'fb_');
+  return entry;
+}
+
 /** SQL conditions (each starting with AND) and their parameters for an audit filter. */
 function auditWhere(filter: AuditFilter): { where: string; params: SqliteValue[] } {
   const clauses: string[] = [];
@@ -269,9 +323,10 @@ function auditWhere(filter: AuditFilter): { where: string; params: SqliteValue[]
     clauses.push("json_extract(entry, '$.abstained') = ?");
     params.push(filter.abstained ? 1 : 0);
   }
-  if (filter.feedback !== undefined) clauses.push(`json_extract(entry, '$.feedback') IS ${filter.feedback ? 'NOT ' : ''}NULL`);
+  if (filter.feedback !== undefined) clauses.push(`${filter.feedback ? '' : 'NOT '}EXISTS (SELECT 1 FROM feedback f WHERE f.prediction_id = audit.id)`);
   if (filter.correct !== undefined) {
-    clauses.push("json_extract(entry, '$.feedback.correct') = ?");
+    // On the latest feedback only: a corrected one counts as its correction says.
+    clauses.push('(SELECT f.correct FROM feedback f WHERE f.prediction_id = audit.id ORDER BY f.seq DESC LIMIT 1) = ?');
     params.push(filter.correct ? 1 : 0);
   }
   if (filter.sinceMs !== undefined) {
@@ -311,6 +366,8 @@ function prepareDatabase(db: SqliteDatabase, path: string, durability: 'normal' 
   }
   db.transaction(() => {
     db.exec(SCHEMA);
+    // A new database (version 0) has nothing to migrate.
+    if (version > 0) for (const m of MIGRATIONS) if (version < m.to) m.run(db);
     db.exec(`PRAGMA user_version = ${STATE_SCHEMA_VERSION}`);
   });
 }
@@ -387,7 +444,8 @@ export function openStateStore(options: StateStoreOptions): StateStore {
           let last = 0;
           for (const e of entries) {
             const time = Date.parse(e.time);
-            last = num(insert.run(e.id, Number.isFinite(time) ? time : now(), e.model_id, e.calibration_id, JSON.stringify(e)).lastInsertRowid);
+            const stored = JSON.stringify({ ...e, feedback: null }); // feedback lives in its own table
+            last = num(insert.run(e.id, Number.isFinite(time) ? time : now(), e.model_id, e.calibration_id, stored).lastInsertRowid);
           }
           sql('DELETE FROM audit WHERE seq <= ?').run(last - retention.auditRows);
           pruneByAge(false);
@@ -395,25 +453,42 @@ export function openStateStore(options: StateStoreOptions): StateStore {
       );
     },
     get(id) {
-      const row = guard('read the audit log', () => sql('SELECT entry FROM audit WHERE id = ?').get(id));
-      return row ? (JSON.parse(String(row['entry'])) as AuditEntry) : undefined;
+      return guard('read the audit log', () => {
+        const row = sql(`SELECT entry, ${LATEST_FEEDBACK} FROM audit WHERE id = ?`).get(id);
+        return row ? toAuditEntry(row) : undefined;
+      });
     },
     list(pageSize, cursor, filter = {}) {
       const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : parseCursor(cursor);
       const { where, params } = auditWhere(filter);
       return guard('read the audit log', (): AuditPage => {
         // One row more than the page says whether an older match exists.
-        const rows = sql(`SELECT seq, entry FROM audit WHERE seq < ?${where} ORDER BY seq DESC LIMIT ?`).all(before, ...params, pageSize + 1);
+        const rows = sql(`SELECT seq, entry, ${LATEST_FEEDBACK} FROM audit WHERE seq < ?${where} ORDER BY seq DESC LIMIT ?`).all(
+          before,
+          ...params,
+          pageSize + 1,
+        );
         const page = rows.slice(0, pageSize);
-        const entries = page.map((r) => JSON.parse(String(r['entry'])) as AuditEntry);
+        const entries = page.map(toAuditEntry);
         return { entries, nextCursor: rows.length > pageSize ? String(num(page[page.length - 1]['seq'])) : null };
       });
     },
-    setFeedback(id: string, feedback: AuditFeedback) {
+    addFeedback(id: string, feedback: AuditFeedback) {
       return guard('write feedback', () => {
-        const { changes } = sql(`UPDATE audit SET entry = json_set(entry, '$.feedback', json(?)) WHERE id = ?`).run(JSON.stringify(feedback), id);
+        // Appended only when the prediction is held (one statement: no race with pruning).
+        const { changes } = sql('INSERT INTO feedback (prediction_id, label, correct, time) SELECT id, ?, ?, ? FROM audit WHERE id = ?').run(
+          feedback.label,
+          feedback.correct ? 1 : 0,
+          feedback.time,
+          id,
+        );
         return num(changes) > 0;
       });
+    },
+    feedbackHistory(id: string) {
+      return guard('read feedback', () =>
+        sql('SELECT label, correct, time FROM feedback WHERE prediction_id = ? ORDER BY seq').all(id).map((r) => toFeedback(r)),
+      );
     },
   };
 
@@ -542,6 +617,20 @@ export function openStateStore(options: StateStoreOptions): StateStore {
 
     activeCalibration(modelId) {
       return guard('read the active calibration', () => getMeta(`calibration.active:${modelId}`));
+    },
+
+    secret(name) {
+      return guard('read a secret', () =>
+        db.transaction(() => {
+          const key = `secret:${name}`;
+          let hex = getMeta(key);
+          if (hex === null) {
+            hex = randomBytes(32).toString('hex');
+            setMeta(key, hex);
+          }
+          return Buffer.from(hex, 'hex');
+        }),
+      );
     },
 
     transaction: (fn) => guard('run a transaction', () => db.transaction(fn)),

@@ -64,6 +64,9 @@ export const PredictionSchema = z.object({
   top_k: z.array(LabelScoreSchema).optional(),
   explanation: ExplanationSchema.optional(),
   truncated: z.boolean().describe('The text was cut to fit the length limits.'),
+  feedback_token: z
+    .string()
+    .describe('Send it with POST /v1/feedback to report the true label of this prediction without the API key (it is good for this prediction only).'),
 });
 
 export const PredictResponseSchema = z.object({
@@ -159,6 +162,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
           ...(body.top_k !== undefined && { top_k: topK(r.probabilities, body.top_k) }),
           ...(body.explain && { explanation: explanations[i] }),
           truncated: r.truncated || prepared[i] !== texts[i],
+          feedback_token: ctx.feedbackTokens.sign(r.id),
         })),
       };
     },

@@ -32,7 +32,7 @@ export const PredictionsQuerySchema = z.object({
   label: z.string().min(1).optional().describe('Only predictions of this label.'),
   abstained: BooleanParam.optional().describe('Only abstentions (true) or only decisions (false).'),
   feedback: BooleanParam.optional().describe('Only predictions with (true) or without (false) feedback.'),
-  correct: BooleanParam.optional().describe('Only predictions whose feedback agreed (true) or disagreed (false).'),
+  correct: BooleanParam.optional().describe('Only predictions whose latest feedback agreed (true) or disagreed (false).'),
   since: z.iso.datetime({ offset: true }).optional().describe('Only predictions served at or after this ISO 8601 time.'),
   until: z.iso.datetime({ offset: true }).optional().describe('Only predictions served before this ISO 8601 time.'),
 });
@@ -54,7 +54,16 @@ export const HistoryQuerySchema = z.object({
 export const FeedbackRequestSchema = z.strictObject({
   id: z.string().min(1).describe('The prediction id /v1/predict returned.'),
   label: z.string().min(1).describe('The true label (one of the model labels).'),
+  feedback_token: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The feedback_token /v1/predict returned with this prediction. Without it the request needs the API key (or, on a server without one, to come from its own machine).',
+    ),
 });
+
+const FeedbackSchema = z.object({ label: z.string(), correct: z.boolean(), time: z.string() });
 
 export const AuditEntrySchema = z.object({
   id: z.string(),
@@ -70,7 +79,7 @@ export const AuditEntrySchema = z.object({
   abstention_reason: z.string().nullable(),
   truncated: z.boolean(),
   text: z.string().optional().describe('The text the model saw; only on servers with storeText.'),
-  feedback: z.object({ label: z.string(), correct: z.boolean(), time: z.string() }).nullable(),
+  feedback: FeedbackSchema.nullable().describe('The latest feedback (a correction replaces it here; feedback_history keeps every one).'),
 });
 
 export const PredictionsPageSchema = z.object({
@@ -308,12 +317,16 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     summary: 'One audited prediction; ?explain=true explains it again (when its text was stored).',
     tag: 'audit',
     query: PredictionQuerySchema,
-    response: AuditEntrySchema.extend({ explanation: ExplanationSchema.optional() }),
+    response: AuditEntrySchema.extend({
+      feedback_history: z.array(FeedbackSchema).describe('Every feedback event for this prediction, oldest first (append-only).'),
+      explanation: ExplanationSchema.optional(),
+    }),
     errors: [400, 401, 404, 409, 429, 500, 503],
     admin: true,
     limited: true,
     async handle({ params, query }) {
-      const entry = requireEntry(params['id']);
+      const stored = requireEntry(params['id']);
+      const entry = { ...stored, feedback_history: audit.feedbackHistory(stored.id) };
       if (query.explain !== 'true') return entry;
       if (entry.text === undefined) {
         throw new ApiError('TEXT_NOT_STORED', 'this prediction was stored without its text (start the server with storeText: true to re-explain)');
@@ -326,18 +339,27 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     method: 'post',
     path: '/v1/feedback',
     operationId: 'postFeedback',
-    summary: 'The true label of an audited prediction: realized accuracy and accuracy gap in /v1/monitor.',
+    summary:
+      'The true label of an audited prediction (realized accuracy and accuracy gap in /v1/monitor). Needs the prediction\'s feedback_token or the API key. Append-only: a correction is a new event; the latest counts.',
     tag: 'audit',
     body: FeedbackRequestSchema,
     response: FeedbackResponseSchema,
-    errors: [400, 404, 413],
-    handle({ body }) {
+    errors: [400, 401, 403, 404, 413, 415],
+    tokenAuth: true,
+    handle({ body, req }) {
+      if (body.feedback_token !== undefined) {
+        if (!ctx.feedbackTokens.verify(body.id, body.feedback_token)) {
+          throw new ApiError('FORBIDDEN', 'feedback_token is not the one /v1/predict returned with this prediction');
+        }
+      } else {
+        ctx.adminAccess.check(req);
+      }
       const entry = requireEntry(body.id);
       if (!service.labels.includes(body.label)) {
         throw new GlassboxError('UNKNOWN_LABEL', `label "${body.label}" is not a model label; expected one of ${service.labels.join(', ')}`);
       }
       const correct = entry.label === body.label;
-      audit.setFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() });
+      audit.addFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() });
       let monitored = false;
       try {
         monitored = monitoring.recordFeedback(entry.id, body.label);

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
@@ -71,15 +72,28 @@ export function serviceRoutes(ctx: ApiContext): RouteSpec[] {
       method: 'get',
       path: '/admin/config',
       operationId: 'adminConfig',
-      summary: 'The server\'s resolved options (without the API key).',
+      summary: 'The server\'s resolved options (without the API key; files and directories by base name).',
       tag: 'admin',
       response: z.record(z.string(), z.unknown()),
       errors: [401],
       admin: true,
       handle() {
-        // Functions and streams stay out; the key is masked.
+        // Functions and streams stay out; the key is masked; paths show their base names only.
         const { apiKey, onError: _onError, log: _log, meter: _meter, ...rest } = options;
-        return { ...rest, apiKey: apiKey === null ? null : '***', model: service.name, labels: service.labels, maxLength: service.maxLength };
+        const name = (p: string | null) => (p === null || p === ':memory:' ? p : basename(p));
+        return {
+          ...rest,
+          modelDirs: rest.modelDirs.map(name),
+          calibrationPath: name(rest.calibrationPath),
+          calibrationDir: name(rest.calibrationDir),
+          referencePath: name(rest.referencePath),
+          statePath: name(rest.statePath),
+          dashboardDir: name(rest.dashboardDir),
+          apiKey: apiKey === null ? null : '***',
+          model: service.name,
+          labels: service.labels,
+          maxLength: service.maxLength,
+        };
       },
     }),
   ];

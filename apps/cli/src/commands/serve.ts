@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createApiServer, type ApiServer, type ApiServerOptions } from '@glassbox/api';
+import { createApiServer, isLoopbackHost, type ApiServer, type ApiServerOptions } from '@glassbox/api';
 import { GlassboxError } from '@glassbox/core';
 import { defaultModelDir } from './shared.js';
 
@@ -18,6 +18,8 @@ export interface ServeFlags {
   abstain?: string;
   workers?: number;
   apiKey?: string;
+  apiKeyFile?: string;
+  allowedHost?: string[];
   cors?: string[];
   maxBatchSize?: number;
   maxWaitMs?: number;
@@ -35,13 +37,51 @@ function withoutCredentials(url: string): string {
   }
 }
 
+/** The key in a file: its content without surrounding whitespace (a trailing newline is usual). */
+async function readKeyFile(path: string, from: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read the API key file ${path} (${from}): ${(cause as Error).message}`, { cause });
+  }
+  const key = text.trim();
+  if (key === '') throw new GlassboxError('INVALID_OPTION', `the API key file ${path} (${from}) is empty`);
+  return key;
+}
+
+/**
+ * The API key and where it came from, first found of: --api-key-file, --api-key,
+ * $GLASSBOX_API_KEY_FILE, $GLASSBOX_API_KEY, the config file's apiKeyFile, its apiKey.
+ */
+async function resolveApiKey(
+  flags: ServeFlags,
+  env: NodeJS.ProcessEnv,
+  fromFile: { apiKey?: string; apiKeyFile?: string },
+): Promise<{ key: string; from: string } | null> {
+  if (flags.apiKey !== undefined && flags.apiKeyFile !== undefined) {
+    throw new GlassboxError('INVALID_OPTION', 'give --api-key-file or --api-key, not both');
+  }
+  if (flags.apiKeyFile !== undefined) return { key: await readKeyFile(flags.apiKeyFile, '--api-key-file'), from: '--api-key-file' };
+  if (flags.apiKey !== undefined) {
+    if (flags.apiKey.trim() === '') throw new GlassboxError('INVALID_OPTION', '--api-key is empty');
+    return { key: flags.apiKey, from: '--api-key' };
+  }
+  const envFile = env['GLASSBOX_API_KEY_FILE'];
+  if (envFile) return { key: await readKeyFile(envFile, 'GLASSBOX_API_KEY_FILE'), from: 'GLASSBOX_API_KEY_FILE' };
+  if (env['GLASSBOX_API_KEY']) return { key: env['GLASSBOX_API_KEY'], from: 'GLASSBOX_API_KEY' };
+  if (fromFile.apiKeyFile) return { key: await readKeyFile(fromFile.apiKeyFile, 'config apiKeyFile'), from: 'config apiKeyFile' };
+  if (fromFile.apiKey) return { key: fromFile.apiKey, from: 'config apiKey' };
+  return null;
+}
+
 /**
  * Starts the HTTP API. Settings come from, in rising order of precedence: a JSON config file
- * (ApiServerOptions fields, plus `port` and `host`), the environment (GLASSBOX_MODEL,
- * GLASSBOX_API_KEY, GLASSBOX_STATE, PORT, HOST), and flags.
+ * (ApiServerOptions fields, plus `port`, `host` and `apiKeyFile`), the environment
+ * (GLASSBOX_MODEL, GLASSBOX_API_KEY_FILE, GLASSBOX_API_KEY, GLASSBOX_STATE, PORT, HOST), and flags.
  */
 export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream): Promise<ApiServer> {
-  let fromFile: ApiServerOptions & { port?: number; host?: string } = {};
+  let fromFile: ApiServerOptions & { port?: number; host?: string; apiKeyFile?: string } = {};
   if (flags.config) {
     try {
       fromFile = JSON.parse(await readFile(flags.config, 'utf8'));
@@ -50,9 +90,10 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     }
   }
   const env = process.env;
+  const { apiKeyFile: _apiKeyFile, ...serverFromFile } = fromFile;
   const models = flags.model ?? fromFile.modelDirs ?? (fromFile.modelDir ? [fromFile.modelDir] : [env['GLASSBOX_MODEL'] ?? defaultModelDir()]);
   const options: ApiServerOptions = {
-    ...fromFile,
+    ...serverFromFile,
     modelDir: undefined,
     modelDirs: models,
     ...(flags.calibration ? { calibrationPath: flags.calibration } : {}),
@@ -66,16 +107,41 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
     ...(flags.cors ? { cors: flags.cors } : {}),
+    ...(flags.allowedHost ? { allowedHosts: flags.allowedHost } : {}),
   };
   const statePath = flags.state ?? env['GLASSBOX_STATE'] ?? fromFile.statePath;
   if (statePath) options.statePath = statePath;
-  const apiKey = flags.apiKey ?? env['GLASSBOX_API_KEY'] ?? fromFile.apiKey;
-  if (apiKey) options.apiKey = apiKey;
+  const apiKey = await resolveApiKey(flags, env, fromFile);
+  if (apiKey) options.apiKey = apiKey.key;
+  else delete options.apiKey;
   const port = flags.port ?? (env['PORT'] ? Number(env['PORT']) : undefined) ?? fromFile.port ?? 8080;
   const host = flags.host ?? env['HOST'] ?? fromFile.host ?? '127.0.0.1';
+  // Before the model loads: the server itself refuses this too, at listen.
+  if (!apiKey && !isLoopbackHost(host)) {
+    throw new GlassboxError(
+      'INVALID_OPTION',
+      `refusing to listen on ${host} without an API key: its admin and write routes would be open to the network; set --api-key-file FILE (or GLASSBOX_API_KEY_FILE), or use --host 127.0.0.1`,
+    );
+  }
+  if (apiKey?.from === '--api-key') {
+    log.write('glassbox: warning: --api-key is visible to every user of this machine in `ps`; prefer --api-key-file FILE or GLASSBOX_API_KEY_FILE\n');
+  }
   const server = await createApiServer(options);
-  const { port: bound } = await server.listen(port, host);
+  let bound: number;
+  try {
+    ({ port: bound } = await server.listen(port, host));
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
+  if (apiKey) {
+    log.write(`glassbox: admin and write routes need the API key (from ${apiKey.from})\n`);
+  } else {
+    log.write(
+      'glassbox: WARNING: no API key. Admin and write routes (/admin/*, /v1/predictions, /v1/calibration/fit and /select, /v1/feedback without its token) answer ANY process on this machine; set --api-key-file FILE or GLASSBOX_API_KEY_FILE to require a key\n',
+    );
+  }
   if (statePath) log.write(`glassbox: state in ${statePath} (SQLite, WAL)\n`);
   const { otlpUrl, intervalMs } = server.telemetry;
   if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
