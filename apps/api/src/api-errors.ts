@@ -8,6 +8,10 @@ export const API_ERROR_CODES = {
   INVALID_REQUEST: { status: 400, summary: 'The request body does not match the route schema (missing field, wrong type, empty text); see GET /openapi.json.' },
   EMPTY_INPUT: { status: 400, summary: 'The request holds no text: an empty string, a text of only whitespace, or an empty list.' },
   INVALID_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
+  INVALID_BODY: { status: 400, summary: 'The request body cannot be read: invalid gzip, deflate or br data for its Content-Encoding, or the client stopped sending it.' },
+  BODY_TOO_DEEP: { status: 400, summary: 'The JSON body nests objects and arrays more than 32 levels deep; no route needs that many.' },
+  INVALID_PATH: { status: 400, summary: 'The path has malformed percent-encoding (a % not followed by two hex digits, or bytes that are not UTF-8); encode it with encodeURIComponent.' },
+  MALFORMED_REQUEST: { status: 400, summary: 'The HTTP request itself could not be parsed (request line, header syntax, chunked framing, no Host); send a well-formed HTTP/1.1 request.' },
   UNAUTHORIZED: { status: 401, summary: 'Admin routes need the header "Authorization: Bearer <apiKey>".' },
   ROUTE_NOT_FOUND: { status: 404, summary: 'No route has this path; GET /openapi.json lists them.' },
   MODEL_NOT_FOUND: { status: 404, summary: 'The model name in the path is not the model this server serves (GET /info names it).' },
@@ -15,14 +19,17 @@ export const API_ERROR_CODES = {
   MONITOR_NOT_CONFIGURED: { status: 404, summary: 'The server was started without a reference profile (referencePath), so it runs no drift monitor.' },
   PREDICTION_NOT_FOUND: { status: 404, summary: 'No prediction with this id in the audit trail: unknown, or older than the last auditLimit predictions.' },
   CALIBRATION_VERSION_NOT_FOUND: { status: 404, summary: 'No calibration version with this id; GET /v1/calibration/versions lists them.' },
+  REQUEST_TIMEOUT: { status: 408, summary: 'The headers or the whole request did not arrive within headersTimeoutMs or requestTimeoutMs (for example a body shorter than its Content-Length); the connection is closed.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this HTTP method; the Allow header lists those it takes.' },
   TEXT_NOT_STORED: { status: 409, summary: 'The prediction was stored without its text (the server runs without storeText), so it cannot be re-explained.' },
   BODY_TOO_LARGE: { status: 413, summary: 'The request body exceeds bodyLimit; send fewer or shorter texts per request.' },
   UNSUPPORTED_ENCODING: { status: 415, summary: 'The request body uses a charset or content encoding the server cannot read; send UTF-8 JSON.' },
+  URI_TOO_LONG: { status: 414, summary: 'The request line is longer than Node accepts (16 KB with the headers); send inputs in a POST body, not the URL.' },
   TOO_MANY_INPUTS: { status: 422, summary: 'The request holds more texts than maxInputs; split it into several requests.' },
   TEXT_TOO_LONG: { status: 422, summary: 'A text exceeds maxTextLength characters or the model\'s token limit and the request asked for truncate: false.' },
   UNKNOWN_CALIBRATION_LABEL: { status: 422, summary: 'A calibration row names a label the model does not have; use one of the labels listed in the message (or its id).' },
   TOO_FEW_CALIBRATION_ROWS: { status: 422, summary: 'Fitting a calibration needs at least 20 labeled rows (and at most 50000); send more rows.' },
+  HEADERS_TOO_LARGE: { status: 431, summary: 'The request line and headers exceed 16 KB; send fewer or shorter headers.' },
   RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; wait for the number of seconds in Retry-After.' },
   NOT_READY: { status: 503, summary: 'The model is not loaded yet or the server is shutting down; retry later or on another replica.' },
   INTERNAL: { status: 500, summary: 'An unexpected server error; it was reported to the server\'s error handler.' },
@@ -105,6 +112,10 @@ export function toErrorReply(error: unknown): ErrorReply {
     if (parser.expose && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
       return reply('INVALID_REQUEST', parser.status, parser.message ?? 'the request could not be read');
     }
+  }
+  // The router's own failure to decode a path parameter (checkRequest normally answers first).
+  if (error instanceof URIError && (error as BodyParserError).status === 400) {
+    return reply('INVALID_PATH', 400, API_ERROR_CODES.INVALID_PATH.summary);
   }
   return reply('INTERNAL', 500, 'internal server error', {}, true);
 }

@@ -8,6 +8,7 @@ import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
 import { createBearerAuth } from './bearer-auth.js';
+import { createClientErrorGuard, createClientErrorLog, serverOptions } from './client-errors.js';
 import { createCors } from './cors.js';
 import { inDialect, type ErrorDialect } from './error-dialects.js';
 import { openModelService, type ModelService } from './model-service.js';
@@ -119,11 +120,13 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   let openApi: Record<string, unknown> | null = null;
   let httpServer: Server | null = null;
   let closing: Promise<void> | null = null;
+  const clientErrors = createClientErrorGuard(createClientErrorLog({ log: resolved.log }));
 
   const stats = (): ApiServerStats => ({
     state,
     requests: { ...requests },
     batcher: service.stats(),
+    clientErrors: clientErrors.log.counts(),
     uptimeSeconds: (Date.now() - started) / 1000,
   });
   const version = packageVersion();
@@ -207,12 +210,13 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(track);
+  app.use(clientErrors.checkRequest);
   app.use(createCors(resolved.cors));
   const router = express.Router();
   mountRoutes(router, routes, {
     auth: createBearerAuth(resolved.apiKey),
     rateLimit,
-    jsonBody: createJsonBody(resolved.bodyLimit),
+    jsonBody: clientErrors.guardBody(createJsonBody(resolved.bodyLimit)),
     modelName: () => service.name,
   });
   app.use(router);
@@ -235,7 +239,8 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     async listen(port, host = '127.0.0.1') {
       if (state !== 'ready') throw new GlassboxError('ENGINE_DISPOSED', 'the server was closed; create a new one');
       if (httpServer) throw new GlassboxError('INVALID_OPTION', 'listen() was already called on this server');
-      const server = createServer(app);
+      const server = createServer(serverOptions(resolved), app);
+      clientErrors.attach(server);
       httpServer = server;
       try {
         await new Promise<void>((resolve, reject) => {
