@@ -193,7 +193,9 @@ export interface ClientErrorGuard {
   guardBody(reader: RequestHandler): RequestHandler;
   /**
    * Answers Node's 'clientError' events (unparseable requests, 431 overflows, timeouts) with a
-   * JSON error instead of Node's empty one, unless a response already started, then closes the socket.
+   * JSON error instead of Node's empty one, then closes the socket. A reply already under way is
+   * never corrupted: garbage pipelined behind a complete request waits for its reply; an error in
+   * a request whose reply has started just closes the socket.
    */
   attach(server: Server): void;
   readonly log: ClientErrorLog;
@@ -241,24 +243,36 @@ export function createClientErrorGuard(log: ClientErrorLog): ClientErrorGuard {
     };
 
   const attach = (server: Server) => {
-    // The response each socket is answering, so a timeout never writes into a started one.
-    const current = new WeakMap<Duplex, ServerResponse>();
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      current.set(req.socket, res);
+    // The exchange each socket is in, so an error never writes into a started reply.
+    const current = new WeakMap<Duplex, { req: IncomingMessage; res: ServerResponse }>();
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const exchange = { req, res };
+      current.set(req.socket, exchange);
       res.once('finish', () => {
-        if (current.get(req.socket) === res) current.delete(req.socket);
+        if (current.get(req.socket) === exchange) current.delete(req.socket);
       });
     });
     server.on('clientError', (error: Error & { code?: string; rawPacket?: unknown }, socket: Duplex) => {
       const reply = clientErrorReply(error);
-      if (reply === null || !socket.writable || current.get(socket)?.headersSent === true) {
+      if (reply === null || !socket.writable) {
         socket.destroy();
         return;
       }
       log.note(reply.code, API_ERROR_CODES[reply.code].status, reply.message);
-      socket.end(rawResponse(reply.code, reply.message), () => socket.destroy());
-      // A peer that never reads must not keep the socket.
-      setTimeout(() => socket.destroy(), 1000).unref();
+      const answer = () => {
+        socket.end(rawResponse(reply.code, reply.message), () => socket.destroy());
+        // A peer that never reads must not keep the socket.
+        setTimeout(() => socket.destroy(), 1000).unref();
+      };
+      const inFlight = current.get(socket);
+      if (inFlight === undefined || inFlight.res.writableFinished) return answer();
+      // The error is in the request being answered (its body, or its timeout): answer it unless its reply started.
+      if (!inFlight.req.complete || reply.code === 'REQUEST_TIMEOUT') return inFlight.res.headersSent ? socket.destroy() : answer();
+      // Garbage pipelined behind a complete request: that request's reply goes first, then the error.
+      inFlight.res.once('finish', answer);
+      inFlight.res.once('close', () => {
+        if (!inFlight.res.writableFinished) socket.destroy();
+      });
     });
   };
 
