@@ -25,6 +25,7 @@ export const API_ERROR_CODES = {
   BODY_TOO_LARGE: { status: 413, summary: 'The request body exceeds bodyLimit; send fewer or shorter texts per request.' },
   UNSUPPORTED_ENCODING: { status: 415, summary: 'The request body uses a charset or content encoding the server cannot read; send UTF-8 JSON.' },
   URI_TOO_LONG: { status: 414, summary: 'The request line is longer than Node accepts (16 KB with the headers); send inputs in a POST body, not the URL.' },
+  EXPECTATION_FAILED: { status: 417, summary: 'The request has an Expect header other than 100-continue; drop it.' },
   TOO_MANY_INPUTS: { status: 422, summary: 'The request holds more texts than maxInputs; split it into several requests.' },
   TEXT_TOO_LONG: { status: 422, summary: 'A text exceeds maxTextLength characters or the model\'s token limit and the request asked for truncate: false.' },
   UNKNOWN_CALIBRATION_LABEL: { status: 422, summary: 'A calibration row names a label the model does not have; use one of the labels listed in the message (or its id).' },
@@ -87,8 +88,12 @@ const BODY_PARSER_CODES: Record<string, ApiErrorCode> = {
   'charset.unsupported': 'UNSUPPORTED_ENCODING',
 };
 
+/** Longest error message sent: messages quote what the client sent, which must not make a 20 KB input a 20 KB error. */
+export const MAX_ERROR_MESSAGE = 1000;
+
 function reply(code: string, status: number, message: string, headers: Record<string, string> = {}, internal = false): ErrorReply {
-  return { status, body: { error: message, error_type: code }, headers, internal };
+  const error = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}... (${message.length - MAX_ERROR_MESSAGE} more characters)` : message;
+  return { status, body: { error, error_type: code }, headers, internal };
 }
 
 /**

@@ -255,6 +255,19 @@ describe('a server facing malformed, oversized and slow clients', () => {
     expect(['MALFORMED_REQUEST', 'HOST_NOT_ALLOWED']).toContain(jsonError(noHost).error_type);
   });
 
+  it('answers CONNECT with 405 and an unknown Expect with 417, in JSON', async () => {
+    const proxy = await raw(port, `CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n`);
+    expect([proxy.status, jsonError(proxy).error_type]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    const expectation = await raw(port, `POST /v1/predict HTTP/1.1\r\nHost: ${host}\r\nExpect: something\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    expect([expectation.status, jsonError(expectation).error_type]).toEqual([417, 'EXPECTATION_FAILED']);
+  });
+
+  it('caps error messages that quote a huge input', async () => {
+    const r = await t.get(`/v1/predictions?label=${'x'.repeat(12_000)}`);
+    expect(r.status).toBe(400);
+    expect(r.body.error.length).toBeLessThan(1100);
+  });
+
   it('answers garbage after a served request on the same keep-alive connection', async () => {
     const r = await raw(port, `GET /health HTTP/1.1\r\nHost: ${host}\r\n\r\nGARBAGE\r\n\r\n`);
     expect(r.status).toBe(200);

@@ -116,6 +116,7 @@ export function serverOptions(timeouts: ClientTimeouts): ServerOptions {
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  405: 'Method Not Allowed',
   408: 'Request Timeout',
   413: 'Payload Too Large',
   414: 'URI Too Long',
@@ -273,6 +274,20 @@ export function createClientErrorGuard(log: ClientErrorLog): ClientErrorGuard {
       inFlight.res.once('close', () => {
         if (!inFlight.res.writableFinished) socket.destroy();
       });
+    });
+    // Without these listeners Node closes a CONNECT silently and answers an unknown Expect with an empty 417.
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      const message = 'CONNECT is not supported: this is not a proxy';
+      log.note('METHOD_NOT_ALLOWED', 405, message);
+      socket.on('error', () => socket.destroy());
+      socket.end(rawResponse('METHOD_NOT_ALLOWED', message), () => socket.destroy());
+    });
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      const message = `unsupported Expect header ${JSON.stringify(req.headers.expect)}; only 100-continue is supported`;
+      log.note('EXPECTATION_FAILED', 417, message);
+      const body = JSON.stringify({ error: message, error_type: 'EXPECTATION_FAILED' });
+      res.writeHead(417, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.end(body);
     });
   };
 

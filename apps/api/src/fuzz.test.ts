@@ -62,6 +62,7 @@ function judge(c: FuzzCase, out: Outcome, expect: Exclude<Expectation, 'like-bas
       return `${status} with a body that is not JSON: ${text.slice(0, 120)}`;
     }
     if (typeof body.error !== 'string' || typeof body.error_type !== 'string') return `${status} without {error, error_type}: ${text.slice(0, 120)}`;
+    if (body.error.length > 1100) return `${status} with a ${body.error.length}-character message`;
     if (c.errorType !== undefined && body.error_type !== c.errorType) return `expected error_type ${c.errorType}, got ${body.error_type}`;
   }
   return null;
