@@ -1,10 +1,12 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GlassboxError } from '@glassbox/core';
-import { ApiError } from './api-errors.js';
+import { API_ERROR_CODES, ApiError } from './api-errors.js';
 import { resolveApiOptions } from './api-options.js';
 import { MAX_JSON_DEPTH, clientErrorReply, createClientErrorGuard, createClientErrorLog, nestsDeeperThan, serverOptions } from './client-errors.js';
 import { flattenData } from './routes/oip-routes.js';
@@ -105,6 +107,15 @@ describe('clientErrorReply', () => {
     expect(clientErrorReply({ code: 'HPE_INVALID_METHOD' })?.code).toBe('MALFORMED_REQUEST');
     expect(clientErrorReply({ code: 'HPE_INVALID_URL' })?.code).toBe('INVALID_PATH');
     expect(clientErrorReply({ code: 'ECONNRESET' })).toBeNull();
+  });
+});
+
+describe('docs/errors.md', () => {
+  it('documents the codes for malformed, oversized and slow requests', () => {
+    const doc = readFileSync(join(dirname(dirname(MODEL_DIR)), 'docs', 'errors.md'), 'utf8');
+    for (const code of ['INVALID_PATH', 'INVALID_BODY', 'BODY_TOO_DEEP', 'MALFORMED_REQUEST', 'REQUEST_TIMEOUT', 'URI_TOO_LONG', 'EXPECTATION_FAILED', 'HEADERS_TOO_LARGE']) {
+      expect(doc, code).toContain(`| \`${code}\` | ${API_ERROR_CODES[code as keyof typeof API_ERROR_CODES].status} |`);
+    }
   });
 });
 
