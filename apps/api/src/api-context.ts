@@ -15,6 +15,8 @@ export interface ApiServerStats {
   requests: { total: number; inFlight: number };
   /** The micro-batcher: `batches` counts classify calls, `items` the texts they carried. */
   batcher: MicroBatcherStats;
+  /** Client errors of the classes the client-error guard handles (malformed, oversized, slow requests), per error_type. */
+  clientErrors: Record<string, number>;
   uptimeSeconds: number;
 }
 

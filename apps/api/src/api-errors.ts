@@ -8,6 +8,10 @@ export const API_ERROR_CODES = {
   INVALID_REQUEST: { status: 400, summary: 'The request body does not match the route schema (missing field, wrong type, empty text); see GET /openapi.json.' },
   EMPTY_INPUT: { status: 400, summary: 'The request holds no text: an empty string, a text of only whitespace, or an empty list.' },
   INVALID_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
+  INVALID_BODY: { status: 400, summary: 'The request body cannot be read: invalid gzip, deflate or br data for its Content-Encoding, or the client stopped sending it.' },
+  BODY_TOO_DEEP: { status: 400, summary: 'The JSON body nests objects and arrays more than 32 levels deep; no route needs that many.' },
+  INVALID_PATH: { status: 400, summary: 'The path has malformed percent-encoding (a % not followed by two hex digits, or bytes that are not UTF-8); encode it with encodeURIComponent.' },
+  MALFORMED_REQUEST: { status: 400, summary: 'The HTTP request itself could not be parsed (request line, header syntax, chunked framing, no Host); send a well-formed HTTP/1.1 request.' },
   UNAUTHORIZED: { status: 401, summary: 'Admin routes need the header "Authorization: Bearer <apiKey>".' },
   FORBIDDEN: {
     status: 403,
@@ -24,15 +28,19 @@ export const API_ERROR_CODES = {
   PREDICTION_NOT_FOUND: { status: 404, summary: 'No prediction with this id in the audit trail: unknown, or older than the last auditLimit predictions.' },
   CALIBRATION_VERSION_NOT_FOUND: { status: 404, summary: 'No calibration version with this id; GET /v1/calibration/versions lists them.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this HTTP method; the Allow header lists those it takes.' },
+  REQUEST_TIMEOUT: { status: 408, summary: 'The headers or the whole request did not arrive within headersTimeoutMs or requestTimeoutMs (for example a body shorter than its Content-Length); the connection is closed.' },
   TEXT_NOT_STORED: { status: 409, summary: 'The prediction was stored without its text (the server runs without storeText), so it cannot be re-explained.' },
   BODY_TOO_LARGE: { status: 413, summary: 'The request body exceeds bodyLimit; send fewer or shorter texts per request.' },
+  URI_TOO_LONG: { status: 414, summary: 'The request line is longer than Node accepts (16 KB with the headers); send inputs in a POST body, not the URL.' },
   UNSUPPORTED_ENCODING: { status: 415, summary: 'The request body uses a charset or content encoding the server cannot read; send UTF-8 JSON.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not JSON: send it with "Content-Type: application/json" (or another +json type).' },
+  EXPECTATION_FAILED: { status: 417, summary: 'The request has an Expect header other than 100-continue; drop it.' },
   TOO_MANY_INPUTS: { status: 422, summary: 'The request holds more texts than maxInputs; split it into several requests.' },
   TEXT_TOO_LONG: { status: 422, summary: 'A text exceeds maxTextLength characters or the model\'s token limit and the request asked for truncate: false.' },
   UNKNOWN_CALIBRATION_LABEL: { status: 422, summary: 'A calibration row names a label the model does not have; use one of the labels listed in the message (or its id).' },
   TOO_FEW_CALIBRATION_ROWS: { status: 422, summary: 'Fitting a calibration needs at least 20 labeled rows (and at most 50000); send more rows.' },
   RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; wait for the number of seconds in Retry-After.' },
+  HEADERS_TOO_LARGE: { status: 431, summary: 'The request line and headers exceed 16 KB; send fewer or shorter headers.' },
   NOT_READY: { status: 503, summary: 'The model is not loaded yet or the server is shutting down; retry later or on another replica.' },
   INTERNAL: { status: 500, summary: 'An unexpected server error; it was reported to the server\'s error handler.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
@@ -89,8 +97,12 @@ const BODY_PARSER_CODES: Record<string, ApiErrorCode> = {
   'charset.unsupported': 'UNSUPPORTED_ENCODING',
 };
 
+/** Longest error message sent: messages quote what the client sent, which must not make a 20 KB input a 20 KB error. */
+export const MAX_ERROR_MESSAGE = 1000;
+
 function reply(code: string, status: number, message: string, headers: Record<string, string> = {}, internal = false): ErrorReply {
-  return { status, body: { error: message, error_type: code }, headers, internal };
+  const error = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}... (${message.length - MAX_ERROR_MESSAGE} more characters)` : message;
+  return { status, body: { error, error_type: code }, headers, internal };
 }
 
 /**
@@ -114,6 +126,10 @@ export function toErrorReply(error: unknown): ErrorReply {
     if (parser.expose && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
       return reply('INVALID_REQUEST', parser.status, parser.message ?? 'the request could not be read');
     }
+  }
+  // The router's own failure to decode a path parameter (checkRequest normally answers first).
+  if (error instanceof URIError && (error as BodyParserError).status === 400) {
+    return reply('INVALID_PATH', 400, API_ERROR_CODES.INVALID_PATH.summary);
   }
   return reply('INTERNAL', 500, 'internal server error', {}, true);
 }

@@ -69,6 +69,16 @@ export interface ApiServerOptions {
   /** How long close() waits for in-flight requests before cutting connections (default 10000 ms). */
   closeTimeoutMs?: number;
   /**
+   * Longest time to receive a whole request, headers and body (default 30000 ms; Node's own is
+   * 300 s): a slower client, or one whose body is shorter than its Content-Length, gets 408
+   * REQUEST_TIMEOUT and its connection is closed. Not a limit on computing the answer.
+   */
+  requestTimeoutMs?: number;
+  /** Longest time to receive a request's headers (default 10000 ms; at most requestTimeoutMs): 408 after it. */
+  headersTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open between requests (default 5000 ms). */
+  keepAliveTimeoutMs?: number;
+  /**
    * Where unexpected errors go (500s; they never reach a client in detail), and failures of the
    * drift monitor, the meter or the log (once per distinct message; they never fail a
    * prediction). Default: console.error.
@@ -124,6 +134,9 @@ export interface ResolvedApiOptions {
   modelName: string | null;
   rateLimit: Required<RateLimitOptions> | null;
   closeTimeoutMs: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   onError: (error: unknown) => void;
   referencePath: string | null;
   monitorWindow: number;
@@ -197,6 +210,9 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
   if (age !== undefined && !(typeof age === 'number' && age > 0 && Number.isFinite(age))) {
     invalid(`auditMaxAgeDays must be a number of days > 0, got ${String(age)}`);
   }
+  const requestTimeoutMs = integer('requestTimeoutMs', options.requestTimeoutMs, 30_000, 1, 3_600_000);
+  const headersTimeoutMs = integer('headersTimeoutMs', options.headersTimeoutMs, Math.min(10_000, requestTimeoutMs), 1, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) invalid(`headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`);
   const durability = options.stateDurability ?? 'normal';
   if (durability !== 'normal' && durability !== 'full') invalid(`stateDurability must be 'normal' or 'full', got ${JSON.stringify(durability)}`);
   if (options.meter !== undefined && (options.meter === null || typeof options.meter.createCounter !== 'function')) {
@@ -221,6 +237,9 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     modelName: options.modelName === undefined ? null : nonEmpty('modelName', options.modelName),
     rateLimit,
     closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 10_000, 0),
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: integer('keepAliveTimeoutMs', options.keepAliveTimeoutMs, 5_000, 0, 3_600_000),
     onError: options.onError ?? ((error: unknown) => console.error('glassbox api: unexpected error', error)),
     referencePath: options.referencePath === undefined ? null : nonEmpty('referencePath', options.referencePath),
     monitorWindow: integer('monitorWindow', options.monitorWindow, 500, 1, 1_000_000),

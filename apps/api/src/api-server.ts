@@ -9,6 +9,7 @@ import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
 import { createAdminAccess, isLoopbackHost } from './access-control.js';
+import { createClientErrorGuard, createClientErrorLog, serverOptions } from './client-errors.js';
 import { createCors } from './cors.js';
 import { inDialect, type ErrorDialect } from './error-dialects.js';
 import { createFeedbackTokens } from './feedback-token.js';
@@ -128,11 +129,13 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   let openApi: Record<string, unknown> | null = null;
   let httpServer: Server | null = null;
   let closing: Promise<void> | null = null;
+  const clientErrors = createClientErrorGuard(createClientErrorLog({ log: resolved.log }));
 
   const stats = (): ApiServerStats => ({
     state,
     requests: { ...requests },
     batcher: service.stats(),
+    clientErrors: clientErrors.log.counts(),
     uptimeSeconds: (Date.now() - started) / 1000,
   });
   const version = packageVersion();
@@ -230,13 +233,14 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   app.use(track);
   app.use(createSecurityHeaders());
   app.use(noStore);
+  app.use(clientErrors.checkRequest);
   app.use(createHostCheck(resolved.allowedHosts));
   app.use(createCors(resolved.cors));
   const router = express.Router();
   mountRoutes(router, routes, {
     auth: adminAccess.guard,
     rateLimit,
-    jsonBody: createJsonBody(resolved.bodyLimit),
+    jsonBody: clientErrors.guardBody(createJsonBody(resolved.bodyLimit)),
     modelName: () => service.name,
   });
   app.use(router);
@@ -274,7 +278,8 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
           })}\n`,
         );
       }
-      const server = createServer(app);
+      const server = createServer(serverOptions(resolved), app);
+      clientErrors.attach(server);
       httpServer = server;
       try {
         await new Promise<void>((resolve, reject) => {

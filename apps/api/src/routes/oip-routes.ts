@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
+import { MAX_JSON_DEPTH } from '../client-errors.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
 
 const OUTPUTS = ['probabilities', 'logits', 'label'] as const;
@@ -59,8 +60,27 @@ export const ModelMetadataSchema = z.object({
 
 const MODEL_VERSION = '1';
 
-function flattenData(data: unknown[]): unknown[] {
-  return data.flatMap((x) => (Array.isArray(x) ? flattenData(x) : [x]));
+/** Nested data in row-major order, iteratively: nesting deeper than MAX_JSON_DEPTH is 400 BODY_TOO_DEEP, never a stack overflow. */
+export function flattenData(data: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  const stack: Array<{ items: readonly unknown[]; next: number }> = [{ items: data, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next === top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.next++];
+    if (!Array.isArray(item)) {
+      out.push(item);
+      continue;
+    }
+    if (stack.length >= MAX_JSON_DEPTH) {
+      throw new ApiError('BODY_TOO_DEEP', `inputs[0].data nests arrays more than ${MAX_JSON_DEPTH} levels deep; send it flat or nested by its shape`);
+    }
+    stack.push({ items: item, next: 0 });
+  }
+  return out;
 }
 
 /** The texts of a v2 infer request: one BYTES input named "text", its shape [N] or [N, 1] matching its data. */

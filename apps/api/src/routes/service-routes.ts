@@ -17,6 +17,7 @@ export const StatsResponseSchema = z.object({
   state: z.enum(['ready', 'closing', 'closed']),
   requests: z.object({ total: z.int(), inFlight: z.int() }),
   batcher: BatcherStatsSchema,
+  clientErrors: z.record(z.string(), z.int()).describe('Malformed, oversized and slow requests refused, per error_type.'),
   uptimeSeconds: z.number(),
 });
 
