@@ -3,6 +3,7 @@ import type { AuditLog, StateStore } from '@glassbox/monitor';
 import type { MicroBatcherStats } from './micro-batcher.js';
 import type { ModelService } from './model-service.js';
 import type { Monitoring } from './monitoring.js';
+import type { StateWrites } from './state-writes.js';
 
 /** 'ready' once the model is loaded and warmed; 'closing' from close() until it resolves. */
 export type ServerState = 'ready' | 'closing' | 'closed';
@@ -26,6 +27,8 @@ export interface ApiContext {
   readonly audit: AuditLog;
   /** The state database; null when the server keeps its state in memory. */
   readonly store: StateStore | null;
+  /** Whether state writes work: writes a response depends on go through `writes.run`. */
+  readonly writes: StateWrites;
   /** The @glassbox/api version. */
   readonly version: string;
   state(): ServerState;

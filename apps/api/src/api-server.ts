@@ -15,6 +15,7 @@ import { createMonitoring, readReferenceFile, type Monitoring } from './monitori
 import { buildOpenApiDocument } from './openapi.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createStaticDashboard } from './static-dashboard.js';
+import { createStateWrites, observeStateWrites, type StateWrites } from './state-writes.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
 import { calibrationRoutes } from './routes/calibration-routes.js';
 import { glassboxRoutes } from './routes/glassbox-routes.js';
@@ -60,9 +61,15 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const resolved = resolveApiOptions(options);
   let reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
   let monitoring: Monitoring | null = null;
-  let store: StateStore | null = null;
+  let store: StateStore | null = options.stateStore ?? null;
   // Every route's predictions reach the monitoring through the service, once it exists.
-  const service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch) });
+  let service: ModelService;
+  try {
+    service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch) });
+  } catch (error) {
+    store?.close();
+    throw error;
+  }
   try {
     if (resolved.statePath) {
       store = openStateStore({
@@ -74,6 +81,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
           observations: resolved.monitorWindow,
         },
       });
+    }
+    if (store) {
       store.prune();
       if (reference !== null) {
         // Checked against the model before it is kept; a restart without referencePath uses it.
@@ -82,6 +91,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         reference = store.loadReference(service.modelId, service.labels);
       }
     }
+    const openStore = store;
+    const writes = createStateWrites({ probe: openStore && (() => openStore.probe()), log: resolved.log });
     monitoring = createMonitoring({
       modelId: service.modelId,
       labels: service.labels,
@@ -92,9 +103,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       log: resolved.log,
       meter: resolved.meter,
       store,
+      writes,
       onError: (error) => safeReport(resolved, error),
     });
-    return buildServer(resolved, service, monitoring, store);
+    observeStateWrites(resolved.meter ?? monitoring.metrics.meter(), writes, (error) => safeReport(resolved, error));
+    return buildServer(resolved, service, monitoring, store, writes);
   } catch (error) {
     await monitoring?.shutdown();
     store?.close();
@@ -111,7 +124,7 @@ function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
   }
 }
 
-function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring, store: StateStore | null): ApiServer {
+function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring, store: StateStore | null, writes: StateWrites): ApiServer {
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -134,6 +147,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     monitoring,
     audit: store ? store.auditLog() : createMemoryAuditLog(resolved.auditLimit),
     store,
+    writes,
     version,
     reportError,
     state: () => state,

@@ -113,36 +113,38 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
         throw new ApiError('INVALID_REQUEST', 'calibrated: true needs a server started with a calibration file (calibrationPath)');
       }
       const prepared = await service.prepare(texts, { truncate: body.truncate ?? true, direction: 'right' });
-      const results = await service.classify(prepared, { calibrated });
+      // The audit rows are committed before anything is acknowledged or observed: when the write
+      // fails, the request fails with 503 AUDIT_WRITE_FAILED, no id leaves the server, and the
+      // drift window never counts the refused predictions.
+      const results = await service.classify(prepared, {
+        calibrated,
+        commit: (served, time = new Date().toISOString()) =>
+          ctx.writes.run(() =>
+            audit.addAll(
+              served.map((r, i) => ({
+                id: r.id,
+                time,
+                model: service.name,
+                model_id: service.modelId,
+                calibration_id: calibrated ? service.calibrationId : null,
+                calibrated,
+                label: r.label,
+                score: r.score,
+                probabilities: r.probabilities,
+                abstained: r.abstained,
+                abstention_reason: r.abstentionReason,
+                truncated: r.truncated || prepared[i] !== texts[i],
+                ...(options.storeText && { text: prepared[i] }),
+                feedback: null,
+              })),
+            ),
+          ),
+      });
       const conformal = calibrated ? service.calibration?.conformal : undefined;
       const explanations: Explanation[] = [];
       if (body.explain) {
         // One at a time: each explanation already runs many forward passes.
         for (const text of prepared) explanations.push(await service.explain(text, {}));
-      }
-      // The audit log keeps what was delivered; a failing store never fails the prediction.
-      const time = new Date().toISOString();
-      try {
-        audit.addAll(
-          results.map((r, i) => ({
-            id: r.id,
-            time,
-            model: service.name,
-            model_id: service.modelId,
-            calibration_id: calibrated ? service.calibrationId : null,
-            calibrated,
-            label: r.label,
-            score: r.score,
-            probabilities: r.probabilities,
-            abstained: r.abstained,
-            abstention_reason: r.abstentionReason,
-            truncated: r.truncated || prepared[i] !== texts[i],
-            ...(options.storeText && { text: prepared[i] }),
-            feedback: null,
-          })),
-        );
-      } catch (error) {
-        ctx.reportError(error);
       }
       return {
         model: service.name,

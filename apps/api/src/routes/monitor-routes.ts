@@ -330,14 +330,15 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     tag: 'audit',
     body: FeedbackRequestSchema,
     response: FeedbackResponseSchema,
-    errors: [400, 404, 413],
+    errors: [400, 404, 413, 503],
     handle({ body }) {
       const entry = requireEntry(body.id);
       if (!service.labels.includes(body.label)) {
         throw new GlassboxError('UNKNOWN_LABEL', `label "${body.label}" is not a model label; expected one of ${service.labels.join(', ')}`);
       }
       const correct = entry.label === body.label;
-      audit.setFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() });
+      // Stored before it is acknowledged or reaches the drift window: a failed write is a 503.
+      ctx.writes.run(() => audit.setFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() }));
       let monitored = false;
       try {
         monitored = monitoring.recordFeedback(entry.id, body.label);
