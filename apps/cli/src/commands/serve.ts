@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createApiServer, type ApiServer, type ApiServerOptions } from '@glassbox/api';
+import { createApiServer, prepareStateLocation, resolveStateLocation, type ApiServer, type ApiServerOptions } from '@glassbox/api';
 import { GlassboxError } from '@glassbox/core';
 import { defaultModelDir } from './shared.js';
 
@@ -38,7 +38,9 @@ function withoutCredentials(url: string): string {
 /**
  * Starts the HTTP API. Settings come from, in rising order of precedence: a JSON config file
  * (ApiServerOptions fields, plus `port` and `host`), the environment (GLASSBOX_MODEL,
- * GLASSBOX_API_KEY, GLASSBOX_STATE, PORT, HOST), and flags.
+ * GLASSBOX_API_KEY, GLASSBOX_STATE, PORT, HOST), and flags. State is kept in
+ * ./glassbox-data/state.db under the working directory unless --state (or GLASSBOX_STATE, or
+ * statePath) names another file, or ':memory:' to keep nothing.
  */
 export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream): Promise<ApiServer> {
   let fromFile: ApiServerOptions & { port?: number; host?: string } = {};
@@ -67,8 +69,10 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
     ...(flags.cors ? { cors: flags.cors } : {}),
   };
-  const statePath = flags.state ?? env['GLASSBOX_STATE'] ?? fromFile.statePath;
-  if (statePath) options.statePath = statePath;
+  // Persistent by default: ./glassbox-data/state.db unless --state, $GLASSBOX_STATE or the config say otherwise.
+  const state = resolveStateLocation({ flag: flags.state, env: env['GLASSBOX_STATE'], config: fromFile.statePath });
+  await prepareStateLocation(state);
+  options.statePath = state.path;
   const apiKey = flags.apiKey ?? env['GLASSBOX_API_KEY'] ?? fromFile.apiKey;
   if (apiKey) options.apiKey = apiKey;
   const port = flags.port ?? (env['PORT'] ? Number(env['PORT']) : undefined) ?? fromFile.port ?? 8080;
@@ -76,7 +80,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   const server = await createApiServer(options);
   const { port: bound } = await server.listen(port, host);
   log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
-  if (statePath) log.write(`glassbox: state in ${statePath} (SQLite, WAL)\n`);
+  log.write(`glassbox: ${state.description}\n`);
   const { otlpUrl, intervalMs } = server.telemetry;
   if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
   const stop = () => {
