@@ -261,7 +261,10 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   /**
    * Commits what the monitor did since the last call (observations, the alarms they fired, series
    * points) in one transaction. The in-memory monitor has already moved on: a failing store is
-   * reported and never fails a prediction.
+   * reported (to `writes`) and never fails a prediction; what it did not take stays pending (the
+   * newest `window` observations, alarms and series points within their limits) and goes with the
+   * next commit, so predictions acknowledged while the disk was full still reach the stored
+   * window once it takes writes again.
    */
   const persist = () => {
     if (!store || (pending.length === 0 && pendingAlarms.length === 0 && pendingPoints.length === 0)) return;
@@ -291,6 +294,9 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       });
       recordWrite(null);
     } catch (error) {
+      pending = [...observations, ...pending].slice(-options.window);
+      pendingAlarms = [...alarms, ...pendingAlarms].slice(-alarmLogLimit);
+      pendingPoints = [...points, ...pendingPoints].slice(-(options.seriesLimit ?? 500));
       recordWrite(error);
     }
   };

@@ -29,11 +29,12 @@ export interface StateWritesOptions {
  * a calibration version) goes through `run`: when it fails, the request fails with 503
  * AUDIT_WRITE_FAILED (Retry-After) instead of acknowledging what was not stored. The first
  * failure starts a condition (one log line "state writes failing: <reason>", /ready answers 503);
- * the next successful write or probe ends it (one log line "state writes recovered after N
- * failures"). Nothing is logged per request.
+ * it ends (one log line "state writes recovered after N failures") at the first successful probe
+ * write, tried by `check()` (each /ready) and after any write that succeeds meanwhile. Nothing is
+ * logged per request.
  */
 export interface StateWrites {
-  /** True from a failed write until a write or probe succeeds. */
+  /** True from a failed write until a probe write succeeds. */
   readonly failing: boolean;
   /** Failed writes since start. */
   readonly failures: number;
@@ -72,8 +73,19 @@ export function createStateWrites(options: StateWritesOptions): StateWrites {
     failing = true;
     line('error', 'glassbox.state.writes_failing', `state writes failing: ${reason(error)}`);
   };
+  /**
+   * Ends the condition once a probe write (which needs free pages, unlike a short row that may
+   * still fit) succeeds: a nearly full disk would otherwise flap between failing and recovered.
+   */
   const succeeded = () => {
     if (!failing) return;
+    if (options.probe) {
+      try {
+        options.probe();
+      } catch {
+        return; // still failing: counted once, by the write that started the condition
+      }
+    }
     failing = false;
     line('info', 'glassbox.state.writes_recovered', `state writes recovered after ${failuresNow} failures`, { failures: failuresNow });
     failuresNow = 0;
@@ -108,16 +120,8 @@ export function createStateWrites(options: StateWritesOptions): StateWrites {
       else failed(error);
     },
     check() {
-      if (!failing) return true;
-      if (options.probe) {
-        try {
-          options.probe();
-        } catch {
-          return false; // still failing: counted once, by the write that started the condition
-        }
-      }
       succeeded();
-      return true;
+      return !failing;
     },
     refusal,
   };
