@@ -79,10 +79,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   const host = flags.host ?? env['HOST'] ?? fromFile.host ?? '127.0.0.1';
   const server = await createApiServer(options);
   const { port: bound } = await server.listen(port, host);
-  log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
-  log.write(`glassbox: ${state.description}\n`);
-  const { otlpUrl, intervalMs } = server.telemetry;
-  if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
+  // Before the banner, so a signal sent as soon as it appears still closes gracefully.
   const stop = () => {
     log.write('glassbox: shutting down, finishing in-flight requests\n');
     server.close().then(
@@ -92,5 +89,9 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
+  log.write(`glassbox: ${state.description}\n`);
+  const { otlpUrl, intervalMs } = server.telemetry;
+  if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
   return server;
 }
