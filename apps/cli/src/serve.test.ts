@@ -25,7 +25,7 @@ interface Serving {
 
 /** The environment of a plain start: none of the variables that would move the state. */
 function plainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, GLASSBOX_API_KEY: KEY, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, GLASSBOX_API_KEY: KEY, ...extra };
   for (const name of ['GLASSBOX_STATE', 'PORT', 'HOST']) if (!(name in extra)) delete env[name];
   return env;
 }
