@@ -118,27 +118,26 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
       // drift window never counts the refused predictions.
       const results = await service.classify(prepared, {
         calibrated,
-        commit: (served, time = new Date().toISOString()) =>
-          ctx.writes.run(() =>
-            audit.addAll(
-              served.map((r, i) => ({
-                id: r.id,
-                time,
-                model: service.name,
-                model_id: service.modelId,
-                calibration_id: calibrated ? service.calibrationId : null,
-                calibrated,
-                label: r.label,
-                score: r.score,
-                probabilities: r.probabilities,
-                abstained: r.abstained,
-                abstention_reason: r.abstentionReason,
-                truncated: r.truncated || prepared[i] !== texts[i],
-                ...(options.storeText && { text: prepared[i] }),
-                feedback: null,
-              })),
-            ),
-          ),
+        commit: (served) => {
+          const time = new Date().toISOString();
+          const entries = served.map((r, i) => ({
+            id: r.id,
+            time,
+            model: service.name,
+            model_id: service.modelId,
+            calibration_id: calibrated ? service.calibrationId : null,
+            calibrated,
+            label: r.label,
+            score: r.score,
+            probabilities: r.probabilities,
+            abstained: r.abstained,
+            abstention_reason: r.abstentionReason,
+            truncated: r.truncated || prepared[i] !== texts[i],
+            ...(options.storeText && { text: prepared[i] }),
+            feedback: null,
+          }));
+          ctx.writes.run(() => audit.addAll(entries));
+        },
       });
       const conformal = calibrated ? service.calibration?.conformal : undefined;
       const explanations: Explanation[] = [];
