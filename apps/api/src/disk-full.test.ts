@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { statfsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -253,7 +254,7 @@ describe.skipIf(!sqlite)('a state store whose writes throw', () => {
 function mountTmpfs(at: string): string | null {
   const res = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', at], { encoding: 'utf8' });
   if (res.error) return res.error.message;
-  return res.status === 0 ? null : (res.stderr || `mount exited ${res.status}`).trim();
+  return res.status === 0 ? null : (res.stderr || `mount exited ${res.status}`).trim().split('\n')[0];
 }
 
 describe.skipIf(!sqlite)('a state database on a disk that fills up (a 2 MiB tmpfs)', () => {
@@ -283,7 +284,8 @@ describe.skipIf(!sqlite)('a state database on a disk that fills up (a 2 MiB tmpf
     let acked: Map<string, string>;
     try {
       // Fill the disk but for a few hundred KiB: room for some predictions, not for all.
-      const free = Number(spawnSync('df', ['-k', '--output=avail', mnt], { encoding: 'utf8' }).stdout.trim().split('\n').pop()) * 1024;
+      const { bavail, bsize } = statfsSync(mnt);
+      const free = bavail * bsize;
       await writeFile(ballast, Buffer.alloc(Math.max(0, free - 512 * 1024)));
 
       const full = await drive(t, 20_000, 2000, (x) => x.refused.length >= 20);
