@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { availableSqliteDrivers, openStateStore } from '@glassbox/monitor';
+import { resolveApiOptions } from './api-options.js';
 import { DEFAULT_STATE_PATH, prepareStateLocation, resolveStateLocation } from './state-location.js';
 
 const work = mkdtempSync(join(tmpdir(), 'glassbox-location-'));
@@ -39,5 +41,20 @@ describe('prepareStateLocation', () => {
     expect(statSync(join(work, 'deep/er')).isDirectory()).toBe(true);
     await prepareStateLocation(resolveStateLocation({ flag: ':memory:' }, join(work, 'none')));
     expect(existsSync(join(work, 'none'))).toBe(false);
+  });
+});
+
+describe.skipIf(availableSqliteDrivers().length === 0)('createApiServer options', () => {
+  it("take statePath ':memory:' as the library default (in memory), and refuse statePath with stateStore", () => {
+    expect(resolveApiOptions({ modelDir: 'm', statePath: ':memory:' }).statePath).toBeNull();
+    expect(resolveApiOptions({ modelDir: 'm' }).statePath).toBeNull();
+    expect(resolveApiOptions({ modelDir: 'm', statePath: 'x.db' }).statePath).toBe('x.db');
+    const store = openStateStore({ path: ':memory:' });
+    try {
+      expect(() => resolveApiOptions({ modelDir: 'm', statePath: 'x.db', stateStore: store })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+      expect(() => resolveApiOptions({ modelDir: 'm', stateStore: {} as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    } finally {
+      store.close();
+    }
   });
 });
