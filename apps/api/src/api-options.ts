@@ -61,7 +61,8 @@ export interface ApiServerOptions {
   /**
    * Where unexpected errors go (500s; they never reach a client in detail), and failures of the
    * drift monitor, the meter or the log (once per distinct message; they never fail a
-   * prediction). Default: console.error.
+   * prediction). Failing state writes are not sent here: they answer 503 AUDIT_WRITE_FAILED and
+   * are logged once per condition to `log`. Default: console.error.
    */
   onError?: (error: unknown) => void;
   /**
@@ -91,7 +92,7 @@ export interface ApiServerOptions {
   stateDurability?: 'normal' | 'full';
   /** Keep each text in the audit trail (default false), which re-explaining a stored prediction needs. */
   storeText?: boolean;
-  /** Structured log lines (drift alarms), one JSON object per line. Default: process.stderr. */
+  /** Structured log lines (drift alarms, state writes failing and recovered), one JSON object per line. Default: process.stderr. */
   log?: LogSink;
   /**
    * Where the glassbox instruments are created. Default: the server's own registry, served at
