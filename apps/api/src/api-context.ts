@@ -5,6 +5,7 @@ import type { AuditLog, StateStore } from '@glassbox/monitor';
 import type { MicroBatcherStats } from './micro-batcher.js';
 import type { ModelService } from './model-service.js';
 import type { Monitoring } from './monitoring.js';
+import type { StateWrites } from './state-writes.js';
 
 /** 'ready' once the model is loaded and warmed; 'closing' from close() until it resolves. */
 export type ServerState = 'ready' | 'closing' | 'closed';
@@ -34,6 +35,8 @@ export interface ApiContext {
   readonly adminAccess: AdminAccess;
   /** Signs and checks the feedback_token of each /v1/predict prediction. */
   readonly feedbackTokens: FeedbackTokens;
+  /** Whether state writes work: writes a response depends on go through `writes.run`. */
+  readonly writes: StateWrites;
   /** The @glassbox/api version. */
   readonly version: string;
   state(): ServerState;

@@ -42,6 +42,10 @@ export const API_ERROR_CODES = {
   RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; wait for the number of seconds in Retry-After.' },
   HEADERS_TOO_LARGE: { status: 431, summary: 'The request line and headers exceed 16 KB; send fewer or shorter headers.' },
   NOT_READY: { status: 503, summary: 'The model is not loaded yet or the server is shutting down; retry later or on another replica.' },
+  AUDIT_WRITE_FAILED: {
+    status: 503,
+    summary: 'The server could not store the audit trail (full disk, failing state database), so the request was not acknowledged; retry after Retry-After seconds or on another replica. /ready answers 503 until writes succeed again.',
+  },
   INTERNAL: { status: 500, summary: 'An unexpected server error; it was reported to the server\'s error handler.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -1,5 +1,5 @@
 import { GlassboxError } from '@glassbox/core';
-import type { MetricsRegistry } from '@glassbox/monitor';
+import type { MetricsRegistry, StateStore } from '@glassbox/monitor';
 
 /** An OpenTelemetry meter (the type the monitor's registry hands out). */
 export type ApiMeter = ReturnType<MetricsRegistry['meter']>;
@@ -81,7 +81,8 @@ export interface ApiServerOptions {
   /**
    * Where unexpected errors go (500s; they never reach a client in detail), and failures of the
    * drift monitor, the meter or the log (once per distinct message; they never fail a
-   * prediction). Default: console.error.
+   * prediction). Failing state writes are not sent here: they answer 503 AUDIT_WRITE_FAILED and
+   * are logged once per condition to `log`. Default: console.error.
    */
   onError?: (error: unknown) => void;
   /**
@@ -98,14 +99,20 @@ export interface ApiServerOptions {
   /**
    * An SQLite state database (created if missing; WAL). The audit log, the drift window's
    * observations, alarms and series, the reference profile and calibration versions are kept
-   * there and survive restarts and crashes. In memory only when absent.
+   * there and survive restarts and crashes. In memory only when absent or ':memory:' (the library
+   * default; `glassbox serve` defaults to ./glassbox-data/state.db, see state-location.ts).
    */
   statePath?: string;
+  /**
+   * An open state store (openStateStore) to use instead of opening `statePath`; the server owns
+   * it from then on and closes it on close(). For embedding and tests.
+   */
+  stateStore?: StateStore;
   /** 'normal' (default): committed writes survive a killed process; 'full': also a power cut (one fsync per write). */
   stateDurability?: 'normal' | 'full';
   /** Keep each text in the audit trail (default false), which re-explaining a stored prediction needs. */
   storeText?: boolean;
-  /** Structured log lines (drift alarms), one JSON object per line. Default: process.stderr. */
+  /** Structured log lines (drift alarms, state writes failing and recovered), one JSON object per line. Default: process.stderr. */
   log?: LogSink;
   /**
    * Where the glassbox instruments are created. Default: the server's own registry, served at
@@ -142,6 +149,7 @@ export interface ResolvedApiOptions {
   monitorWindow: number;
   auditLimit: number;
   auditMaxAgeDays: number | null;
+  /** The state database file; null when the state is in memory (or `stateStore` was given). */
   statePath: string | null;
   stateDurability: 'normal' | 'full';
   storeText: boolean;
@@ -215,6 +223,10 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
   if (headersTimeoutMs > requestTimeoutMs) invalid(`headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`);
   const durability = options.stateDurability ?? 'normal';
   if (durability !== 'normal' && durability !== 'full') invalid(`stateDurability must be 'normal' or 'full', got ${JSON.stringify(durability)}`);
+  if (options.stateStore !== undefined && options.statePath !== undefined) invalid('give statePath or stateStore, not both');
+  if (options.stateStore !== undefined && (options.stateStore === null || typeof options.stateStore.auditLog !== 'function')) {
+    invalid('stateStore must be a StateStore from openStateStore');
+  }
   if (options.meter !== undefined && (options.meter === null || typeof options.meter.createCounter !== 'function')) {
     invalid('meter must be an OpenTelemetry Meter');
   }
@@ -245,7 +257,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     monitorWindow: integer('monitorWindow', options.monitorWindow, 500, 1, 1_000_000),
     auditLimit: integer('auditLimit', options.auditLimit, 10_000, 0, 10_000_000),
     auditMaxAgeDays: age ?? null,
-    statePath: options.statePath === undefined ? null : nonEmpty('statePath', options.statePath),
+    statePath: options.statePath === undefined || options.statePath === ':memory:' ? null : nonEmpty('statePath', options.statePath),
     stateDurability: durability,
     storeText: options.storeText ?? false,
     log: options.log ?? process.stderr,

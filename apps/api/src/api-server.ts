@@ -21,6 +21,7 @@ import { createRateLimiter } from './rate-limiter.js';
 import { createPathRedactor } from './redact-paths.js';
 import { createSecurityHeaders, noStore } from './security-headers.js';
 import { createStaticDashboard } from './static-dashboard.js';
+import { createStateWrites, observeStateWrites, type StateWrites } from './state-writes.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
 import { calibrationRoutes } from './routes/calibration-routes.js';
 import { glassboxRoutes } from './routes/glassbox-routes.js';
@@ -70,9 +71,15 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const resolved = resolveApiOptions(options);
   let reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
   let monitoring: Monitoring | null = null;
-  let store: StateStore | null = null;
+  let store: StateStore | null = options.stateStore ?? null;
   // Every route's predictions reach the monitoring through the service, once it exists.
-  const service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch) });
+  let service: ModelService;
+  try {
+    service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch) });
+  } catch (error) {
+    store?.close();
+    throw error;
+  }
   try {
     if (resolved.statePath) {
       store = openStateStore({
@@ -84,6 +91,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
           observations: resolved.monitorWindow,
         },
       });
+    }
+    if (store) {
       store.prune();
       if (reference !== null) {
         // Checked against the model before it is kept; a restart without referencePath uses it.
@@ -92,6 +101,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         reference = store.loadReference(service.modelId, service.labels);
       }
     }
+    const openStore = store;
+    const writes = createStateWrites({ probe: openStore && (() => openStore.probe()), log: resolved.log });
     monitoring = createMonitoring({
       modelId: service.modelId,
       labels: service.labels,
@@ -102,9 +113,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       log: resolved.log,
       meter: resolved.meter,
       store,
+      writes,
       onError: (error) => safeReport(resolved, error),
     });
-    return buildServer(resolved, service, monitoring, store);
+    observeStateWrites(resolved.meter ?? monitoring.metrics.meter(), writes, (error) => safeReport(resolved, error));
+    return buildServer(resolved, service, monitoring, store, writes);
   } catch (error) {
     await monitoring?.shutdown();
     store?.close();
@@ -121,7 +134,7 @@ function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
   }
 }
 
-function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring, store: StateStore | null): ApiServer {
+function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring, store: StateStore | null, writes: StateWrites): ApiServer {
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -150,6 +163,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     adminAccess,
     // Tokens outlive a restart with the state database; in memory they die with the process.
     feedbackTokens: createFeedbackTokens(store ? store.secret('feedback-token') : randomBytes(32)),
+    writes,
     version,
     reportError,
     state: () => state,

@@ -1,21 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableSqliteDrivers, openStateStore } from '@glassbox/monitor';
+import { DEFAULT_STATE_PATH } from './state-location.js';
 import { LABELS, referenceFor } from './test-server.js';
 
 /**
- * The state database under a hard crash: a server in a child process takes concurrent
- * /v1/predict and /v1/feedback traffic on loopback, is killed with SIGKILL while requests are
- * in flight, and is started again on the same file. Everything it acknowledged must be there:
- * each audited prediction (with its feedback) and its count in the drift window.
+ * The state database under a hard crash, in the default configuration of `glassbox serve` (no
+ * --state: ./glassbox-data/state.db under the working directory): a server in a child process,
+ * started in an empty directory, takes concurrent /v1/predict and /v1/feedback traffic on
+ * loopback, is killed with SIGKILL while requests are in flight, and is started again in the
+ * same directory. Everything it acknowledged must be there: each audited prediction (with its
+ * feedback) and its count in the drift window.
  */
 
 const CHILD = fileURLToPath(new URL('./test-child-server.ts', import.meta.url));
+// By URL, so the child resolves it from any working directory.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const WINDOW = 5000; // larger than the traffic, so no acknowledged prediction leaves the window
 const KILL_AFTER = 120; // acknowledged predictions before the kill
 const MAX_REQUESTS = 2000; // bound on the traffic, whatever happens
@@ -38,10 +44,17 @@ interface Child {
   base: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
+  /** What it printed before listening (the state line, with serveDefaults). */
+  banner: string;
 }
 
-async function startChild(options: Record<string, unknown>): Promise<Child> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CHILD, JSON.stringify(options)], {
+/** The child server, in `cwd`, with the state where `glassbox serve` puts it by default. */
+async function startChild(cwd: string, options: Record<string, unknown>): Promise<Child> {
+  const env = { ...process.env };
+  delete env['GLASSBOX_STATE'];
+  const child = spawn(process.execPath, ['--conditions=development', '--import', TSX, CHILD, JSON.stringify({ serveDefaults: true, ...options })], {
+    cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -49,8 +62,8 @@ async function startChild(options: Record<string, unknown>): Promise<Child> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
+  let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`the child server did not start within 45 s: ${stderr}`)), 45_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -65,7 +78,7 @@ async function startChild(options: Record<string, unknown>): Promise<Child> {
       reject(new Error(`the child server exited (${code}) before listening: ${stderr}`));
     });
   });
-  return { process: child, base: `http://127.0.0.1:${port}`, exited, stderr: () => stderr };
+  return { process: child, base: `http://127.0.0.1:${port}`, exited, stderr: () => stderr, banner: out };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -92,10 +105,14 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!sqlite)('a server killed with SIGKILL during traffic', () => {
-  it('restarts on the same state database without losing any acknowledged prediction, feedback or window count', async () => {
-    const statePath = join(dir, 'state.db');
-    const first = await startChild({ statePath, referencePath, monitorWindow: WINDOW });
+describe.skipIf(!sqlite)('a server in the default configuration killed with SIGKILL during traffic', () => {
+  it('restarts on its default state database without losing any acknowledged prediction, feedback or window count', async () => {
+    const cwd = join(dir, 'run');
+    await mkdir(cwd);
+    const statePath = join(cwd, DEFAULT_STATE_PATH);
+    const first = await startChild(cwd, { referencePath, monitorWindow: WINDOW });
+    expect(first.banner).toContain(`state in ${statePath}`);
+    expect(existsSync(statePath)).toBe(true);
 
     // Acknowledged = a 200 response reached us: the server committed before answering.
     const acked = new Map<string, string>(); // prediction id -> label
@@ -157,7 +174,7 @@ describe.skipIf(!sqlite)('a server killed with SIGKILL during traffic', () => {
     store.close();
 
     // Restarted without --reference: the stored profile and window come back.
-    const second = await startChild({ statePath, monitorWindow: WINDOW });
+    const second = await startChild(cwd, { monitorWindow: WINDOW });
     try {
       for (const [id, label] of acked) {
         const res = await fetch(`${second.base}/v1/predictions/${id}`);

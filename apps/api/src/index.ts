@@ -10,3 +10,6 @@ export { API_ERROR_CODES, ApiError, documentedErrorCodes } from './api-errors.js
 export type { ApiErrorCode, ErrorBody } from './api-errors.js';
 export { createMicroBatcher } from './micro-batcher.js';
 export type { MicroBatcher, MicroBatcherOptions, MicroBatcherStats } from './micro-batcher.js';
+export { DEFAULT_STATE_PATH, IN_MEMORY_STATE, prepareStateLocation, resolveStateLocation } from './state-location.js';
+export type { StateLocation, StateLocationChoices } from './state-location.js';
+export { STATE_WRITE_METRICS } from './state-writes.js';

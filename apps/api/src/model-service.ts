@@ -63,9 +63,11 @@ export interface ModelService {
   prepare(texts: readonly string[], policy?: TextPolicy): Promise<string[]>;
   /**
    * Classifies through the micro-batcher; `calibrated` picks the calibrated or the raw pipeline.
-   * Each result gets a fresh id; the batch goes to the `observe` hook.
+   * Each result gets a fresh id; `commit` (when given) runs next, and only once it returns does
+   * the batch go to the `observe` hook: a commit that throws (an audit write that failed) rejects
+   * the call and leaves the predictions unobserved.
    */
-  classify(texts: readonly string[], options: { calibrated: boolean }): Promise<ServedResult[]>;
+  classify(texts: readonly string[], options: { calibrated: boolean; commit?: (results: readonly ServedResult[]) => void }): Promise<ServedResult[]>;
   explain(text: string, options: ExplainOptions): Promise<Explanation>;
   stats(): MicroBatcherStats;
   /** Stops holding texts back for batching, so in-flight requests finish promptly. */
@@ -216,7 +218,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         });
       },
 
-      async classify(texts, { calibrated }) {
+      async classify(texts, { calibrated, commit }) {
         const { pipelines } = active;
         const pipeline = calibrated ? pipelines.calibrated : pipelines.raw;
         if (!pipeline) {
@@ -227,6 +229,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         const durationSeconds = (performance.now() - started) / 1000;
         const results = await pipeline.process(predictions);
         const served = results.map((r): ServedResult => ({ ...r, id: randomUUID() }));
+        commit?.(served);
         await observe(pipelines, { calibrated, predictions, results: served, durationSeconds });
         return served;
       },

@@ -54,6 +54,12 @@ export interface MonitoringOptions {
    * monitor's window is rebuilt from it at start. Null: in memory only.
    */
   store?: StateStore | null;
+  /**
+   * Told the outcome of each store write (null: it worked), so failing writes make the server
+   * unready, count in the metrics and are logged once per condition. Default: failures go to
+   * `onError`.
+   */
+  writes?: { record(error: unknown): void };
   /** Most alarms kept in the alarm log (default 1000). */
   alarmLogLimit?: number;
   /** A series point every this many predictions (default 20). */
@@ -188,6 +194,10 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   });
 
   const store = options.store ?? null;
+  const recordWrite = (error: unknown) => {
+    if (options.writes) options.writes.record(error);
+    else if (error !== null) report(error);
+  };
   // What the store has not yet been given: written together, in one transaction, by persist().
   let pending: MonitorObservation[] = [];
   let pendingAlarms: AlarmRecord[] = [];
@@ -251,7 +261,10 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   /**
    * Commits what the monitor did since the last call (observations, the alarms they fired, series
    * points) in one transaction. The in-memory monitor has already moved on: a failing store is
-   * reported and never fails a prediction.
+   * reported (to `writes`) and never fails a prediction; what it did not take stays pending (the
+   * newest `window` observations, alarms and series points within their limits) and goes with the
+   * next commit, so predictions acknowledged while the disk was full still reach the stored
+   * window once it takes writes again.
    */
   const persist = () => {
     if (!store || (pending.length === 0 && pendingAlarms.length === 0 && pendingPoints.length === 0)) return;
@@ -279,8 +292,12 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
         for (const alarm of alarms) store.appendAlarm(alarm);
         for (const { time, point } of points) store.appendSeriesPoint(options.modelId, time, point);
       });
+      recordWrite(null);
     } catch (error) {
-      report(error);
+      pending = [...observations, ...pending].slice(-options.window);
+      pendingAlarms = [...alarms, ...pendingAlarms].slice(-alarmLogLimit);
+      pendingPoints = [...points, ...pendingPoints].slice(-(options.seriesLimit ?? 500));
+      recordWrite(error);
     }
   };
 
@@ -364,8 +381,9 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
       if (store) {
         try {
           store.setTruth(options.modelId, id, options.labels.indexOf(label));
+          recordWrite(null);
         } catch (error) {
-          report(error);
+          recordWrite(error);
         }
       }
       return monitored;

@@ -149,7 +149,11 @@ describe('the glassbox bin', () => {
   });
 
   it('serve: answers on loopback, then shuts down cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [join(root, 'apps/cli/bin/glassbox.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // In a scratch directory: serve keeps its state in ./glassbox-data by default.
+    const child = spawn(process.execPath, [join(root, 'apps/cli/bin/glassbox.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: work,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let log = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (c: Buffer) => {

@@ -44,7 +44,7 @@ async function serve(flags: ServeFlags): Promise<{ base: string; log: string }> 
   const out = new PassThrough();
   let log = '';
   out.on('data', (c: Buffer) => (log += c.toString()));
-  const server = await serveCommand({ port: 0, host: '127.0.0.1', workers: 1, ...flags }, out);
+  const server = await serveCommand({ port: 0, host: '127.0.0.1', workers: 1, state: ':memory:', ...flags }, out);
   servers.push(server);
   const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
   if (!m) throw new Error(`no address in the log: ${log}`);

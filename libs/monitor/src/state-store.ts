@@ -7,6 +7,7 @@ import type { ReferenceProfile } from './reference-profile.js';
 import { parseReferenceProfile } from './reference-profile.js';
 import type { SqliteDatabase, SqliteDriverName, SqliteStatement, SqliteValue } from './sqlite.js';
 import { openSqlite, storeError } from './sqlite.js';
+import { probeWrite } from './state-probe.js';
 
 /**
  * The monitor's state in one embedded SQLite database: the reference profile, the observations
@@ -163,6 +164,16 @@ export interface StateStore {
   secret(name: string): Buffer;
   /** Runs `fn` in one transaction (joins an outer one). */
   transaction<T>(fn: () => T): T;
+  /**
+   * A small write that needs free space (see state-probe.ts), recording the time as the
+   * `heartbeat` meta row: throws STORE_FAILED while the disk (or max_page_count) is full.
+   */
+  probe(): void;
+  /**
+   * The SQLite connection itself, for diagnostics and tests (e.g. `PRAGMA max_page_count`):
+   * statements run on it bypass the store's checks and retention.
+   */
+  readonly database: SqliteDatabase;
   /** Applies the age limit now (count limits apply on every write). */
   prune(): void;
   /** SQLite's `PRAGMA integrity_check`: ['ok'] for a sound database. */
@@ -634,6 +645,12 @@ export function openStateStore(options: StateStoreOptions): StateStore {
     },
 
     transaction: (fn) => guard('run a transaction', () => db.transaction(fn)),
+
+    probe() {
+      guard('write a heartbeat', () => probeWrite(db, now()));
+    },
+
+    database: db,
 
     prune() {
       guard('apply retention', () => pruneByAge(true));

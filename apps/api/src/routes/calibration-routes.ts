@@ -154,10 +154,26 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     active: id === activeId,
   });
 
+  /**
+   * Stores the selection, then applies it: a selection that cannot be stored is refused (503)
+   * with nothing changed; one the abstention rule cannot use (setCalibration throws) puts the
+   * stored selection back.
+   */
   const activate = (v: Version) => {
-    service.setCalibration(v.file); // throws (unchanged) when the abstention rule cannot use it
+    if (store) ctx.writes.run(() => store.setActiveCalibration(service.modelId, v.id));
+    try {
+      service.setCalibration(v.file);
+    } catch (error) {
+      if (store) {
+        try {
+          store.setActiveCalibration(service.modelId, activeId);
+        } catch (restoreError) {
+          ctx.writes.record(restoreError);
+        }
+      }
+      throw error;
+    }
     activeId = v.id;
-    store?.setActiveCalibration(service.modelId, v.id);
   };
 
   const get = defineRoute({
@@ -263,7 +279,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
         await mkdir(options.calibrationDir, { recursive: true });
         await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file));
       }
-      store?.saveCalibration(service.modelId, version.id, file);
+      if (store) ctx.writes.run(() => store.saveCalibration(service.modelId, version.id, file));
       versions.push(version);
       versions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
       if (body.activate) activate(version);
@@ -279,7 +295,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     tag: 'calibration',
     body: CalibrationSelectRequestSchema,
     response: CalibrationVersionSchema,
-    errors: [400, 401, 404, 409, 413],
+    errors: [400, 401, 404, 409, 413, 503],
     admin: true,
     handle({ body }) {
       const v = find(body.version);

@@ -116,18 +116,14 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
         throw new ApiError('INVALID_REQUEST', 'calibrated: true needs a server started with a calibration file (calibrationPath)');
       }
       const prepared = await service.prepare(texts, { truncate: body.truncate ?? true, direction: 'right' });
-      const results = await service.classify(prepared, { calibrated });
-      const conformal = calibrated ? service.calibration?.conformal : undefined;
-      const explanations: Explanation[] = [];
-      if (body.explain) {
-        // One at a time: each explanation already runs many forward passes.
-        for (const text of prepared) explanations.push(await service.explain(text, {}));
-      }
-      // The audit log keeps what was delivered; a failing store never fails the prediction.
-      const time = new Date().toISOString();
-      try {
-        audit.addAll(
-          results.map((r, i) => ({
+      // The audit rows are committed before anything is acknowledged or observed: when the write
+      // fails, the request fails with 503 AUDIT_WRITE_FAILED, no id leaves the server, and the
+      // drift window never counts the refused predictions.
+      const results = await service.classify(prepared, {
+        calibrated,
+        commit: (served) => {
+          const time = new Date().toISOString();
+          const entries = served.map((r, i) => ({
             id: r.id,
             time,
             model: service.name,
@@ -142,10 +138,15 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
             truncated: r.truncated || prepared[i] !== texts[i],
             ...(options.storeText && { text: prepared[i] }),
             feedback: null,
-          })),
-        );
-      } catch (error) {
-        ctx.reportError(error);
+          }));
+          ctx.writes.run(() => audit.addAll(entries));
+        },
+      });
+      const conformal = calibrated ? service.calibration?.conformal : undefined;
+      const explanations: Explanation[] = [];
+      if (body.explain) {
+        // One at a time: each explanation already runs many forward passes.
+        for (const text of prepared) explanations.push(await service.explain(text, {}));
       }
       return {
         model: service.name,

@@ -344,7 +344,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     tag: 'audit',
     body: FeedbackRequestSchema,
     response: FeedbackResponseSchema,
-    errors: [400, 401, 403, 404, 413, 415],
+    errors: [400, 401, 403, 404, 413, 415, 503],
     tokenAuth: true,
     handle({ body, req }) {
       if (body.feedback_token !== undefined) {
@@ -359,7 +359,8 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
         throw new GlassboxError('UNKNOWN_LABEL', `label "${body.label}" is not a model label; expected one of ${service.labels.join(', ')}`);
       }
       const correct = entry.label === body.label;
-      audit.addFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() });
+      // Stored before it is acknowledged or reaches the drift window: a failed write is a 503.
+      ctx.writes.run(() => audit.addFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() }));
       let monitored = false;
       try {
         monitored = monitoring.recordFeedback(entry.id, body.label);

@@ -155,6 +155,7 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
       errors: [503],
       handle() {
         if (ctx.state() !== 'ready') throw notReady();
+        if (!ctx.writes.check()) throw ctx.writes.refusal();
         return { ready: true };
       },
     }),

@@ -39,12 +39,13 @@ export function serviceRoutes(ctx: ApiContext): RouteSpec[] {
       method: 'get',
       path: '/ready',
       operationId: 'ready',
-      summary: 'Readiness: 200 once the model is loaded and warmed, 503 while shutting down.',
+      summary: 'Readiness: 200 once the model is loaded and warmed; 503 while shutting down, and while state writes fail (AUDIT_WRITE_FAILED: each call then tries a small write, so it recovers by itself).',
       tag: 'service',
       response: z.object({ status: z.literal('ready'), model: z.string() }),
       errors: [503],
       handle() {
         if (ctx.state() !== 'ready') throw new ApiError('NOT_READY', `the server is ${ctx.state()}`);
+        if (!ctx.writes.check()) throw ctx.writes.refusal();
         return { status: 'ready' as const, model: service.name };
       },
     }),

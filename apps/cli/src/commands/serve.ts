@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createApiServer, isLoopbackHost, type ApiServer, type ApiServerOptions } from '@glassbox/api';
+import { createApiServer, isLoopbackHost, prepareStateLocation, resolveStateLocation, type ApiServer, type ApiServerOptions } from '@glassbox/api';
 import { GlassboxError } from '@glassbox/core';
 import { defaultModelDir } from './shared.js';
 
@@ -78,7 +78,9 @@ async function resolveApiKey(
 /**
  * Starts the HTTP API. Settings come from, in rising order of precedence: a JSON config file
  * (ApiServerOptions fields, plus `port`, `host` and `apiKeyFile`), the environment
- * (GLASSBOX_MODEL, GLASSBOX_API_KEY_FILE, GLASSBOX_API_KEY, GLASSBOX_STATE, PORT, HOST), and flags.
+ * (GLASSBOX_MODEL, GLASSBOX_API_KEY_FILE, GLASSBOX_API_KEY, GLASSBOX_STATE, PORT, HOST), and flags. State is kept in
+ * ./glassbox-data/state.db under the working directory unless --state (or GLASSBOX_STATE, or
+ * statePath) names another file, or ':memory:' to keep nothing.
  */
 export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream): Promise<ApiServer> {
   let fromFile: ApiServerOptions & { port?: number; host?: string; apiKeyFile?: string } = {};
@@ -109,8 +111,8 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.cors ? { cors: flags.cors } : {}),
     ...(flags.allowedHost ? { allowedHosts: flags.allowedHost } : {}),
   };
-  const statePath = flags.state ?? env['GLASSBOX_STATE'] ?? fromFile.statePath;
-  if (statePath) options.statePath = statePath;
+  // Persistent by default: ./glassbox-data/state.db unless --state, $GLASSBOX_STATE or the config say otherwise.
+  const state = resolveStateLocation({ flag: flags.state, env: env['GLASSBOX_STATE'], config: fromFile.statePath });
   const apiKey = await resolveApiKey(flags, env, fromFile);
   if (apiKey) options.apiKey = apiKey.key;
   else delete options.apiKey;
@@ -126,6 +128,8 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   if (apiKey?.from === '--api-key') {
     log.write('glassbox: warning: --api-key is visible to every user of this machine in `ps`; prefer --api-key-file FILE or GLASSBOX_API_KEY_FILE\n');
   }
+  await prepareStateLocation(state);
+  options.statePath = state.path;
   const server = await createApiServer(options);
   let bound: number;
   try {
@@ -134,17 +138,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     await server.close();
     throw error;
   }
-  log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
-  if (apiKey) {
-    log.write(`glassbox: admin and write routes need the API key (from ${apiKey.from})\n`);
-  } else {
-    log.write(
-      'glassbox: WARNING: no API key. Admin and write routes (/admin/*, /v1/predictions, /v1/calibration/fit and /select, /v1/feedback without its token) answer ANY process on this machine; set --api-key-file FILE or GLASSBOX_API_KEY_FILE to require a key\n',
-    );
-  }
-  if (statePath) log.write(`glassbox: state in ${statePath} (SQLite, WAL)\n`);
-  const { otlpUrl, intervalMs } = server.telemetry;
-  if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
+  // Before the banner, so a signal sent as soon as it appears still closes gracefully.
   const stop = () => {
     log.write('glassbox: shutting down, finishing in-flight requests\n');
     server.close().then(
@@ -154,5 +148,16 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
+  if (apiKey) {
+    log.write(`glassbox: admin and write routes need the API key (from ${apiKey.from})\n`);
+  } else {
+    log.write(
+      'glassbox: WARNING: no API key. Admin and write routes (/admin/*, /v1/predictions, /v1/calibration/fit and /select, /v1/feedback without its token) answer ANY process on this machine; set --api-key-file FILE or GLASSBOX_API_KEY_FILE to require a key\n',
+    );
+  }
+  log.write(`glassbox: ${state.description}\n`);
+  const { otlpUrl, intervalMs } = server.telemetry;
+  if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
   return server;
 }
