@@ -193,7 +193,8 @@ async function main() {
         ['/v1/nowhere', {}],
         ['/v1/feedback', json({ id: '00000000-0000-4000-8000-000000000000', label: 'joy' })],
       ][seq++ % 8];
-      await call('malformed', bad[0], bad[1], true);
+      // With the key, so the refusal is the input's, not the access check's.
+      await call('malformed', bad[0], { ...bad[1], headers: { ...bad[1].headers, ...auth } }, true);
     }],
     [4, async () => {
       // A client that gives up: the request is aborted soon after it is sent.
