@@ -13,6 +13,11 @@ export interface RouteRequest<Body, Query = unknown> {
   params: Record<string, string>;
   req: Request;
   res: Response;
+  /**
+   * Aborts when the client goes away before the reply is sent: model work queued for the
+   * request is then dropped before it reaches the model.
+   */
+  signal: AbortSignal;
 }
 
 /**
@@ -98,7 +103,7 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], guards
       try {
         const body = route.body ? parseBody(route.body, req.body) : undefined;
         const query = route.query ? parseQuery(route.query, req.query) : undefined;
-        const result = await route.handle({ body, query, params: normalizeParams(req.params), req, res });
+        const result = await route.handle({ body, query, params: normalizeParams(req.params), req, res, signal: clientGone(req, res) });
         if (!res.headersSent) res.status(200).json(result);
       } catch (error) {
         next(error);
@@ -120,6 +125,17 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], guards
       next(new ApiError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; use ${allow}`, { Allow: allow }));
     });
   }
+}
+
+/** A signal that aborts when the connection closes before the response was sent. */
+function clientGone(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => {
+    if (!res.writableFinished) controller.abort();
+  };
+  if (req.socket.destroyed) abort();
+  else res.once('close', abort);
+  return controller.signal;
 }
 
 /** JSON bodies of any content type up to `limit`; only objects and arrays at the top level. */
