@@ -29,7 +29,7 @@ const LoadStatsSchema = z.object({
     explanationsAhead: z.int().describe('Explanation chunks dispatched while a prediction waited (0).'),
   }),
   explanations: z.object({ running: z.int(), waiting: z.int(), shed: z.int(), dropped: z.int(), concurrency: z.int(), maxWaiting: z.int() }),
-  workers: z.object({ workers: z.int(), restarts: z.int(), starting: z.int() }).nullable(),
+  workers: z.object({ workers: z.int(), restarts: z.int(), starting: z.int(), running: z.int() }).nullable(),
 });
 
 export const StatsResponseSchema = z.object({

@@ -15,6 +15,8 @@ export interface WorkerPoolStats {
   restarts: number;
   /** Slots whose worker is loading its session now (after a restart). */
   starting: number;
+  /** Runs posted to a worker and not answered yet. */
+  running: number;
 }
 
 /**
@@ -175,7 +177,12 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
         slot.worker.postMessage({ type: 'run', id, feeds, fetch: fetch ? [...fetch] : undefined });
       });
     },
-    stats: () => ({ workers: slots.length, restarts, starting: slots.filter((s) => !s.ready).length }),
+    stats: () => ({
+      workers: slots.length,
+      restarts,
+      starting: slots.filter((s) => !s.ready).length,
+      running: slots.reduce((n, s) => n + s.pending.size, 0),
+    }),
     async terminateWorker(index) {
       const slot = slots[index];
       if (!slot) throw new GlassboxError('INVALID_OPTION', `no worker ${index}; the pool has ${slots.length} (0..${slots.length - 1})`);
