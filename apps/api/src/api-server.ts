@@ -43,7 +43,7 @@ export interface ApiServer {
   stats(): ApiServerStats;
   /**
    * The model's worker threads (null with workers: 0 or an ensemble): restart counts, and
-   * terminateWorker(i) to end one as a crash would; it is replaced and the server stays up.
+   * crashWorker(i) to end one as a crash would; it is replaced and the server stays up.
    */
   readonly workerPool: ModelService['workerPool'];
 }

@@ -103,7 +103,7 @@ export interface ModelService {
   stats(): MicroBatcherStats;
   loadStats(): LoadStats;
   /** The model's worker threads, or null (workers: 0, ensembles). */
-  readonly workerPool: Pick<WorkerSessionPool, 'stats' | 'terminateWorker'> | null;
+  readonly workerPool: Pick<WorkerSessionPool, 'stats' | 'crashWorker'> | null;
   /** Stops holding texts back for batching, so in-flight requests finish promptly. */
   drain(): Promise<void>;
   /** Finishes queued work, then releases the engine. Idempotent. */

@@ -28,7 +28,7 @@ describe('a worker thread that dies during traffic', () => {
     const request = t.post('/v1/predict', { inputs: Array.from({ length: 64 }, (_, i) => long(i)) });
     // Kill the worker while a forward pass of this request runs on it.
     await waitUntil(() => (pool?.stats().running ?? 0) > 0, 'a forward pass on the worker');
-    await pool?.terminateWorker(0);
+    await pool?.crashWorker(0);
     const res = await request;
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -51,7 +51,7 @@ describe('a worker thread that dies during traffic', () => {
 
   it('survives a crash between requests: the next request is served by the replacement', async () => {
     const restarts = t.server.workerPool?.stats().restarts ?? 0;
-    await t.server.workerPool?.terminateWorker(0);
+    await t.server.workerPool?.crashWorker(0);
     const res = await t.post('/v1/predict', { inputs: 'I am so happy' });
     expect(res.status).toBe(200);
     expect(t.server.workerPool?.stats().restarts).toBe(restarts + 1);

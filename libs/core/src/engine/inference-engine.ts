@@ -84,7 +84,7 @@ export interface InferenceEngine {
    * The worker threads running the model (absent when it runs on the caller's thread): their
    * restart count, and a way to end one as a crash would (it is replaced).
    */
-  readonly workerPool?: Pick<WorkerSessionPool, 'stats' | 'terminateWorker'>;
+  readonly workerPool?: Pick<WorkerSessionPool, 'stats' | 'crashWorker'>;
   dispose(): Promise<void>;
 }
 
@@ -194,7 +194,7 @@ export async function createInferenceEngine(
     forward,
     encode: (texts) => tokenizer.encode(texts),
     modelId: () => (id ??= computeModelId(bundle)),
-    ...(pool && { workerPool: { stats: () => pool.stats(), terminateWorker: (slot: number) => pool.terminateWorker(slot) } }),
+    ...(pool && { workerPool: { stats: () => pool.stats(), crashWorker: (slot: number) => pool.crashWorker(slot) } }),
     async classify(input) {
       return classifyTexts(normalizeInputs(input));
     },

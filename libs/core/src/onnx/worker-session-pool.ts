@@ -27,10 +27,12 @@ export interface WorkerPoolStats {
 export interface WorkerSessionPool extends OnnxSession {
   stats(): WorkerPoolStats;
   /**
-   * Ends worker `slot` as a crash would (its in-flight runs fail with WORKER_CRASHED, a new
-   * worker replaces it). For tests and for operators recovering a wedged thread.
+   * Makes worker `slot` die as a crash would: once the forward passes it is running end, it exits
+   * without answering them, so they fail with WORKER_CRASHED, and a new worker replaces it.
+   * Resolves when it has exited. (Worker.terminate() in the middle of a native forward pass would
+   * abort the whole process in onnxruntime-node; this waits for the pass instead.) For tests.
    */
-  terminateWorker(slot: number): Promise<void>;
+  crashWorker(slot: number): Promise<void>;
 }
 
 interface Pending {
@@ -49,6 +51,8 @@ interface Slot {
   alive: boolean;
   /** Replacements in a row that failed to load (backoff before the next). */
   failedStarts: number;
+  /** Settles when the worker's session has loaded or failed to. */
+  loading: Promise<unknown>;
 }
 
 type WorkerMessage =
@@ -86,7 +90,7 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
     slot.worker = worker;
     slot.ready = false;
     slot.alive = true;
-    return new Promise((resolve, reject) => {
+    const loaded = new Promise<{ inputNames: string[]; outputNames: string[] }>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') {
           if (m.error) {
@@ -121,6 +125,8 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
         replace(slot, slot.ready);
       });
     });
+    slot.loading = loaded.catch(() => undefined);
+    return loaded;
   }
 
   function crashed(slot: Slot, what: string, cause?: unknown): GlassboxError {
@@ -147,7 +153,7 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
 
   let started = false;
   for (let i = 0; i < count; i++) {
-    slots.push({ index: i, worker: null as unknown as Worker, busy: 0, pending: new Map(), ready: false, alive: false, failedStarts: 0 });
+    slots.push({ index: i, worker: null as unknown as Worker, busy: 0, pending: new Map(), ready: false, alive: false, failedStarts: 0, loading: Promise.resolve() });
   }
   let info: { inputNames: string[]; outputNames: string[] };
   try {
@@ -183,16 +189,22 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
       starting: slots.filter((s) => !s.ready).length,
       running: slots.reduce((n, s) => n + s.pending.size, 0),
     }),
-    async terminateWorker(index) {
+    async crashWorker(index) {
       const slot = slots[index];
       if (!slot) throw new GlassboxError('INVALID_OPTION', `no worker ${index}; the pool has ${slots.length} (0..${slots.length - 1})`);
-      if (disposed) return;
-      await slot.worker.terminate();
+      if (disposed || !slot.alive) return;
+      const worker = slot.worker;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'crash' });
+      await exited;
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
       for (const t of timers) clearTimeout(t);
+      // A worker still creating its session is let finish first: ending a thread inside native
+      // ONNX Runtime work aborts the process.
+      await Promise.all(slots.map((s) => s.loading));
       await Promise.all(slots.map((s) => s.worker.terminate()));
       for (const s of slots) failAll(s, new GlassboxError('ENGINE_DISPOSED', 'the worker pool was disposed'));
     },
