@@ -52,22 +52,26 @@ export async function checkExplainBudget(engine: InferenceEngine, text: string, 
       `faithfulness needs the whole text in one forward pass: ${label} has ${cost.tokens} tokens and the model takes at most ${engine.maxLength}; send a shorter text (about ${fitting(engine.maxLength, cost.tokens)} characters) or faithfulness: false`,
     );
   }
-  const coarser = (limit: number) =>
-    granularity === 'token'
-      ? 'granularity "word" or "window"'
-      : `granularity "window" with window_size and window_stride of at least ${Math.max(2, Math.ceil(cost.tokens / limit))}`;
-  if (cost.units > budget.maxUnits) {
-    throw new ApiError(
-      'EXPLAIN_BUDGET_EXCEEDED',
-      `explaining ${label} would occlude ${cost.units} units at granularity "${granularity}"; the budget is ${budget.maxUnits} (maxExplainUnits). Use ${coarser(budget.maxUnits)}, or a shorter text (about ${fitting(budget.maxUnits, cost.units)} characters)`,
-    );
-  }
-  if (cost.forwardPasses > budget.maxForwardPasses) {
-    const advice = options.faithfulness ? 'faithfulness: false, ' : '';
-    throw new ApiError(
-      'EXPLAIN_BUDGET_EXCEEDED',
-      `explaining ${label} would take ${cost.forwardPasses} forward passes; the budget is ${budget.maxForwardPasses} (maxExplainForwardPasses). Use ${advice}${coarser(budget.maxForwardPasses)}, or a shorter text (about ${fitting(budget.maxForwardPasses, cost.forwardPasses)} characters)`,
-    );
-  }
-  return cost;
+  const overUnits = cost.units > budget.maxUnits;
+  const overPasses = cost.forwardPasses > budget.maxForwardPasses;
+  if (!overUnits && !overPasses) return cost;
+  // Occluded units the budget allows: its own limit, and what the forward passes left after the
+  // prediction and rollout leave for occlusion (each window's rows in passes of `perPass`).
+  const w = cost.windows;
+  const perPass = Math.max(1, Math.min(engine.options.batchSize, Math.floor(engine.options.maxBatchTokens / engine.maxLength)));
+  const rollout = cost.methods.includes('rollout') ? w : 0;
+  const allowed = Math.min(budget.maxUnits, (budget.maxForwardPasses - 1 - rollout - w) * perPass - w);
+  // Sliding windows of `stride` tokens give at most tokens/stride + 1 units per model window.
+  const tokenUnits = (await explanationCost(engine, text, { ...options, granularity: 'token', faithfulness: false })).units;
+  const stride = allowed > w ? Math.max(2, Math.ceil(tokenUnits / (allowed - w))) : null;
+  const ways = [
+    ...(options.faithfulness ? ['faithfulness: false'] : []),
+    ...(granularity === 'token' ? ['granularity "word"'] : []),
+    ...(stride !== null ? [`granularity "window" with window_size and window_stride of ${stride}`] : []),
+    `a shorter text (about ${fitting(Math.max(1, allowed), cost.units)} characters)`,
+  ];
+  const what = overUnits
+    ? `would occlude ${cost.units} units at granularity "${granularity}"; the budget is ${budget.maxUnits} (maxExplainUnits)`
+    : `would take ${cost.forwardPasses} forward passes; the budget is ${budget.maxForwardPasses} (maxExplainForwardPasses)`;
+  throw new ApiError('EXPLAIN_BUDGET_EXCEEDED', `explaining ${label} ${what}. Use ${ways.join(', or ')}`);
 }
