@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createApiServer, type ApiServer, type ApiServerOptions } from '@glassbox/api';
 import { GlassboxError } from '@glassbox/core';
+import { loadOptionsFromFlags, type LoadFlags } from './serve-load-flags.js';
 import { defaultModelDir } from './shared.js';
 
-export interface ServeFlags {
+export interface ServeFlags extends LoadFlags {
   model?: string[];
   port?: number;
   host?: string;
@@ -66,6 +67,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
     ...(flags.cors ? { cors: flags.cors } : {}),
+    ...loadOptionsFromFlags(flags, fromFile),
   };
   const statePath = flags.state ?? env['GLASSBOX_STATE'] ?? fromFile.statePath;
   if (statePath) options.statePath = statePath;
