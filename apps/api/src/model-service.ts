@@ -262,13 +262,27 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       },
 
       async predictRaw(texts, signal) {
-        // Slices of one batch, a few at a time: a large fit never fills the queue on its own.
-        const slices: string[][] = [];
-        for (let i = 0; i < texts.length; i += options.maxBatchSize) slices.push(texts.slice(i, i + options.maxBatchSize));
+        // Slices of at most one batch and one request's tokens, a few at a time: a large fit
+        // never fills the queue on its own (each slice is admitted like a request).
+        const costs = await tokenCosts(texts);
+        const slices: Array<{ texts: string[]; costs: number[] }> = [];
+        let current = { texts: [] as string[], costs: [] as number[], tokens: 0 };
+        texts.forEach((text, i) => {
+          if (current.texts.length >= options.maxBatchSize || (current.texts.length > 0 && current.tokens + costs[i] > options.maxRequestTokens)) {
+            slices.push(current);
+            current = { texts: [], costs: [], tokens: 0 };
+          }
+          current.texts.push(text);
+          current.costs.push(costs[i]);
+          current.tokens += costs[i];
+        });
+        if (current.texts.length > 0) slices.push(current);
         const out: Prediction[][] = new Array(slices.length);
         const parallel = Math.max(1, options.workers);
         for (let i = 0; i < slices.length; i += parallel) {
-          await Promise.all(slices.slice(i, i + parallel).map(async (slice, j) => (out[i + j] = await submit(slice, signal))));
+          await Promise.all(
+            slices.slice(i, i + parallel).map(async (slice, j) => (out[i + j] = await batcher.submit(slice.texts, { costs: slice.costs, signal }))),
+          );
         }
         return out.flat();
       },
