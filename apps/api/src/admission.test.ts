@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions } from './api-options.js';
+import { inDialect } from './error-dialects.js';
 import { startTestServer, MODEL_DIR, type TestServer } from './test-server.js';
 
 // Every text fills the model's 128 tokens: a request of 64 costs 8192 tokens and two batches.
@@ -132,5 +134,20 @@ describe('admission options', () => {
     expect(() => resolveApiOptions({ modelDir: MODEL_DIR, maxQueuedTexts: 10 })).toThrow(/maxQueuedTexts \(10\) must be at least maxInputs \(64\)/);
     expect(() => resolveApiOptions({ modelDir: MODEL_DIR, maxQueuedTokens: 100 })).toThrow(/maxQueuedTokens/);
     expect(resolveApiOptions({ modelDir: MODEL_DIR, maxBatchSize: 64 }).maxQueuedTexts).toBe(256);
+  });
+});
+
+describe('OVERLOADED in the compatible wire formats', () => {
+  const overloaded = toErrorReply(new ApiError('OVERLOADED', 'the server is overloaded', { 'Retry-After': '3' }));
+  it('is 429 Overloaded for TEI clients and keeps Retry-After', () => {
+    const reply = inDialect(overloaded, 'tei');
+    expect(reply.status).toBe(429);
+    expect(reply.body.error_type).toBe('Overloaded');
+    expect(reply.headers['Retry-After']).toBe('3');
+  });
+  it('tells Hugging Face clients to wait as long as Retry-After says', () => {
+    const reply = inDialect(overloaded, 'hf');
+    expect(reply.status).toBe(503);
+    expect((reply.body as unknown as { estimated_time: number }).estimated_time).toBe(3);
   });
 });
