@@ -192,6 +192,8 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
     async crashWorker(index) {
       const slot = slots[index];
       if (!slot) throw new GlassboxError('INVALID_OPTION', `no worker ${index}; the pool has ${slots.length} (0..${slots.length - 1})`);
+      // Not while its session loads: ending a thread inside native ONNX Runtime work aborts the process.
+      await slot.loading;
       if (disposed || !slot.alive) return;
       const worker = slot.worker;
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
