@@ -130,7 +130,7 @@ describe('per-request limits', () => {
 describe('admission options', () => {
   it('default to a few batches and refuse bounds a full request could never pass', () => {
     const o = resolveApiOptions({ modelDir: MODEL_DIR });
-    expect(o).toMatchObject({ maxQueuedTexts: 128, maxQueuedTokens: 32768, maxRequestTokens: 32768, maxExplainUnits: 512, maxExplainForwardPasses: 256, maxExplainInputs: 4, maxConcurrentExplanations: 1, maxQueuedExplanations: 4, explainChunkTokens: 2048 });
+    expect(o).toMatchObject({ maxQueuedTexts: 128, maxQueuedTokens: 32768, maxRequestTokens: 32768, maxExplainUnits: 512, maxExplainForwardPasses: 256, maxExplainInputs: 4, maxConcurrentExplanations: 1, maxQueuedExplanations: 4, explainChunkTokens: 512 });
     expect(() => resolveApiOptions({ modelDir: MODEL_DIR, maxQueuedTexts: 10 })).toThrow(/maxQueuedTexts \(10\) must be at least maxInputs \(64\)/);
     expect(() => resolveApiOptions({ modelDir: MODEL_DIR, maxQueuedTokens: 100 })).toThrow(/maxQueuedTokens/);
     expect(resolveApiOptions({ modelDir: MODEL_DIR, maxBatchSize: 64 }).maxQueuedTexts).toBe(256);
