@@ -125,6 +125,8 @@ describe('createMicroBatcher: admission control', () => {
     expect(error.code).toBe('OVERLOADED');
     expect(error.status).toBe(503);
     expect(Number(error.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(batcher.hasRoom(2)).toBe(false);
+    expect(batcher.hasRoom(1)).toBe(true);
     // One more still fits exactly.
     const fits = batcher.submit(['h']);
     expect(batcher.stats()).toMatchObject({ queued: 4, shed: 1, submitted: 3, items: 6 });

@@ -75,6 +75,8 @@ export interface MicroBatcher<I, O> {
    * `signal` aborts first.
    */
   submit(items: readonly I[], options?: SubmitOptions): Promise<O[]>;
+  /** Whether `items` items of total `cost` would be admitted now (a cheap check before pricing them). */
+  hasRoom(items: number, cost?: number): boolean;
   stats(): MicroBatcherStats;
   /**
    * From now on sends items at once instead of waiting for company (still accepting them), and
@@ -337,6 +339,7 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
         pump(false);
       });
     },
+    hasRoom: (items, cost = 0) => queued + items <= maxQueued && queuedCost + cost <= maxQueuedCost,
     stats() {
       return {
         ...counters,

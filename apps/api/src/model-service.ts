@@ -201,6 +201,8 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
 
     /** Submits texts with their token costs; over maxRequestTokens is a 422. */
     const submit = async (texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]> => {
+      // A full queue refuses at once, before the texts are tokenized to price them.
+      if (!batcher.hasRoom(texts.length)) return batcher.submit(texts, { signal });
       const costs = await tokenCosts(texts);
       const total = costs.reduce((a, b) => a + b, 0);
       if (total > options.maxRequestTokens) {
