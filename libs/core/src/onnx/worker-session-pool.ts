@@ -27,10 +27,11 @@ export interface WorkerPoolStats {
 export interface WorkerSessionPool extends OnnxSession {
   stats(): WorkerPoolStats;
   /**
-   * Makes worker `slot` die as a crash would: once the forward passes it is running end, it exits
-   * without answering them, so they fail with WORKER_CRASHED, and a new worker replaces it.
-   * Resolves when it has exited. (Worker.terminate() in the middle of a native forward pass would
-   * abort the whole process in onnxruntime-node; this waits for the pass instead.) For tests.
+   * Makes worker `slot` die as a crash would: every run it has not answered yet fails with
+   * WORKER_CRASHED, it takes no new work, it exits once its running forward passes end, and a
+   * new worker replaces it. Resolves when it has exited. (Worker.terminate() in the middle of a
+   * native forward pass would abort the whole process in onnxruntime-node, so the thread is let
+   * finish the pass, and its answer is dropped.) For tests.
    */
   crashWorker(slot: number): Promise<void>;
 }
@@ -49,6 +50,8 @@ interface Slot {
   ready: boolean;
   /** The worker runs (false from its death until its replacement starts). */
   alive: boolean;
+  /** crashWorker() was called: the worker takes no new work and its answers are ignored. */
+  crashing: boolean;
   /** Replacements in a row that failed to load (backoff before the next). */
   failedStarts: number;
   /** Settles when the worker's session has loaded or failed to. */
@@ -90,6 +93,7 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
     slot.worker = worker;
     slot.ready = false;
     slot.alive = true;
+    slot.crashing = false;
     const loaded = new Promise<{ inputNames: string[]; outputNames: string[] }>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') {
@@ -106,7 +110,7 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
           return;
         }
         const p = slot.pending.get(m.id);
-        if (!p || slot.worker !== worker) return;
+        if (!p || slot.worker !== worker || slot.crashing) return;
         slot.pending.delete(m.id);
         slot.busy--;
         if (m.error) p.reject(new GlassboxError((m.error.code as ErrorCode) ?? 'INFERENCE_FAILED', m.error.message));
@@ -153,7 +157,7 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
 
   let started = false;
   for (let i = 0; i < count; i++) {
-    slots.push({ index: i, worker: null as unknown as Worker, busy: 0, pending: new Map(), ready: false, alive: false, failedStarts: 0, loading: Promise.resolve() });
+    slots.push({ index: i, worker: null as unknown as Worker, busy: 0, pending: new Map(), ready: false, alive: false, crashing: false, failedStarts: 0, loading: Promise.resolve() });
   }
   let info: { inputNames: string[]; outputNames: string[] };
   try {
@@ -170,7 +174,7 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
     run(feeds: Feeds, fetch?: readonly string[]) {
       if (disposed) return Promise.reject(new GlassboxError('ENGINE_DISPOSED', 'the worker pool was disposed'));
       // Loaded workers first; a slot whose replacement is still loading takes work only when all are.
-      const live = slots.filter((s) => s.alive);
+      const live = slots.filter((s) => s.alive && !s.crashing);
       if (live.length === 0) {
         return Promise.reject(new GlassboxError('WORKER_CRASHED', 'every inference worker died and is being replaced; retry the request'));
       }
@@ -196,6 +200,8 @@ export async function createWorkerSessionPool(modelPath: string, options: Worker
       await slot.loading;
       if (disposed || !slot.alive) return;
       const worker = slot.worker;
+      // From now on the worker is dead to the pool: every run it has not answered fails.
+      slot.crashing = true;
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage({ type: 'crash' });
       await exited;
