@@ -62,6 +62,8 @@ describe('glassbox serve: load flags', () => {
       expect(statuses.map((r) => r.status)).toEqual([200, 200, 429]);
       expect(Number(statuses[2].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(server.stats().batcher.maxQueued).toBe(100);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/^glassbox_requests_shed_total\{[^}]*reason="rate_limited"[^}]*\} 1$/m);
     } finally {
       await server.close();
       for (const name of ['SIGINT', 'SIGTERM'] as const) {
