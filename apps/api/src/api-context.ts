@@ -3,7 +3,7 @@ import type { ResolvedApiOptions } from './api-options.js';
 import type { FeedbackTokens } from './feedback-token.js';
 import type { AuditLog, StateStore } from '@glassbox/monitor';
 import type { MicroBatcherStats } from './micro-batcher.js';
-import type { ModelService } from './model-service.js';
+import type { LoadStats, ModelService } from './model-service.js';
 import type { Monitoring } from './monitoring.js';
 import type { StateWrites } from './state-writes.js';
 
@@ -14,10 +14,16 @@ export interface ApiServerStats {
   state: ServerState;
   /** HTTP requests received, and those not yet answered. */
   requests: { total: number; inFlight: number };
-  /** The micro-batcher: `batches` counts classify calls, `items` the texts they carried. */
+  /**
+   * The micro-batcher: `batches` counts classify calls, `items` the texts they carried; `queued`
+   * and `queuedCost` (tokens) the queue now, `shed` the requests refused with 503, `dropped` the
+   * texts of clients that went away before they reached the model.
+   */
   batcher: MicroBatcherStats;
   /** Client errors of the classes the client-error guard handles (malformed, oversized, slow requests), per error_type. */
   clientErrors: Record<string, number>;
+  /** The model's lanes, the explanations' queue and the worker threads. */
+  load: LoadStats;
   uptimeSeconds: number;
 }
 

@@ -36,11 +36,21 @@ export const API_ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not JSON: send it with "Content-Type: application/json" (or another +json type).' },
   EXPECTATION_FAILED: { status: 417, summary: 'The request has an Expect header other than 100-continue; drop it.' },
   TOO_MANY_INPUTS: { status: 422, summary: 'The request holds more texts than maxInputs; split it into several requests.' },
+  TOO_MANY_TOKENS: { status: 422, summary: 'The request\'s texts hold more tokens than maxRequestTokens (each text counted up to the model\'s maximum length); send fewer or shorter texts per request.' },
+  EXPLAIN_BUDGET_EXCEEDED: {
+    status: 422,
+    summary: 'The explanation would exceed its budget (maxExplainUnits occluded units, maxExplainForwardPasses forward passes, faithfulness only for a text within the model\'s maximum length, at most maxExplainInputs texts with explain: true); the message says what to change: a coarser granularity (word, or window with a larger window_stride), a shorter text, or fewer texts.',
+  },
   TEXT_TOO_LONG: { status: 422, summary: 'A text exceeds maxTextLength characters or the model\'s token limit and the request asked for truncate: false.' },
   UNKNOWN_CALIBRATION_LABEL: { status: 422, summary: 'A calibration row names a label the model does not have; use one of the labels listed in the message (or its id).' },
   TOO_FEW_CALIBRATION_ROWS: { status: 422, summary: 'Fitting a calibration needs at least 20 labeled rows (and at most 50000); send more rows.' },
   RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; wait for the number of seconds in Retry-After.' },
   HEADERS_TOO_LARGE: { status: 431, summary: 'The request line and headers exceed 16 KB; send fewer or shorter headers.' },
+  CLIENT_CLOSED: { status: 499, summary: 'The client closed the connection before the answer was ready; its queued work was dropped. Never sent: it only appears in logs and counters.' },
+  OVERLOADED: {
+    status: 503,
+    summary: 'The server\'s queue for the model (maxQueuedTexts, maxQueuedTokens) or for explanations (maxConcurrentExplanations + maxQueuedExplanations) is full; retry after the seconds in Retry-After, or on another replica.',
+  },
   NOT_READY: { status: 503, summary: 'The model is not loaded yet or the server is shutting down; retry later or on another replica.' },
   AUDIT_WRITE_FAILED: {
     status: 503,
@@ -117,7 +127,9 @@ function reply(code: string, status: number, message: string, headers: Record<st
 export function toErrorReply(error: unknown): ErrorReply {
   if (error instanceof ApiError) return reply(error.code, error.status, error.message, { ...error.headers });
   if (isGlassboxError(error)) {
-    return reply(error.code, error.status, error.message, {}, error.status >= 500 && error.code !== 'ENGINE_DISPOSED');
+    // A crashed worker is replaced at once: the client may retry.
+    const headers: Record<string, string> = error.code === 'WORKER_CRASHED' ? { 'Retry-After': '1' } : {};
+    return reply(error.code, error.status, error.message, headers, error.status >= 500 && error.code !== 'ENGINE_DISPOSED');
   }
   const parser = error as BodyParserError | null;
   if (parser && typeof parser === 'object' && typeof parser.type === 'string') {

@@ -42,8 +42,58 @@ export interface ApiServerOptions {
   maxWaitMs?: number;
   /** Most padded tokens per forward pass (default 8192). */
   maxBatchTokens?: number;
-  /** Most texts in one request (default 64). */
+  /** Most texts in one request (default 64); more gives 422 TOO_MANY_INPUTS. */
   maxInputs?: number;
+  /**
+   * Most tokens in one request (default 32768: 64 texts of 512 tokens), each text counted up to
+   * the model's maximum length (what the model runs on); more gives 422 TOO_MANY_TOKENS.
+   */
+  maxRequestTokens?: number;
+  /**
+   * Admission control: most texts waiting for the model, all requests together (default
+   * max(4 x maxBatchSize, maxInputs) = 128, a few batches' worth, so a one-text request waits for
+   * at most a few forward passes). A request that would queue more gets 503 OVERLOADED with
+   * Retry-After at once. Texts already on the model do not count. At least maxInputs.
+   */
+  maxQueuedTexts?: number;
+  /**
+   * Admission control in tokens (counted as for maxRequestTokens): most tokens waiting for the
+   * model (default max(4 x maxBatchTokens, maxRequestTokens) = 32768). At least maxRequestTokens.
+   */
+  maxQueuedTokens?: number;
+  /**
+   * Explanations running at once (default 1). They run in their own lane: their forward passes
+   * go to the model only when no prediction waits, so they never hold predictions back by more
+   * than one explanation chunk (explainChunkTokens).
+   */
+  maxConcurrentExplanations?: number;
+  /** Explanations waiting for a turn (default 4); beyond that, 503 OVERLOADED with Retry-After. */
+  maxQueuedExplanations?: number;
+  /**
+   * Explanation budget: most units occlusion occludes in one explanation, over all of a long
+   * text's model windows (default 512). Word granularity occludes one unit per word, token one
+   * per token, window one per window_stride tokens. Over budget: 422 EXPLAIN_BUDGET_EXCEEDED.
+   */
+  maxExplainUnits?: number;
+  /**
+   * Explanation budget: most forward passes in one explanation (default 256), each of at most
+   * explainChunkTokens padded tokens; the prediction, occlusion, rollout and faithfulness count.
+   * Faithfulness needs a text within the model's maximum length. Over budget: 422
+   * EXPLAIN_BUDGET_EXCEEDED.
+   */
+  maxExplainForwardPasses?: number;
+  /**
+   * Most texts of a /v1/predict request with explain: true (default 4); each is explained within
+   * the same budget as /v1/explain. More gives 422 EXPLAIN_BUDGET_EXCEEDED.
+   */
+  maxExplainInputs?: number;
+  /**
+   * Padded tokens per explanation forward pass (default 512, at least the model's maximum
+   * length): the chunk a prediction may have to wait for. Smaller favours prediction latency,
+   * larger explanation throughput (on the embedded model, 512 kept predictions at their idle
+   * latency while an explanation ran, 8% slower than 2048).
+   */
+  explainChunkTokens?: number;
   /** Most characters per text (default 10000): longer ones are cut, or refused with 422 under truncate: false. */
   maxTextLength?: number;
   /** Largest request body, in bytes or as '1mb' (default '1mb'). */
@@ -64,7 +114,10 @@ export interface ApiServerOptions {
   cors?: readonly string[];
   /** Name in responses and in model routes (default: the bundle's name). */
   modelName?: string;
-  /** Per-IP rate limit on the inference routes; off when absent. */
+  /**
+   * Per-IP rate limit on the inference routes; off when absent (`glassbox serve --rate-limit RPS
+   * --rate-burst N`). Over it: 429 RATE_LIMITED with Retry-After.
+   */
   rateLimit?: RateLimitOptions;
   /** How long close() waits for in-flight requests before cutting connections (default 10000 ms). */
   closeTimeoutMs?: number;
@@ -133,6 +186,15 @@ export interface ResolvedApiOptions {
   maxWaitMs: number;
   maxBatchTokens: number;
   maxInputs: number;
+  maxRequestTokens: number;
+  maxQueuedTexts: number;
+  maxQueuedTokens: number;
+  maxConcurrentExplanations: number;
+  maxQueuedExplanations: number;
+  maxExplainUnits: number;
+  maxExplainForwardPasses: number;
+  maxExplainInputs: number;
+  explainChunkTokens: number;
   maxTextLength: number;
   bodyLimit: string | number;
   apiKey: string | null;
@@ -231,16 +293,36 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     invalid('meter must be an OpenTelemetry Meter');
   }
 
+  const maxBatchSize = integer('maxBatchSize', options.maxBatchSize, 32, 1, 4096);
+  const maxBatchTokens = integer('maxBatchTokens', options.maxBatchTokens, 8192, 1);
+  const maxInputs = integer('maxInputs', options.maxInputs, 64, 1, 100_000);
+  const maxRequestTokens = integer('maxRequestTokens', options.maxRequestTokens, 32_768, 1);
+  const maxQueuedTexts = integer('maxQueuedTexts', options.maxQueuedTexts, Math.max(4 * maxBatchSize, maxInputs), 1);
+  const maxQueuedTokens = integer('maxQueuedTokens', options.maxQueuedTokens, Math.max(4 * maxBatchTokens, maxRequestTokens), 1);
+  if (maxQueuedTexts < maxInputs) invalid(`maxQueuedTexts (${maxQueuedTexts}) must be at least maxInputs (${maxInputs}), or a full request could never be admitted`);
+  if (maxQueuedTokens < maxRequestTokens) {
+    invalid(`maxQueuedTokens (${maxQueuedTokens}) must be at least maxRequestTokens (${maxRequestTokens}), or a full request could never be admitted`);
+  }
+
   return {
     modelDirs: [...dirs],
     calibrationPath: options.calibrationPath === undefined ? null : nonEmpty('calibrationPath', options.calibrationPath),
     calibrationDir: options.calibrationDir === undefined ? null : nonEmpty('calibrationDir', options.calibrationDir),
     abstain: options.abstain === undefined ? null : nonEmpty('abstain', options.abstain),
     workers: integer('workers', options.workers, 1, 0, 64),
-    maxBatchSize: integer('maxBatchSize', options.maxBatchSize, 32, 1, 4096),
+    maxBatchSize,
     maxWaitMs,
-    maxBatchTokens: integer('maxBatchTokens', options.maxBatchTokens, 8192, 1),
-    maxInputs: integer('maxInputs', options.maxInputs, 64, 1, 100_000),
+    maxBatchTokens,
+    maxInputs,
+    maxRequestTokens,
+    maxQueuedTexts,
+    maxQueuedTokens,
+    maxConcurrentExplanations: integer('maxConcurrentExplanations', options.maxConcurrentExplanations, 1, 1, 1024),
+    maxQueuedExplanations: integer('maxQueuedExplanations', options.maxQueuedExplanations, 4, 0, 100_000),
+    maxExplainUnits: integer('maxExplainUnits', options.maxExplainUnits, 512, 1),
+    maxExplainForwardPasses: integer('maxExplainForwardPasses', options.maxExplainForwardPasses, 256, 1),
+    maxExplainInputs: integer('maxExplainInputs', options.maxExplainInputs, 4, 1, 100_000),
+    explainChunkTokens: integer('explainChunkTokens', options.explainChunkTokens, 512, 1),
     maxTextLength: integer('maxTextLength', options.maxTextLength, 10_000, 1),
     bodyLimit,
     apiKey: options.apiKey === undefined ? null : nonEmpty('apiKey', options.apiKey),

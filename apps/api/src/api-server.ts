@@ -17,6 +17,7 @@ import { createHostCheck } from './host-check.js';
 import { openModelService, type ModelService } from './model-service.js';
 import { createMonitoring, readReferenceFile, type Monitoring } from './monitoring.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { createShedCounter } from './load-metrics.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createPathRedactor } from './redact-paths.js';
 import { createSecurityHeaders, noStore } from './security-headers.js';
@@ -51,6 +52,11 @@ export interface ApiServer {
    */
   close(): Promise<void>;
   stats(): ApiServerStats;
+  /**
+   * The model's worker threads (null with workers: 0 or an ensemble): restart counts, and
+   * crashWorker(i) to end one as a crash would; it is replaced and the server stays up.
+   */
+  readonly workerPool: ModelService['workerPool'];
 }
 
 function packageVersion(): string {
@@ -149,6 +155,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     requests: { ...requests },
     batcher: service.stats(),
     clientErrors: clientErrors.log.counts(),
+    load: service.loadStats(),
     uptimeSeconds: (Date.now() - started) / 1000,
   });
   const version = packageVersion();
@@ -220,6 +227,8 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     next(new ApiError('RATE_LIMITED', `too many requests from this client; retry in ${seconds} s`, { 'Retry-After': seconds }));
   };
 
+  const countShed = createShedCounter(resolved.meter ?? monitoring.metrics.meter(), reportError);
+
   const notFound: RequestHandler = (req, _res, next) => {
     next(new ApiError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}; GET /openapi.json lists the routes`));
   };
@@ -236,6 +245,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
     const unredacted = toErrorReply(error);
     const base = { ...unredacted, body: { ...unredacted.body, error: redact(unredacted.body.error) } };
     if (base.internal) reportError(error);
+    countShed(base.body.error_type);
     const reply = inDialect(base, (res.locals['errorDialect'] as ErrorDialect | undefined) ?? 'glassbox');
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
     res.status(reply.status).json(reply.body);
@@ -274,6 +284,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
       intervalMs: monitoring.metrics.otel.intervalMs,
     },
     stats,
+    workerPool: service.workerPool,
     async listen(port, host = '127.0.0.1') {
       if (state !== 'ready') throw new GlassboxError('ENGINE_DISPOSED', 'the server was closed; create a new one');
       if (httpServer) throw new GlassboxError('INVALID_OPTION', 'listen() was already called on this server');

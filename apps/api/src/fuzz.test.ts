@@ -95,6 +95,9 @@ describe('fuzzing every route in /openapi.json', () => {
       storeText: true,
       apiKey: KEY,
       bodyLimit: BODY_LIMIT,
+      // Room for every concurrent case: shedding under load (503 OVERLOADED) is admission.test.ts's
+      // subject; here every answer must come from reading the input.
+      maxQueuedExplanations: CONCURRENCY,
       onError: (error) => internalErrors.push(error),
       log: { write: (line: string) => logLines.push(line) },
     });

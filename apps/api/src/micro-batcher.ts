@@ -1,4 +1,5 @@
 import { GlassboxError } from '@glassbox/core';
+import { ApiError } from './api-errors.js';
 
 export interface MicroBatcherOptions<I, O> {
   /** Processes one merged batch; must return one result per item, in order. */
@@ -12,6 +13,29 @@ export interface MicroBatcherOptions<I, O> {
    * batches grow with load.
    */
   maxConcurrency?: number;
+  /**
+   * Most items waiting for a batch (default: unbounded). A `submit` that would queue more is
+   * refused at once with 503 OVERLOADED (and Retry-After); items already in flight do not count.
+   */
+  maxQueued?: number;
+  /** Most total cost (see `submit`'s `costs`; tokens, in the server) waiting for a batch (default: unbounded). */
+  maxQueuedCost?: number;
+  /**
+   * Whether a failed merged batch is retried caller by caller to find whose items failed
+   * (default: always). Errors it answers false for fail every caller of the batch at once.
+   */
+  isolateFailures?: (error: unknown) => boolean;
+}
+
+export interface SubmitOptions {
+  /** Cost of each item (e.g. its tokens), counted against `maxQueuedCost`; 0 each when absent. */
+  costs?: readonly number[];
+  /**
+   * When it aborts (the client went away), the caller's items still waiting are taken out of the
+   * queue and never reach `process`, and the promise rejects with CLIENT_CLOSED. Items already
+   * in a running batch finish; their results are dropped.
+   */
+  signal?: AbortSignal;
 }
 
 export interface MicroBatcherStats {
@@ -25,14 +49,34 @@ export interface MicroBatcherStats {
   largestBatch: number;
   /** Items waiting for a batch now. */
   queued: number;
+  /** Cost (tokens, in the server) of the items waiting now. */
+  queuedCost: number;
   /** Batches being processed now. */
   inFlight: number;
+  /** Items handed to `process` (first attempts; retries of a failed merged batch not counted again). */
+  processed: number;
+  /**
+   * Items taken out of the queue before they reached `process`: their caller aborted (client
+   * gone) or already failed. Once idle, `items === processed + dropped`.
+   */
+  dropped: number;
+  /** `submit` calls refused because the queue was full (503 OVERLOADED); not counted in `submitted`. */
+  shed: number;
+  /** The queue bounds (null: unbounded). */
+  maxQueued: number | null;
+  maxQueuedCost: number | null;
 }
 
 /** Merges concurrent callers' items into batches and routes each result back to its caller. */
 export interface MicroBatcher<I, O> {
-  /** Resolves with one result per item, in order; rejects only when a batch with these items fails. */
-  submit(items: readonly I[]): Promise<O[]>;
+  /**
+   * Resolves with one result per item, in order. Rejects when a batch with these items fails,
+   * with OVERLOADED (at once) when the queue has no room for them, and with CLIENT_CLOSED when
+   * `signal` aborts first.
+   */
+  submit(items: readonly I[], options?: SubmitOptions): Promise<O[]>;
+  /** Whether `items` items of total `cost` would be admitted now (a cheap check before pricing them). */
+  hasRoom(items: number, cost?: number): boolean;
   stats(): MicroBatcherStats;
   /**
    * From now on sends items at once instead of waiting for company (still accepting them), and
@@ -45,6 +89,8 @@ export interface MicroBatcher<I, O> {
 
 interface Caller<O> {
   results: O[];
+  signal: AbortSignal | null;
+  onAbort: (() => void) | null;
   remaining: number;
   settled: boolean;
   resolve(results: O[]): void;
@@ -55,7 +101,14 @@ interface Caller<O> {
 interface Segment<I, O> {
   caller: Caller<O>;
   items: readonly I[];
+  costs: readonly number[];
   offset: number;
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+function clientClosed(): ApiError {
+  return new ApiError('CLIENT_CLOSED', 'the client closed the connection before the answer was ready; its queued work was dropped');
 }
 
 function checkOption(name: string, value: number, min: number): number {
@@ -75,9 +128,15 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
   const maxBatchSize = checkOption('maxBatchSize', options.maxBatchSize, 1);
   const maxWaitMs = checkOption('maxWaitMs', options.maxWaitMs, 0);
   const maxConcurrency = checkOption('maxConcurrency', options.maxConcurrency ?? 1, 1);
-  const queue: Array<Segment<I, O>> = [];
-  const counters = { submitted: 0, items: 0, batches: 0, largestBatch: 0 };
+  const maxQueued = options.maxQueued === undefined ? Infinity : checkOption('maxQueued', options.maxQueued, 1);
+  const maxQueuedCost = options.maxQueuedCost === undefined ? Infinity : checkOption('maxQueuedCost', options.maxQueuedCost, 1);
+  const isolate = options.isolateFailures ?? (() => true);
+  let queue: Array<Segment<I, O>> = [];
+  const counters = { submitted: 0, items: 0, batches: 0, largestBatch: 0, processed: 0, dropped: 0, shed: 0 };
   let queued = 0;
+  let queuedCost = 0;
+  /** Mean batch duration (exponentially weighted), for Retry-After; null before the first batch. */
+  let batchMs: number | null = null;
   let inFlight = 0;
   let timer: NodeJS.Timeout | null = null;
   let closing = false;
@@ -114,30 +173,50 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
     let size = 0;
     while (queue.length > 0 && size < maxBatchSize) {
       const head = queue[0];
-      if (head.caller.settled) {
-        queue.shift();
-        queued -= head.items.length;
-        continue;
-      }
       const room = maxBatchSize - size;
       if (head.items.length <= room) {
         queue.shift();
         batch.push(head);
         size += head.items.length;
+        queuedCost -= sum(head.costs);
       } else {
-        batch.push({ caller: head.caller, items: head.items.slice(0, room), offset: head.offset });
-        queue[0] = { caller: head.caller, items: head.items.slice(room), offset: head.offset + room };
+        const first = { caller: head.caller, items: head.items.slice(0, room), costs: head.costs.slice(0, room), offset: head.offset };
+        batch.push(first);
+        queue[0] = { caller: head.caller, items: head.items.slice(room), costs: head.costs.slice(room), offset: head.offset + room };
         size += room;
+        queuedCost -= sum(first.costs);
       }
       queued -= Math.min(head.items.length, room);
     }
+    counters.processed += size;
     return batch;
+  }
+
+  /** Takes a settled caller's waiting items out of the queue; they never reach `process`. */
+  function removeQueued(caller: Caller<O>): void {
+    if (!queue.some((s) => s.caller === caller)) return;
+    queue = queue.filter((s) => {
+      if (s.caller !== caller) return true;
+      queued -= s.items.length;
+      queuedCost -= sum(s.costs);
+      counters.dropped += s.items.length;
+      return false;
+    });
+    pump(false);
+  }
+
+  function retryAfterSeconds(): number {
+    const perBatch = batchMs ?? 1000;
+    return Math.min(60, Math.max(1, Math.ceil(((queued / maxBatchSize + 1) * perBatch) / maxConcurrency / 1000)));
   }
 
   async function run(items: readonly I[]): Promise<readonly O[]> {
     counters.batches++;
     counters.largestBatch = Math.max(counters.largestBatch, items.length);
+    const started = Date.now();
     const results = await options.process(items);
+    const ms = Date.now() - started;
+    batchMs = batchMs === null ? ms : 0.8 * batchMs + 0.2 * ms;
     if (!Array.isArray(results) || results.length !== items.length) {
       throw new GlassboxError('INFERENCE_FAILED', `a batch of ${items.length} items returned ${Array.isArray(results) ? results.length : 'no'} results`);
     }
@@ -150,14 +229,21 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
     for (let j = 0; j < segment.items.length; j++) caller.results[segment.offset + j] = results[from + j];
     caller.remaining -= segment.items.length;
     if (caller.remaining === 0) {
-      caller.settled = true;
+      settle(caller);
       caller.resolve(caller.results);
     }
   }
 
+  function settle(caller: Caller<O>): void {
+    caller.settled = true;
+    if (caller.onAbort) caller.signal?.removeEventListener('abort', caller.onAbort);
+    caller.onAbort = null;
+  }
+
   function fail(caller: Caller<O>, error: unknown): void {
     if (caller.settled) return;
-    caller.settled = true;
+    settle(caller);
+    removeQueued(caller);
     caller.reject(error);
   }
 
@@ -172,12 +258,13 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
       }
     } catch (error) {
       const callers = new Set(batch.map((s) => s.caller));
-      if (callers.size === 1) {
+      if (callers.size === 1 || !isolate(error)) {
         for (const caller of callers) fail(caller, error);
         return;
       }
       // Find whose items failed: each caller's part of the batch on its own.
       for (const caller of callers) {
+        if (caller.settled) continue;
         const own = batch.filter((s) => s.caller === caller);
         try {
           const results = await run(own.flatMap((s) => s.items));
@@ -214,22 +301,54 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
   }
 
   return {
-    submit(items) {
+    submit(items, submitOptions = {}) {
       if (closing) {
         return Promise.reject(new GlassboxError('ENGINE_DISPOSED', 'the server is shutting down and takes no new work'));
       }
+      const costs = submitOptions.costs ? [...submitOptions.costs] : new Array<number>(items.length).fill(0);
+      if (costs.length !== items.length) {
+        return Promise.reject(new GlassboxError('INVALID_INPUT', `${costs.length} costs for ${items.length} items`));
+      }
+      const cost = sum(costs);
+      if (queued + items.length > maxQueued || queuedCost + cost > maxQueuedCost) {
+        counters.shed++;
+        const seconds = String(retryAfterSeconds());
+        const what =
+          queued + items.length > maxQueued
+            ? `${queued} texts are queued and this request adds ${items.length} (limit ${maxQueued})`
+            : `${queuedCost} tokens are queued and this request adds ${cost} (limit ${maxQueuedCost})`;
+        return Promise.reject(new ApiError('OVERLOADED', `the server is overloaded: ${what}; retry in ${seconds} s`, { 'Retry-After': seconds }));
+      }
+      const signal = submitOptions.signal ?? null;
       counters.submitted++;
       counters.items += items.length;
+      if (signal?.aborted) {
+        counters.dropped += items.length;
+        return Promise.reject(clientClosed());
+      }
       if (items.length === 0) return Promise.resolve([]);
       return new Promise<O[]>((resolve, reject) => {
-        const caller: Caller<O> = { results: new Array<O>(items.length), remaining: items.length, settled: false, resolve, reject };
-        queue.push({ caller, items: [...items], offset: 0 });
+        const caller: Caller<O> = { results: new Array<O>(items.length), remaining: items.length, settled: false, signal, onAbort: null, resolve, reject };
+        if (signal) {
+          caller.onAbort = () => fail(caller, clientClosed());
+          signal.addEventListener('abort', caller.onAbort, { once: true });
+        }
+        queue.push({ caller, items: [...items], costs, offset: 0 });
         queued += items.length;
+        queuedCost += cost;
         pump(false);
       });
     },
+    hasRoom: (items, cost = 0) => queued + items <= maxQueued && queuedCost + cost <= maxQueuedCost,
     stats() {
-      return { ...counters, queued, inFlight };
+      return {
+        ...counters,
+        queued,
+        queuedCost,
+        inFlight,
+        maxQueued: Number.isFinite(maxQueued) ? maxQueued : null,
+        maxQueuedCost: Number.isFinite(maxQueuedCost) ? maxQueuedCost : null,
+      };
     },
     drain,
     close() {

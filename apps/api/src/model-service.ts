@@ -9,12 +9,17 @@ import {
   type Pipeline,
   type PipelineResult,
   type Prediction,
+  type WorkerSessionPool,
+  type WorkerPoolStats,
 } from '@glassbox/core';
 import { calibrationId, createCalibrator, createEnsembleEngine, parseAbstentionSpec, readCalibrationForEngine, type CalibrationFile } from '@glassbox/calibration';
 import { explainText, type ExplainOptions, type Explanation } from '@glassbox/explain';
+import { createAdmissionGate, type AdmissionGateStats } from './admission-gate.js';
 import { ApiError } from './api-errors.js';
 import type { ResolvedApiOptions } from './api-options.js';
+import { checkExplainBudget, explanationEngine } from './explain-lane.js';
 import { createMicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
+import { createPriorityScheduler, type PriorityScheduler, type PrioritySchedulerStats } from './priority-scheduler.js';
 import type { ObservedBatch } from './monitoring.js';
 
 /** How over-long texts are handled: cut (keeping the start, or the end for 'left') or refused. */
@@ -34,6 +39,16 @@ export interface ModelServiceHooks {
    * (a throw is caught and dropped).
    */
   observe?: (batch: ObservedBatch) => void;
+}
+
+/** How busy the model is, beyond the micro-batcher's counters. */
+export interface LoadStats {
+  /** The model's two lanes: predictions first, explanations in chunks when none waits. */
+  scheduler: PrioritySchedulerStats;
+  /** Explanations running and waiting (maxConcurrentExplanations, maxQueuedExplanations). */
+  explanations: AdmissionGateStats;
+  /** The model's worker threads (null when it runs on the event loop's thread, or for an ensemble). */
+  workers: WorkerPoolStats | null;
 }
 
 export interface ModelService {
@@ -57,8 +72,11 @@ export interface ModelService {
    * for it (`certified` uses its certificate; one without a certificate is refused).
    */
   setCalibration(file: CalibrationFile): void;
-  /** Predictions (logits included) through the micro-batcher, without calibration, observation or ids. */
-  predictRaw(texts: readonly string[]): Promise<Prediction[]>;
+  /**
+   * Predictions (logits included) through the micro-batcher, without calibration, observation or
+   * ids; any number of texts, sent in slices the queue bounds admit.
+   */
+  predictRaw(texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]>;
   /** Applies the text policy: cuts or refuses texts over maxTextLength characters or the token limit. */
   prepare(texts: readonly string[], policy?: TextPolicy): Promise<string[]>;
   /**
@@ -67,9 +85,30 @@ export interface ModelService {
    * the batch go to the `observe` hook: a commit that throws (an audit write that failed) rejects
    * the call and leaves the predictions unobserved.
    */
-  classify(texts: readonly string[], options: { calibrated: boolean; commit?: (results: readonly ServedResult[]) => void }): Promise<ServedResult[]>;
-  explain(text: string, options: ExplainOptions): Promise<Explanation>;
+  classify(
+    texts: readonly string[],
+    options: { calibrated: boolean; signal?: AbortSignal; commit?: (results: readonly ServedResult[]) => void },
+  ): Promise<ServedResult[]>;
+  /**
+   * Tokens each text costs the model: its token count up to the model's maximum length (texts
+   * over 8 x maxLength UTF-8 bytes count maxLength without being tokenized).
+   */
+  tokenCosts(texts: readonly string[]): Promise<number[]>;
+  /**
+   * Refuses (422 EXPLAIN_BUDGET_EXCEEDED) explanations of `texts` over the budget, before any
+   * forward pass: explain() checks it too; predict checks every text before classifying.
+   */
+  checkExplainBudget(texts: readonly string[], options: ExplainOptions): Promise<void>;
+  /**
+   * Explains one text within the budget, in the explanation lane: after a turn among
+   * maxConcurrentExplanations (503 OVERLOADED when maxQueuedExplanations already wait), each
+   * forward pass only when no prediction waits. Stops at the next chunk when `signal` aborts.
+   */
+  explain(text: string, options: ExplainOptions, signal?: AbortSignal): Promise<Explanation>;
   stats(): MicroBatcherStats;
+  loadStats(): LoadStats;
+  /** The model's worker threads, or null (workers: 0, ensembles). */
+  readonly workerPool: Pick<WorkerSessionPool, 'stats' | 'crashWorker'> | null;
   /** Stops holding texts back for batching, so in-flight requests finish promptly. */
   drain(): Promise<void>;
   /** Finishes queued work, then releases the engine. Idempotent. */
@@ -132,13 +171,53 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       },
     };
     await engine.classify(['warm-up']);
+    const scheduler: PriorityScheduler = createPriorityScheduler({ concurrency: Math.max(1, options.workers) });
     const batcher = createMicroBatcher<string, Prediction>({
-      process: (texts) => engine.classify([...texts]),
+      process: (texts) => scheduler.run('predict', () => engine.classify([...texts])),
       maxBatchSize: options.maxBatchSize,
       maxWaitMs: options.maxWaitMs,
       maxConcurrency: Math.max(1, options.workers),
+      maxQueued: options.maxQueuedTexts,
+      maxQueuedCost: options.maxQueuedTokens,
+      // A dead worker may have been killed by one of the texts: do not retry them one by one.
+      isolateFailures: (error) => !(error instanceof GlassboxError && error.code === 'WORKER_CRASHED'),
     });
+    const explanations = createAdmissionGate({
+      concurrency: options.maxConcurrentExplanations,
+      maxWaiting: options.maxQueuedExplanations,
+      what: 'explanations',
+    });
+    const budget = { maxUnits: options.maxExplainUnits, maxForwardPasses: options.maxExplainForwardPasses };
+    const laneEngine = (signal?: AbortSignal) => explanationEngine(engine, scheduler, options.explainChunkTokens, signal);
     const maxLength = engine.maxLength;
+
+    const tokenCosts = async (texts: readonly string[]): Promise<number[]> => {
+      const costs = texts.map((t) => (Buffer.byteLength(t, 'utf8') > 8 * maxLength ? maxLength : -1));
+      const short = texts.filter((_, i) => costs[i] < 0);
+      if (short.length > 0) {
+        const encodings = await engine.encode(short);
+        let j = 0;
+        costs.forEach((c, i) => {
+          if (c < 0) costs[i] = Math.min(maxLength, encodings[j++].ids.length);
+        });
+      }
+      return costs;
+    };
+
+    /** Submits texts with their token costs; over maxRequestTokens is a 422. */
+    const submit = async (texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]> => {
+      // A full queue refuses at once, before the texts are tokenized to price them.
+      if (!batcher.hasRoom(texts.length)) return batcher.submit(texts, { signal });
+      const costs = await tokenCosts(texts);
+      const total = costs.reduce((a, b) => a + b, 0);
+      if (total > options.maxRequestTokens) {
+        throw new ApiError(
+          'TOO_MANY_TOKENS',
+          `the request's ${texts.length} texts hold ${total} tokens (each counted up to the model's ${maxLength}); at most ${options.maxRequestTokens} are allowed per request (maxRequestTokens): send fewer or shorter texts`,
+        );
+      }
+      return batcher.submit(texts, { costs, signal });
+    };
     let disposed: Promise<void> | null = null;
 
     /** Hands a batch to the observe hook in the default view; observation never fails a prediction. */
@@ -189,7 +268,33 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         };
       },
 
-      predictRaw: (texts) => batcher.submit(texts),
+      async predictRaw(texts, signal) {
+        // Slices of at most one batch and one request's tokens, a few at a time: a large fit
+        // never fills the queue on its own (each slice is admitted like a request).
+        const costs = await tokenCosts(texts);
+        const slices: Array<{ texts: string[]; costs: number[] }> = [];
+        let current = { texts: [] as string[], costs: [] as number[], tokens: 0 };
+        texts.forEach((text, i) => {
+          if (current.texts.length >= options.maxBatchSize || (current.texts.length > 0 && current.tokens + costs[i] > options.maxRequestTokens)) {
+            slices.push(current);
+            current = { texts: [], costs: [], tokens: 0 };
+          }
+          current.texts.push(text);
+          current.costs.push(costs[i]);
+          current.tokens += costs[i];
+        });
+        if (current.texts.length > 0) slices.push(current);
+        const out: Prediction[][] = new Array(slices.length);
+        const parallel = Math.max(1, options.workers);
+        for (let i = 0; i < slices.length; i += parallel) {
+          await Promise.all(
+            slices.slice(i, i + parallel).map(async (slice, j) => (out[i + j] = await batcher.submit(slice.texts, { costs: slice.costs, signal }))),
+          );
+        }
+        return out.flat();
+      },
+
+      tokenCosts,
 
       async prepare(texts, policy = DEFAULT_TEXT_POLICY) {
         const out = texts.map((text, i) => {
@@ -218,14 +323,14 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         });
       },
 
-      async classify(texts, { calibrated, commit }) {
+      async classify(texts, { calibrated, signal, commit }) {
         const { pipelines } = active;
         const pipeline = calibrated ? pipelines.calibrated : pipelines.raw;
         if (!pipeline) {
           throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'calibrated probabilities need a server started with a calibration file (calibrationPath)');
         }
         const started = performance.now();
-        const predictions = await batcher.submit(texts);
+        const predictions = await submit(texts, signal);
         const durationSeconds = (performance.now() - started) / 1000;
         const results = await pipeline.process(predictions);
         const served = results.map((r): ServedResult => ({ ...r, id: randomUUID() }));
@@ -234,11 +339,27 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         return served;
       },
 
-      explain(text, explainOptions) {
-        return explainText(engine, text, explainOptions);
+      async checkExplainBudget(texts, explainOptions) {
+        const lane = laneEngine();
+        for (const [i, text] of texts.entries()) {
+          await checkExplainBudget(lane, text, explainOptions, budget, texts.length === 1 ? 'the text' : `input ${i}`);
+        }
+      },
+
+      async explain(text, explainOptions, signal) {
+        const lane = laneEngine(signal);
+        await checkExplainBudget(lane, text, explainOptions, budget);
+        const release = await explanations.acquire(signal);
+        try {
+          return await explainText(lane, text, explainOptions);
+        } finally {
+          release();
+        }
       },
 
       stats: () => batcher.stats(),
+      loadStats: () => ({ scheduler: scheduler.stats(), explanations: explanations.stats(), workers: engine.workerPool?.stats() ?? null }),
+      workerPool: engine.workerPool ?? null,
       drain: () => batcher.drain(),
 
       dispose() {

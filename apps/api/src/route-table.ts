@@ -13,6 +13,11 @@ export interface RouteRequest<Body, Query = unknown> {
   params: Record<string, string>;
   req: Request;
   res: Response;
+  /**
+   * Aborts when the client goes away before the reply is sent: model work queued for the
+   * request is then dropped before it reaches the model.
+   */
+  signal: AbortSignal;
 }
 
 /**
@@ -103,7 +108,7 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], guards
       try {
         const body = route.body ? parseBody(route.body, req.body) : undefined;
         const query = route.query ? parseQuery(route.query, req.query) : undefined;
-        const result = await route.handle({ body, query, params: normalizeParams(req.params), req, res });
+        const result = await route.handle({ body, query, params: normalizeParams(req.params), req, res, signal: clientGone(req, res) });
         if (!res.headersSent) res.status(200).json(result);
       } catch (error) {
         next(error);
@@ -126,6 +131,18 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], guards
     });
   }
 }
+
+/** A signal that aborts when the connection closes before the response was sent. */
+function clientGone(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => {
+    if (!res.writableFinished) controller.abort();
+  };
+  if (req.socket.destroyed) abort();
+  else res.once('close', abort);
+  return controller.signal;
+}
+
 
 /** application/json and any `+json` type (application/problem+json, …); body-parser checks the charset is UTF-8. */
 const JSON_TYPES = ['application/json', '+json'];

@@ -187,6 +187,16 @@ export function buildProgram(io: CliIo): Command {
     .option('--cors <origin>', 'allow this origin (repeatable); CORS is off otherwise', collect)
     .option('--max-batch-size <n>', 'micro-batching: most texts per forward pass (default 32)', intOption('--max-batch-size'))
     .option('--max-wait-ms <n>', 'micro-batching: how long an idle model waits for a batch to fill (default 0; busy models batch what queued)', numberOption('--max-wait-ms', 0, 10_000))
+    .option('--rate-limit <rps>', 'per-client rate limit on the inference routes, requests per second (off by default; 429 with Retry-After)', numberOption('--rate-limit', 1e-6, 1e6))
+    .option('--rate-burst <n>', 'requests a client may send at once under --rate-limit (default: the rate rounded up)', intOption('--rate-burst'))
+    .option('--max-inputs <n>', 'most texts per request (default 64)', intOption('--max-inputs'))
+    .option('--max-request-tokens <n>', 'most tokens per request, each text counted up to the model\'s maximum length (default 32768)', intOption('--max-request-tokens'))
+    .option('--max-queued-texts <n>', 'admission control: most texts waiting for the model; beyond, 503 with Retry-After (default max(4 x batch size, max inputs) = 128)', intOption('--max-queued-texts'))
+    .option('--max-queued-tokens <n>', 'admission control: most tokens waiting for the model (default 32768)', intOption('--max-queued-tokens'))
+    .option('--max-explain-units <n>', 'explanation budget: most units occluded per explanation (default 512)', intOption('--max-explain-units'))
+    .option('--max-explain-forward-passes <n>', 'explanation budget: most forward passes per explanation (default 256)', intOption('--max-explain-forward-passes'))
+    .option('--max-concurrent-explanations <n>', 'explanations running at once (default 1)', intOption('--max-concurrent-explanations'))
+    .option('--max-queued-explanations <n>', 'explanations waiting for a turn; beyond, 503 (default 4)', intOption('--max-queued-explanations'))
     .action(async (flags) => {
       await serveCommand(flags, io.stderr);
     });

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   PLUGIN_DUPLICATE: { status: 500, summary: 'A plugin with the same kind and name is already registered.' },
   PLUGIN_UNKNOWN: { status: 400, summary: 'No plugin of that kind is registered under that name.' },
   PLUGIN_CAPABILITY_MISSING: { status: 422, summary: 'The model lacks a capability the plugin requires (e.g. attention outputs).' },
+  WORKER_CRASHED: { status: 503, summary: 'The worker thread running the forward pass died (crash, out of memory); it is being replaced, so retry (Retry-After says when).' },
   ENGINE_DISPOSED: { status: 503, summary: 'The engine was disposed; create a new one.' },
   CALIBRATION_FILE_INVALID: { status: 422, summary: 'A calibration file cannot be parsed or lacks a required field.' },
   CALIBRATION_MODEL_MISMATCH: { status: 409, summary: 'A calibration file was fitted for another model (its model hash differs).' },

@@ -10,7 +10,7 @@ export type { Encoding, SpecialTokenNames, TextTokenizer, TokenSpan } from './to
 export { createOnnxSession } from './onnx/ort.js';
 export type { Feeds, OnnxSession, OnnxSessionOptions, TensorData } from './onnx/ort.js';
 export { createWorkerSessionPool } from './onnx/worker-session-pool.js';
-export type { WorkerSessionPoolOptions } from './onnx/worker-session-pool.js';
+export type { WorkerPoolStats, WorkerSessionPool, WorkerSessionPoolOptions } from './onnx/worker-session-pool.js';
 
 export { lengthBuckets, padBatch } from './engine/forward-batch.js';
 export type { ForwardBatch } from './engine/forward-batch.js';

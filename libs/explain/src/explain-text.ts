@@ -156,13 +156,14 @@ function labelIndex(labels: readonly string[], v: string | number): number {
   return i;
 }
 
-interface Window {
+export interface Window {
   encoding: Encoding;
   /** Position in the window -> position in the full encoding. */
   offset: number[];
 }
 
-function windowEncodings(full: Encoding, engine: InferenceEngine): Window[] {
+/** The model windows a text is explained over: the whole encoding, or overlapping chunks of a longer one. */
+export function windowEncodings(full: Encoding, engine: InferenceEngine): Window[] {
   if (full.ids.length <= engine.maxLength) return [{ encoding: full, offset: full.ids.map((_, i) => i) }];
   const width = engine.maxLength - 2;
   const overlap = engine.options.chunkOverlap;

@@ -10,6 +10,8 @@ export { kendallTau, topKOverlap } from './agreement.js';
 export { aggregateScores, tokenUnits, wordUnits } from './text-units.js';
 export type { TextUnit } from './text-units.js';
 export { explainText } from './explain-text.js';
+export { explanationCost } from './explain-cost.js';
+export type { ExplanationCost } from './explain-cost.js';
 export type { ExplainMethod, ExplainOptions, Explanation } from './explain-text.js';
 export { attentionRolloutExplainer } from './attention-rollout-explainer.js';
 export { occlusionExplainer } from './occlusion-explainer.js';

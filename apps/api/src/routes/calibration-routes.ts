@@ -233,7 +233,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     response: CalibrationVersionSchema,
     errors: [400, 401, 404, 409, 413, 422, 500, 503],
     admin: true,
-    async handle({ body }) {
+    async handle({ body, signal }) {
       const { rows } = body;
       if (rows.length < MIN_CALIBRATION_ROWS) {
         throw new ApiError('TOO_FEW_CALIBRATION_ROWS', `fitting a calibration needs at least ${MIN_CALIBRATION_ROWS} labeled rows, got ${rows.length}`);
@@ -259,7 +259,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
       }
       const method = body.method ?? 'temperature';
       const prepared = await service.prepare(rows.map((r) => r.text));
-      const predictions = await service.predictRaw(prepared);
+      const predictions = await service.predictRaw(prepared, signal);
       const logits = Float32Array.from(predictions.flatMap((p) => Array.from(p.logits)));
       if (body.conformal_alpha !== undefined && gold.length < minRowsForConformal(body.conformal_alpha)) {
         throw new ApiError(

@@ -13,7 +13,10 @@ export const PredictRequestSchema = z.strictObject({
   inputs: TextsSchema,
   top_k: z.int().min(1).optional().describe('Also list the k most probable labels.'),
   calibrated: z.boolean().optional().describe('Calibrated probabilities (default: true when the server has a calibration).'),
-  explain: z.boolean().optional().describe('Also explain each prediction (slow: many forward passes per text).'),
+  explain: z
+    .boolean()
+    .optional()
+    .describe('Also explain each prediction (slow: many forward passes per text): at most maxExplainInputs texts, each within the explanation budget (422 EXPLAIN_BUDGET_EXCEEDED otherwise).'),
   truncate: z.boolean().optional().describe('Cut texts over the length limits (default true); false refuses them with 422.'),
 });
 
@@ -109,18 +112,27 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
     response: PredictResponseSchema,
     errors: [400, 413, 422, 429, 500, 503],
     limited: true,
-    async handle({ body }) {
+    async handle({ body, signal }) {
       const texts = textList(body.inputs, options.maxInputs);
+      if (body.explain && texts.length > options.maxExplainInputs) {
+        throw new ApiError(
+          'EXPLAIN_BUDGET_EXCEEDED',
+          `explain: true takes at most ${options.maxExplainInputs} texts per request (maxExplainInputs), got ${texts.length}; send the others without explain, or explain them with /v1/explain`,
+        );
+      }
       const calibrated = body.calibrated ?? service.calibration !== null;
       if (calibrated && service.calibration === null) {
         throw new ApiError('INVALID_REQUEST', 'calibrated: true needs a server started with a calibration file (calibrationPath)');
       }
       const prepared = await service.prepare(texts, { truncate: body.truncate ?? true, direction: 'right' });
+      // Every explanation is checked against the budget before anything runs.
+      if (body.explain) await service.checkExplainBudget(prepared, {});
       // The audit rows are committed before anything is acknowledged or observed: when the write
       // fails, the request fails with 503 AUDIT_WRITE_FAILED, no id leaves the server, and the
       // drift window never counts the refused predictions.
       const results = await service.classify(prepared, {
         calibrated,
+        signal,
         commit: (served) => {
           const time = new Date().toISOString();
           const entries = served.map((r, i) => ({
@@ -146,7 +158,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
       const explanations: Explanation[] = [];
       if (body.explain) {
         // One at a time: each explanation already runs many forward passes.
-        for (const text of prepared) explanations.push(await service.explain(text, {}));
+        for (const text of prepared) explanations.push(await service.explain(text, {}, signal));
       }
       return {
         model: service.name,
@@ -179,9 +191,11 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
     response: ExplanationSchema,
     errors: [400, 413, 422, 429, 500, 503],
     limited: true,
-    async handle({ body }) {
+    async handle({ body, signal }) {
       const [text] = await service.prepare([body.inputs], { truncate: body.truncate ?? true, direction: 'right' });
-      return service.explain(text, {
+      return service.explain(
+        text,
+        {
         methods: body.methods,
         target: body.target,
         contrast: body.contrast,
@@ -189,7 +203,9 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
         windowSize: body.window_size,
         windowStride: body.window_stride,
         faithfulness: body.faithfulness,
-      });
+        },
+        signal,
+      );
     },
   });
 

@@ -34,11 +34,11 @@ export function hfRoutes(ctx: ApiContext): RouteSpec[] {
       dialect: 'hf',
       limited: true,
       modelParam: 'model',
-      async handle({ body }) {
+      async handle({ body, signal }) {
         const texts = textList(body.inputs, options.maxInputs);
         const fn = body.parameters?.function_to_apply ?? 'softmax';
         const k = body.parameters?.top_k ?? service.labels.length;
-        const results = await service.classify(await service.prepare(texts), { calibrated: service.calibration !== null });
+        const results = await service.classify(await service.prepare(texts), { calibrated: service.calibration !== null, signal });
         return results.map((r) => {
           const scores = fn === 'softmax' ? service.labels.map((l) => r.probabilities[l]) : fn === 'sigmoid' ? r.logits.map(sigmoid) : r.logits;
           return sortedScores(service.labels, scores).slice(0, k);

@@ -324,14 +324,14 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     errors: [400, 401, 404, 409, 429, 500, 503],
     admin: true,
     limited: true,
-    async handle({ params, query }) {
+    async handle({ params, query, signal }) {
       const stored = requireEntry(params['id']);
       const entry = { ...stored, feedback_history: audit.feedbackHistory(stored.id) };
       if (query.explain !== 'true') return entry;
       if (entry.text === undefined) {
         throw new ApiError('TEXT_NOT_STORED', 'this prediction was stored without its text (start the server with storeText: true to re-explain)');
       }
-      return { ...entry, explanation: await service.explain(entry.text, {}) };
+      return { ...entry, explanation: await service.explain(entry.text, {}, signal) };
     },
   });
 

@@ -195,7 +195,7 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
       errors: [400, 404, 413, 422, 429, 500, 503],
       limited: true,
       modelParam: 'name',
-      async handle({ body }) {
+      async handle({ body, signal }) {
         const texts = inputTexts(body.inputs);
         if (texts.length > options.maxInputs) {
           throw new ApiError('TOO_MANY_INPUTS', `the request holds ${texts.length} texts; at most ${options.maxInputs} are allowed per request`);
@@ -210,7 +210,7 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
           throw new ApiError('INVALID_REQUEST', 'parameters.calibrated: true needs a server started with a calibration file (calibrationPath)');
         }
         const prepared = await service.prepare(texts, { truncate: body.parameters?.truncate ?? true, direction: 'right' });
-        const results = await service.classify(prepared, { calibrated });
+        const results = await service.classify(prepared, { calibrated, signal });
         const n = results.length;
         const tensor = (name: OutputName) => {
           if (name === 'label') return { name, shape: [n], datatype: 'BYTES' as const, data: results.map((r) => r.label) };

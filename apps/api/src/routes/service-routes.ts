@@ -9,8 +9,28 @@ const BatcherStatsSchema = z.object({
   items: z.int(),
   batches: z.int().describe('Classify calls: fewer than requests when the micro-batcher merged them.'),
   largestBatch: z.int(),
-  queued: z.int(),
+  queued: z.int().describe('Texts waiting for the model now (at most maxQueued).'),
+  queuedCost: z.int().describe('Tokens of the texts waiting now (at most maxQueuedCost).'),
   inFlight: z.int(),
+  processed: z.int().describe('Texts that reached the model.'),
+  dropped: z.int().describe('Texts taken out of the queue before they reached the model: their client went away.'),
+  shed: z.int().describe('Requests refused with 503 OVERLOADED because the queue was full.'),
+  maxQueued: z.int().nullable(),
+  maxQueuedCost: z.int().nullable(),
+});
+
+const LaneSchema = z.object({ waiting: z.int(), running: z.int(), dispatched: z.int() });
+
+const LoadStatsSchema = z.object({
+  scheduler: z.object({
+    concurrency: z.int(),
+    predict: LaneSchema,
+    explain: LaneSchema,
+    predictionsAhead: z.int().describe('Prediction jobs dispatched while explanation chunks waited.'),
+    explanationsAhead: z.int().describe('Explanation chunks dispatched while a prediction waited (0).'),
+  }),
+  explanations: z.object({ running: z.int(), waiting: z.int(), shed: z.int(), dropped: z.int(), concurrency: z.int(), maxWaiting: z.int() }),
+  workers: z.object({ workers: z.int(), restarts: z.int(), starting: z.int(), running: z.int() }).nullable(),
 });
 
 export const StatsResponseSchema = z.object({
@@ -18,6 +38,7 @@ export const StatsResponseSchema = z.object({
   requests: z.object({ total: z.int(), inFlight: z.int() }),
   batcher: BatcherStatsSchema,
   clientErrors: z.record(z.string(), z.int()).describe('Malformed, oversized and slow requests refused, per error_type.'),
+  load: LoadStatsSchema,
   uptimeSeconds: z.number(),
 });
 
@@ -63,7 +84,7 @@ export function serviceRoutes(ctx: ApiContext): RouteSpec[] {
       method: 'get',
       path: '/admin/stats',
       operationId: 'adminStats',
-      summary: 'Request and micro-batching counters.',
+      summary: 'Request, micro-batching, queue, explanation-lane and worker counters.',
       tag: 'admin',
       response: StatsResponseSchema,
       errors: [401],

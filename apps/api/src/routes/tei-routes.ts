@@ -54,7 +54,7 @@ export function teiRoutes(ctx: ApiContext): RouteSpec[] {
       errors: [400, 413, 422, 424, 429, 503],
       dialect: 'tei',
       limited: true,
-      async handle({ body }) {
+      async handle({ body, signal }) {
         const { inputs } = body;
         const batch = Array.isArray(inputs) && inputs.some((x) => Array.isArray(x));
         let texts: string[];
@@ -73,7 +73,7 @@ export function teiRoutes(ctx: ApiContext): RouteSpec[] {
         }
         const direction = (body.truncation_direction ?? 'right').toLowerCase() as 'right' | 'left';
         const prepared = await service.prepare(texts, { truncate: body.truncate ?? true, direction });
-        const results = await service.classify(prepared, { calibrated: service.calibration !== null });
+        const results = await service.classify(prepared, { calibrated: service.calibration !== null, signal });
         const rows = results.map((r) => sortedScores(service.labels, body.raw_scores ? r.logits : service.labels.map((l) => r.probabilities[l])));
         return batch ? rows : rows[0];
       },

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createApiServer, isLoopbackHost, prepareStateLocation, resolveStateLocation, type ApiServer, type ApiServerOptions } from '@glassbox/api';
 import { GlassboxError } from '@glassbox/core';
+import { loadOptionsFromFlags, type LoadFlags } from './serve-load-flags.js';
 import { defaultModelDir } from './shared.js';
 
-export interface ServeFlags {
+export interface ServeFlags extends LoadFlags {
   model?: string[];
   port?: number;
   host?: string;
@@ -110,6 +111,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
     ...(flags.cors ? { cors: flags.cors } : {}),
     ...(flags.allowedHost ? { allowedHosts: flags.allowedHost } : {}),
+    ...loadOptionsFromFlags(flags, fromFile),
   };
   // Persistent by default: ./glassbox-data/state.db unless --state, $GLASSBOX_STATE or the config say otherwise.
   const state = resolveStateLocation({ flag: flags.state, env: env['GLASSBOX_STATE'], config: fromFile.statePath });

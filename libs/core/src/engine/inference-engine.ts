@@ -2,7 +2,7 @@ import { computeModelId, loadModelBundle, type ModelBundle } from '../bundle/mod
 import { GlassboxError } from '../errors.js';
 import { argmax, softmax } from '../math/softmax.js';
 import { createOnnxSession, type OnnxSession, type OnnxSessionOptions, type TensorData } from '../onnx/ort.js';
-import { createWorkerSessionPool } from '../onnx/worker-session-pool.js';
+import { createWorkerSessionPool, type WorkerSessionPool } from '../onnx/worker-session-pool.js';
 import type { ModelCapabilities } from '../plugins/plugin-types.js';
 import { createTextTokenizer, type Encoding, type TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { lengthBuckets, padBatch, type ForwardBatch } from './forward-batch.js';
@@ -80,6 +80,11 @@ export interface InferenceEngine {
   encode(texts: readonly string[]): Promise<Encoding[]>;
   /** Identity of the model ('sha256:<hex>' of model.onnx), computed once on first call. */
   modelId(): Promise<string>;
+  /**
+   * The worker threads running the model (absent when it runs on the caller's thread): their
+   * restart count, and a way to end one as a crash would (it is replaced).
+   */
+  readonly workerPool?: Pick<WorkerSessionPool, 'stats' | 'crashWorker'>;
   dispose(): Promise<void>;
 }
 
@@ -95,10 +100,8 @@ export async function createInferenceEngine(
   const tokenizer = createTextTokenizer(bundle.tokenizerPath);
   const resolved = resolveOptions(options, bundle.config.maxTokens);
   const { batchSize: _b, maxBatchTokens: _m, maxLength: _l, longText: _t, chunkOverlap: _o, chunkAggregate: _a, workers, variant: _v, ...sessionOptions } = options;
-  const session: OnnxSession =
-    resolved.workers > 0
-      ? await createWorkerSessionPool(bundle.modelPath, { ...sessionOptions, workers })
-      : await createOnnxSession(bundle.modelPath, sessionOptions);
+  const pool = resolved.workers > 0 ? await createWorkerSessionPool(bundle.modelPath, { ...sessionOptions, workers }) : null;
+  const session: OnnxSession = pool ?? (await createOnnxSession(bundle.modelPath, sessionOptions));
 
   const labels = bundle.config.labels;
   if (!session.inputNames.includes('input_ids')) {
@@ -191,6 +194,7 @@ export async function createInferenceEngine(
     forward,
     encode: (texts) => tokenizer.encode(texts),
     modelId: () => (id ??= computeModelId(bundle)),
+    ...(pool && { workerPool: { stats: () => pool.stats(), crashWorker: (slot: number) => pool.crashWorker(slot) } }),
     async classify(input) {
       return classifyTexts(normalizeInputs(input));
     },
