@@ -100,6 +100,21 @@ async function expectAllStored(t: TestServer, acked: Map<string, string>): Promi
   }
 }
 
+/**
+ * After a restart on `path`: every acknowledged prediction is there, and the stored drift window
+ * has every one of them (those whose observation could not be written at first went with a later
+ * commit) and nothing that was refused.
+ */
+async function expectAllStoredAfterRestart(path: string, acked: Map<string, string>): Promise<void> {
+  const restarted = await startTestServer({ statePath: path, apiKey: KEY, log: { write: () => true } });
+  try {
+    await expectAllStored(restarted, acked);
+    expect((await restarted.get('/v1/monitor')).body).toMatchObject({ observed: acked.size, window: acked.size });
+  } finally {
+    await restarted.server.close();
+  }
+}
+
 let dir: string;
 let referencePath: string;
 const sqlite = availableSqliteDrivers().length > 0;
@@ -165,15 +180,7 @@ describe.skipIf(!sqlite)('a state database that fills up (SQLite max_page_count:
       await t.server.close();
     }
 
-    const restarted = await startTestServer({ statePath: path, apiKey: KEY, log: { write: () => true } });
-    try {
-      await expectAllStored(restarted, acked);
-      // The stored drift window has every acknowledged prediction (those whose observation could
-      // not be written at first went with a later commit) and nothing that was refused.
-      expect((await restarted.get('/v1/monitor')).body).toMatchObject({ observed: acked.size, window: acked.size });
-    } finally {
-      await restarted.server.close();
-    }
+    await expectAllStoredAfterRestart(path, acked);
   });
 });
 
@@ -317,15 +324,7 @@ describe.skipIf(!sqlite)('a state database on a disk that fills up (a 2 MiB tmpf
       await t.server.close();
     }
 
-    const restarted = await startTestServer({ statePath: path, apiKey: KEY, log: { write: () => true } });
-    try {
-      await expectAllStored(restarted, acked);
-      // The stored drift window has every acknowledged prediction (those whose observation could
-      // not be written at first went with a later commit) and nothing that was refused.
-      expect((await restarted.get('/v1/monitor')).body).toMatchObject({ observed: acked.size, window: acked.size });
-    } finally {
-      await restarted.server.close();
-    }
+    await expectAllStoredAfterRestart(path, acked);
   });
 });
 
