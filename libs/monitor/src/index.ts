@@ -32,7 +32,11 @@ export type {
 
 export { createReasonClassifier } from './abstention-reason.js';
 
-export { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftMonitor, DRIFT_SIGNALS, METRIC_NAMES } from './drift-monitor.js';
+export { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftInstruments, createPredictionInstruments, METRIC_NAMES } from './drift-instruments.js';
+export type { DriftInstruments, PredictionInstruments } from './drift-instruments.js';
+
+export { createDriftMonitor } from './drift-monitor.js';
+export { DRIFT_SIGNALS } from './drift-types.js';
 export type {
   DriftAlarm,
   DriftMonitor,
@@ -44,7 +48,16 @@ export type {
   MonitorState,
   ObserveMeta,
   SignalStatus,
-} from './drift-monitor.js';
+} from './drift-types.js';
+
+export { createDriftSeries, seriesPoint } from './drift-series.js';
+export type { DriftSeries, DriftSeriesOptions } from './drift-series.js';
+
+export { createMonitorPersistence, restoreFromStore } from './monitor-persistence.js';
+export type { MonitorPersistence, MonitorPersistenceOptions } from './monitor-persistence.js';
+
+export { createMonitorSession, reportOncePerMessage } from './monitor-session.js';
+export type { MonitorBatch, MonitorSession, MonitorSessionOptions } from './monitor-session.js';
 
 export { checkAuditLimit, createMemoryAuditLog, CURSOR_PATTERN, matchesAuditFilter, parseCursor } from './audit-log.js';
 export type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
@@ -55,6 +68,7 @@ export type { SqliteDatabase, SqliteDriverName, SqliteStatement, SqliteValue } f
 export { openStateStore, STATE_SCHEMA_VERSION } from './state-store.js';
 export type {
   AlarmRecord,
+  ResolvedRetention,
   StateRetention,
   StateStore,
   StateStoreOptions,
