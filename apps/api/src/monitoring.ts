@@ -81,17 +81,9 @@ export function createMonitoring(options: MonitoringOptions): Monitoring {
   });
   let shutdown: Promise<void> | null = null;
   return {
+    ...session, // its methods close over the session: no `this`
     metrics,
-    monitor: session.monitor,
-    reference: session.reference,
-    window: session.window,
-    observe: (batch) => session.observeBatch(batch),
-    recordFeedback: (id, label) => session.recordFeedback(id, label),
-    status: () => session.status(),
-    alarmLog: () => session.alarmLog(),
-    sample: () => session.sample(),
-    series: () => session.series(),
-    toRecord: (alarm) => session.toRecord(alarm),
+    observe: session.observeBatch,
     shutdown() {
       // The session first (its gauges leave the registry), then the registry flushes and stops.
       shutdown ??= session.shutdown().then(() => metrics.shutdown());
