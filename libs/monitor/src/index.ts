@@ -78,6 +78,9 @@ export type {
   StoredObservation,
 } from './state-store.js';
 
+export { createStateWriteHealth, observeStateWriteHealth, STATE_WRITE_METRICS } from './state-write-health.js';
+export type { StateWriteHealth, StateWriteHealthOptions } from './state-write-health.js';
+
 export { createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 export type { MetricsRegistry, MetricsRegistryOptions, PrometheusOptions } from './prometheus.js';
 
