@@ -47,6 +47,7 @@ export type {
 } from './drift-monitor.js';
 
 export { checkAuditLimit, createMemoryAuditLog, CURSOR_PATTERN, matchesAuditFilter, parseCursor } from './audit-log.js';
+export { AuditEntrySchema, AuditFeedbackSchema } from './audit-entry.js';
 export type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
 
 export { availableSqliteDrivers, openSqlite } from './sqlite.js';
