@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { GlassboxError } from '@glassbox/core';
-import { CURSOR_PATTERN, DRIFT_SIGNALS, PROMETHEUS_CONTENT_TYPE, type AuditEntry, type DriftMonitor } from '@glassbox/monitor';
+import { ExplanationSchema } from '@glassbox/explain';
+import {
+  AuditEntrySchema,
+  AuditFeedbackSchema,
+  CURSOR_PATTERN,
+  DRIFT_SIGNALS,
+  PROMETHEUS_CONTENT_TYPE,
+  type AuditEntry,
+  type DriftMonitor,
+} from '@glassbox/monitor';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
-
-import { ProbabilitiesSchema } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
-import { ExplanationSchema } from './glassbox-routes.js';
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -61,25 +67,6 @@ export const FeedbackRequestSchema = z.strictObject({
     .describe(
       'The feedback_token /v1/predict returned with this prediction. Without it the request needs the API key (or, on a server without one, to come from its own machine).',
     ),
-});
-
-const FeedbackSchema = z.object({ label: z.string(), correct: z.boolean(), time: z.string() });
-
-export const AuditEntrySchema = z.object({
-  id: z.string(),
-  time: z.string().describe('ISO 8601 time it was served.'),
-  model: z.string(),
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-  calibrated: z.boolean(),
-  label: z.string(),
-  score: z.number(),
-  probabilities: ProbabilitiesSchema,
-  abstained: z.boolean(),
-  abstention_reason: z.string().nullable(),
-  truncated: z.boolean(),
-  text: z.string().optional().describe('The text the model saw; only on servers with storeText.'),
-  feedback: FeedbackSchema.nullable().describe('The latest feedback (a correction replaces it here; feedback_history keeps every one).'),
 });
 
 export const PredictionsPageSchema = z.object({
@@ -318,7 +305,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     tag: 'audit',
     query: PredictionQuerySchema,
     response: AuditEntrySchema.extend({
-      feedback_history: z.array(FeedbackSchema).describe('Every feedback event for this prediction, oldest first (append-only).'),
+      feedback_history: z.array(AuditFeedbackSchema).describe('Every feedback event for this prediction, oldest first (append-only).'),
       explanation: ExplanationSchema.optional(),
     }),
     errors: [400, 401, 404, 409, 429, 500, 503],
