@@ -1,4 +1,4 @@
-import { ERROR_CODES, GlassboxError, isGlassboxError } from '@glassbox/core';
+import { ERROR_CODES, GlassboxError, isGlassboxError, type ErrorBody } from '@glassbox/core';
 
 /**
  * Errors of the HTTP layer itself (the engine's own come from GlassboxError's ERROR_CODES). Each
@@ -61,11 +61,8 @@ export const API_ERROR_CODES = {
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
-/** The body of every error response. */
-export interface ErrorBody {
-  error: string;
-  error_type: string;
-}
+/** The body of every error response (its schema, ErrorBodySchema, is core's). */
+export type { ErrorBody };
 
 /**
  * An error the HTTP layer answers with its own status and code: a GlassboxError whose codes are

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * One error type for the whole toolkit: a stable `code` callers can branch on, a message that
  * says what to do, and the HTTP status the API answers with.
@@ -30,6 +32,13 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The body of every error response: what `toJSON()` of any GlassboxError gives. */
+export const ErrorBodySchema = z.object({
+  error: z.string().describe('What went wrong and what to do about it.'),
+  error_type: z.string().describe('A stable code to branch on (TEI routes: Validation, Empty, Overloaded, Backend, Unhealthy).'),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
 export interface GlassboxErrorOptions {
   cause?: unknown;
   details?: Record<string, unknown>;
@@ -60,7 +69,7 @@ export class GlassboxError<C extends string = ErrorCode> extends Error {
     this.details = options.details;
   }
 
-  toJSON(): { error: string; error_type: C } {
+  toJSON(): ErrorBody & { error_type: C } {
     return { error: this.message, error_type: this.code };
   }
 }

@@ -1,5 +1,5 @@
-export { ERROR_CODES, GlassboxError, isGlassboxError } from './errors.js';
-export type { CodedErrorOptions, ErrorCode, GlassboxErrorOptions } from './errors.js';
+export { ERROR_CODES, ErrorBodySchema, GlassboxError, isGlassboxError } from './errors.js';
+export type { CodedErrorOptions, ErrorBody, ErrorCode, GlassboxErrorOptions } from './errors.js';
 
 export { computeModelId, loadModelBundle, parseModelConfig } from './bundle/model-bundle.js';
 export type { LoadModelBundleOptions, ModelBundle, ModelConfig, ModelVariant } from './bundle/model-bundle.js';
