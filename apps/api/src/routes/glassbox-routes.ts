@@ -32,9 +32,7 @@ export const ExplainRequestSchema = z.strictObject({
   truncate: z.boolean().optional(),
 });
 
-// The wire shapes are defined once, in the library that owns each concept (docs/architecture.md).
-export { ExplanationSchema } from '@glassbox/explain';
-
+/** A prediction of /v1/predict: core's prediction view with the id, explanation and feedback token the API adds. */
 export const PredictionSchema = z.object({
   id: z.uuid(),
   ...PredictionViewSchema.shape,
@@ -49,7 +47,6 @@ export const PredictResponseSchema = z.object({
   calibrated: z.boolean(),
   predictions: z.array(PredictionSchema),
 });
-export type PredictResponse = z.infer<typeof PredictResponseSchema>;
 
 /** glassbox's own routes: predictions with calibration, abstention and explanations. */
 export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
