@@ -8,7 +8,9 @@ import { z } from 'zod';
  * added later needs no change here.
  */
 
+/** Units shown and scored: model tokens, words (tokens grouped by offsets) or sliding windows of words. */
 export const GranularitySchema = z.enum(['token', 'word', 'window']);
+export type Granularity = z.infer<typeof GranularitySchema>;
 
 export const TextSpanSchema = z.object({ text: z.string(), start: z.int(), end: z.int() });
 export type TextSpan = z.infer<typeof TextSpanSchema>;

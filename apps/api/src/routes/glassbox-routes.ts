@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { lacSet } from '@glassbox/calibration';
 import { predictionView, PredictionViewSchema } from '@glassbox/core';
-import { ExplanationSchema, type Explanation } from '@glassbox/explain';
+import { ExplanationSchema, GranularitySchema, type Explanation } from '@glassbox/explain';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { TextSchema, TextsSchema, textList } from '../request-validation.js';
@@ -25,7 +25,7 @@ export const ExplainRequestSchema = z.strictObject({
   methods: z.array(z.enum(['rollout', 'occlusion'])).min(1).optional().describe('Default: every method the model supports.'),
   target: LabelRef.optional().describe('Label to explain (default: the predicted one).'),
   contrast: LabelRef.optional().describe('Occlusion only: explain target rather than contrast.'),
-  granularity: z.enum(['token', 'word', 'window']).optional(),
+  granularity: GranularitySchema.optional(),
   window_size: z.int().min(1).optional(),
   window_stride: z.int().min(1).optional(),
   faithfulness: z.boolean().optional().describe('Also score each method\'s comprehensiveness and sufficiency.'),
