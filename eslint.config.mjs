@@ -1,5 +1,26 @@
 import nx from '@nx/eslint-plugin';
 
+/**
+ * The dashboard runs in the browser: it may use the libraries' wire types, never their code
+ * (`import type` is erased by the build, so no server code reaches the bundle).
+ */
+export const browserTypeImportsOnly = {
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: ['@glassbox/*'],
+            allowTypeImports: true,
+            message: 'The dashboard may only type-import from glassbox libraries (import type { ... }); their code is server code.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -31,6 +52,8 @@ export default [
       ],
     },
   },
+  // Linted from the repository root; apps/dashboard/eslint.config.mjs applies it to its own src/.
+  { files: ['apps/dashboard/src/**/*.ts'], ...browserTypeImportsOnly },
   {
     // ONNX Runtime stays behind one module of core.
     files: ['**/*.ts'],

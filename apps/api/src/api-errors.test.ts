@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, GlassboxError } from '@glassbox/core';
+import { ERROR_CODES, GlassboxError, isGlassboxError } from '@glassbox/core';
 import { API_ERROR_CODES, ApiError, documentedErrorCodes, toErrorReply } from './api-errors.js';
 import { inDialect } from './error-dialects.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -10,6 +10,16 @@ describe('API error codes', () => {
       expect(status, code).toBeGreaterThanOrEqual(400);
       expect(summary.length, code).toBeGreaterThan(20);
       expect(Object.keys(ERROR_CODES), `${code} clashes with a core code`).not.toContain(code);
+    }
+  });
+
+  it('ApiError is a GlassboxError: one hierarchy, each code with its own status', () => {
+    for (const [code, { status }] of Object.entries(API_ERROR_CODES)) {
+      const e = new ApiError(code as keyof typeof API_ERROR_CODES, 'x');
+      expect(e).toBeInstanceOf(GlassboxError);
+      expect(isGlassboxError(e)).toBe(true);
+      expect([e.code, e.status, e.name], code).toEqual([code, status, 'ApiError']);
+      expect(e.toJSON()).toEqual({ error: 'x', error_type: code });
     }
   });
 

@@ -1,4 +1,4 @@
-import { ERROR_CODES, isGlassboxError } from '@glassbox/core';
+import { ERROR_CODES, GlassboxError, isGlassboxError, type ErrorBody } from '@glassbox/core';
 
 /**
  * Errors of the HTTP layer itself (the engine's own come from GlassboxError's ERROR_CODES). Each
@@ -61,29 +61,21 @@ export const API_ERROR_CODES = {
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
-/** The body of every error response. */
-export interface ErrorBody {
-  error: string;
-  error_type: string;
-}
+/** The body of every error response (its schema, ErrorBodySchema, is core's). */
+export type { ErrorBody };
 
-/** An error the HTTP layer answers with its own status and code. */
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly status: number;
+/**
+ * An error the HTTP layer answers with its own status and code: a GlassboxError whose codes are
+ * API_ERROR_CODES, so engine and HTTP errors are one hierarchy (`isGlassboxError` holds for both).
+ */
+export class ApiError extends GlassboxError<ApiErrorCode> {
   /** Extra response headers (Retry-After, Allow, WWW-Authenticate). */
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ApiErrorCode, message: string, headers: Record<string, string> = {}) {
-    super(message);
+    super(code, message, { status: API_ERROR_CODES[code].status });
     this.name = 'ApiError';
-    this.code = code;
-    this.status = API_ERROR_CODES[code].status;
     this.headers = headers;
-  }
-
-  toJSON(): ErrorBody {
-    return { error: this.message, error_type: this.code };
   }
 }
 
@@ -127,6 +119,7 @@ function reply(code: string, status: number, message: string, headers: Record<st
 export function toErrorReply(error: unknown): ErrorReply {
   if (error instanceof ApiError) return reply(error.code, error.status, error.message, { ...error.headers });
   if (isGlassboxError(error)) {
+    // An engine or library error (ApiError, the HTTP layer's subclass, was answered above).
     // A crashed worker is replaced at once: the client may retry.
     const headers: Record<string, string> = error.code === 'WORKER_CRASHED' ? { 'Retry-After': '1' } : {};
     return reply(error.code, error.status, error.message, headers, error.status >= 500 && error.code !== 'ENGINE_DISPOSED');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceClient, textClassification } from '@huggingface/inference';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { ExplanationSchema, PredictResponseSchema } from './routes/glassbox-routes.js';
+import { ExplanationSchema } from '@glassbox/explain';
+import { PredictResponseSchema } from './routes/glassbox-routes.js';
 import { InferResponseSchema, ModelMetadataSchema } from './routes/oip-routes.js';
 import { TeiInfoSchema } from './routes/tei-routes.js';
 import { LABELS, startTestServer, sum, type TestServer } from './test-server.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorBodySchema } from '@glassbox/core';
 import { documentedErrorCodes } from './api-errors.js';
 import type { RouteSpec } from './route-table.js';
 
@@ -16,10 +17,6 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
-const ErrorSchema = z.object({
-  error: z.string().describe('What went wrong and what to do about it.'),
-  error_type: z.string().describe('A stable code to branch on (TEI routes: Validation, Empty, Overloaded, Backend, Unhealthy).'),
-});
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
@@ -103,7 +100,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: OpenApi
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,
     components: {
-      schemas: { Error: { ...jsonSchema(ErrorSchema, 'output'), description: `Every error response. Codes:\n${codes}` } },
+      schemas: { Error: { ...jsonSchema(ErrorBodySchema, 'output'), description: `Every error response. Codes:\n${codes}` } },
       securitySchemes: {
         bearer: {
           type: 'http',

@@ -13,9 +13,6 @@ export const TextsSchema = z.union([TextSchema, z.array(TextSchema).min(1, 'the 
   error: 'must be a text or a non-empty list of texts',
 });
 
-export const LabelScoreSchema = z.object({ label: z.string(), score: z.number() });
-export const ProbabilitiesSchema = z.record(z.string(), z.number()).describe('Probability per label; they sum to 1.');
-
 interface FlatIssue {
   path: PropertyKey[];
   message: string;

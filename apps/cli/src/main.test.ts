@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PredictionViewSchema } from '@glassbox/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './test-cli.js';
 
@@ -45,6 +46,11 @@ describe('glassbox predict', () => {
     expect(row.top_k).toHaveLength(2);
     expect(row.top_k[0].label).toBe(row.label);
     expect(row.top_k[0].score).toBeGreaterThanOrEqual(row.top_k[1].score);
+    // The same prediction view /v1/predict serves (built by core's predictionView), plus the text.
+    const { text, ...view } = row;
+    expect(text).toBe('What a lovely day');
+    expect(PredictionViewSchema.strict().parse(view)).toEqual(view);
+    expect(view).toMatchObject({ abstained: false, abstention_reason: null, truncated: false });
   });
 
   it('answers bad input with one line and a non-zero exit', async () => {

@@ -1,39 +1,20 @@
-/** Typed calls to the glassbox API (same origin: the API serves this dashboard). */
-import type { MetricSet } from '@glassbox/calibration';
-import type { AlarmRecord, SeriesPoint as DriftSeriesPoint } from '@glassbox/monitor';
+/**
+ * Typed calls to the glassbox API (same origin: the API serves this dashboard). Every shape is
+ * type-imported from the library that defines it (zod schema plus inferred type); `import type`
+ * is erased at build time, so no server code reaches the browser bundle.
+ */
+import type { CalibrationInfo } from '@glassbox/calibration';
+import type { PredictionView } from '@glassbox/core';
+import type { Explanation } from '@glassbox/explain';
+import type { AlarmRecord, AuditEntry, MonitorStatus, SeriesPoint as DriftSeriesPoint, SignalView } from '@glassbox/monitor';
 
-export type Probabilities = Record<string, number>;
+export type { AuditEntry, CalibrationInfo, Explanation, MonitorStatus };
+export type { MetricSet, ReliabilityBin } from '@glassbox/calibration';
+/** One signal of GET /v1/monitor. */
+export type Signal = SignalView;
 
-export interface Span {
-  text: string;
-  start: number;
-  end: number;
-}
-
-export interface Explanation {
-  text: string;
-  label: string;
-  target: string;
-  probabilities: Probabilities;
-  granularity: string;
-  words: Span[];
-  word_attributions: Record<string, number[]>;
-  class_agnostic: string[];
-  faithfulness?: Record<string, { comprehensiveness_aopc: number; sufficiency_aopc: number }>;
-  agreement?: { kendall_tau: number; top_k_overlap: number; k: number };
-}
-
-export interface Prediction {
-  id: string;
-  label: string;
-  score: number;
-  probabilities: Probabilities;
-  raw?: { label: string; score: number; probabilities: Probabilities };
-  abstained: boolean;
-  abstention_reason: string | null;
-  conformal_set?: string[];
-  truncated: boolean;
-}
+/** A prediction of POST /v1/predict: the prediction view with the id and feedback token the API adds. */
+export type Prediction = PredictionView & { id: string; feedback_token: string };
 
 export interface PredictResponse {
   model: string;
@@ -41,74 +22,11 @@ export interface PredictResponse {
   predictions: Prediction[];
 }
 
-export interface AuditEntry {
-  id: string;
-  time: string;
-  calibrated: boolean;
-  label: string;
-  score: number;
-  probabilities: Probabilities;
-  abstained: boolean;
-  abstention_reason: string | null;
-  truncated: boolean;
-  text?: string;
-}
-
-// The same shapes the API serves, straight from the library that defines them.
-export type { MetricSet, ReliabilityBin } from '@glassbox/calibration';
-
-export interface CalibrationInfo {
-  model: { id: string; name: string; labels: string[] };
-  method: string;
-  params: Record<string, unknown>;
-  fitted_on: { count: number; sha256: string };
-  metrics: { before: MetricSet; after: MetricSet } | null;
-  conformal: { method: string; alpha: number; qhat: number } | null;
-  certificate: ({ rule: string; threshold: number } & Record<string, unknown>) | null;
-  created_at: string;
-}
-
-export interface Decision {
-  statistic: string;
-  alarm: boolean;
-  value: number;
-  threshold: number;
-  reason: string;
-}
-
-export interface Signal {
-  kind: string;
-  psi: number;
-  js_distance: number;
-  ks: number;
-  chi_square: { statistic: number; df: number; p_value: number };
-  alarm: boolean;
-  decisions: Decision[];
-  /** Upper-inclusive bucket boundaries (counts have one more, +Inf); empty for labels. */
-  buckets: number[];
-  /** Per bucket, or keyed by label for the labels signal. */
-  reference_counts: number[] | Record<string, number>;
-  window_counts: number[] | Record<string, number>;
-}
-
 /** A point of GET /v1/monitor/series. */
 export type SeriesPoint = DriftSeriesPoint;
 
 /** A drift alarm as /v1/monitor and /v1/monitor/history serve it. */
 export type Alarm = AlarmRecord;
-
-export interface MonitorStatus {
-  observed: number;
-  window: number;
-  window_size: number;
-  reference: { n: number; mean_confidence: number; calibration: string | null };
-  signals: Record<string, Signal>;
-  estimated_accuracy: number | null;
-  realized_accuracy: number | null;
-  accuracy_gap: number | null;
-  labelled: number;
-  alarms: Alarm[];
-}
 
 /** An error reply of the API: its status and error_type ('NETWORK' when no reply came). */
 export class ApiCallError extends Error {

@@ -6,24 +6,10 @@ import { checkFittedCalibration } from './calibration-method.js';
 import type { FieldFailure, FittedCalibration } from './calibration-method.js';
 import { accuracy, brier, ece, mce, nll, reliabilityDiagram } from './metrics.js';
 import type { ReliabilityBin } from './metrics.js';
+import type { ConformalRecord, MetricSet } from './calibration-schema.js';
 import { asLabels, asMatrix, checkInteger } from './validate.js';
 
-/** Calibration metrics of one set of probabilities (15 equal-width bins unless said otherwise). */
-export interface MetricSet {
-  accuracy: number;
-  ece: number;
-  mce: number;
-  brier: number;
-  nll: number;
-  reliability: ReliabilityBin[];
-}
-
-/** A conformal LAC threshold fitted on the calibrated probabilities (set = {k : 1 - p_k <= qhat}). */
-export interface ConformalRecord {
-  method: 'lac';
-  alpha: number;
-  qhat: number;
-}
+export type { ConformalRecord, MetricSet } from './calibration-schema.js';
 
 /** The saved calibration of one model: one JSON file, written by `glassbox calibrate`. */
 export interface CalibrationFile {

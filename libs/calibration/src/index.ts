@@ -38,6 +38,16 @@ export { CALIBRATION_METHODS, createCalibrator, fitCalibration } from './calibra
 export type { CalibrationMethod, FittedCalibration } from './calibration-method.js';
 export { calibrationId, computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration } from './calibration-file.js';
 export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from './calibration-file.js';
+export {
+  CalibrationInfoSchema,
+  CalibrationMethodSchema,
+  CertificateViewSchema,
+  ConformalRecordSchema,
+  MetricSetSchema,
+  MetricSummarySchema,
+  ReliabilityBinSchema,
+} from './calibration-schema.js';
+export type { CalibrationInfo } from './calibration-schema.js';
 export { allRule, anyRule, entropyRule, marginRule, maxProbabilityRule, perClassThresholdRule } from './abstention-rules.js';
 export { CERTIFIABLE_RULES, certifyAbstention, ruleFromCertificate } from './abstention-certificate.js';
 export type { AbstentionCertificate, AbstentionCertification, CertifiableRule, CertifyAbstentionOptions } from './abstention-certificate.js';

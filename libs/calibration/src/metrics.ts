@@ -6,17 +6,8 @@ import type { LabelArray, Matrix } from './validate.js';
 /** Probabilities are clipped to at least this before taking logs in `nll`. */
 export const NLL_CLIP = 1e-12;
 
-export interface ReliabilityBin {
-  /** The bin covers confidences in (lower, upper]. */
-  lower: number;
-  upper: number;
-  count: number;
-  /** Mean top-class probability of the rows in the bin (0 when empty). */
-  meanConfidence: number;
-  /** Fraction of the rows in the bin whose top class is the label (0 when empty). */
-  accuracy: number;
-  empty: boolean;
-}
+export type { ReliabilityBin } from './calibration-schema.js';
+import type { ReliabilityBin } from './calibration-schema.js';
 
 export interface TopLabel {
   /** Top-class probability per row. */

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * One error type for the whole toolkit: a stable `code` callers can branch on, a message that
  * says what to do, and the HTTP status the API answers with.
@@ -30,29 +32,49 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The body of every error response: what `toJSON()` of any GlassboxError gives. */
+export const ErrorBodySchema = z.object({
+  error: z.string().describe('What went wrong and what to do about it.'),
+  error_type: z.string().describe('A stable code to branch on (TEI routes: Validation, Empty, Overloaded, Backend, Unhealthy).'),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
 export interface GlassboxErrorOptions {
   cause?: unknown;
   details?: Record<string, unknown>;
 }
 
-export class GlassboxError extends Error {
-  readonly code: ErrorCode;
+/** Options of a subclass with its own code table (the API's ApiError): the status its code answers with. */
+export interface CodedErrorOptions extends GlassboxErrorOptions {
+  status: number;
+}
+
+/**
+ * The one error class of glassbox. `new GlassboxError(code, ...)` takes a code of ERROR_CODES
+ * (engine and library errors) and gets its status from there. A layer with its own codes (the
+ * HTTP API's ApiError) subclasses it as `GlassboxError<ItsCode>` and passes each code's status, so
+ * every error anyone throws is a GlassboxError with a `code` and a `status`.
+ */
+export class GlassboxError<C extends string = ErrorCode> extends Error {
+  readonly code: C;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: GlassboxErrorOptions = {}) {
+  constructor(code: NoInfer<C>, message: string, options?: [C] extends [ErrorCode] ? GlassboxErrorOptions : CodedErrorOptions);
+  constructor(code: NoInfer<C>, message: string, options: GlassboxErrorOptions & { status?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GlassboxError';
     this.code = code;
-    this.status = ERROR_CODES[code].status;
+    this.status = options.status ?? (ERROR_CODES as Record<string, { status: number } | undefined>)[code]?.status ?? 500;
     this.details = options.details;
   }
 
-  toJSON(): { error: string; error_type: ErrorCode } {
+  toJSON(): ErrorBody & { error_type: C } {
     return { error: this.message, error_type: this.code };
   }
 }
 
-export function isGlassboxError(e: unknown): e is GlassboxError {
+/** Any glassbox error, the engine's or a subclass's (ApiError): `code` is then any string. */
+export function isGlassboxError(e: unknown): e is GlassboxError<string> {
   return e instanceof GlassboxError;
 }

@@ -1,5 +1,5 @@
-export { ERROR_CODES, GlassboxError, isGlassboxError } from './errors.js';
-export type { ErrorCode, GlassboxErrorOptions } from './errors.js';
+export { ERROR_CODES, ErrorBodySchema, GlassboxError, isGlassboxError } from './errors.js';
+export type { CodedErrorOptions, ErrorBody, ErrorCode, GlassboxErrorOptions } from './errors.js';
 
 export { computeModelId, loadModelBundle, parseModelConfig } from './bundle/model-bundle.js';
 export type { LoadModelBundleOptions, ModelBundle, ModelConfig, ModelVariant } from './bundle/model-bundle.js';
@@ -43,6 +43,16 @@ export type {
 
 export { createPipeline, probabilitiesFromLogits } from './pipeline/pipeline.js';
 export type { Pipeline, PipelineOptions } from './pipeline/pipeline.js';
+export {
+  LabelScoreSchema,
+  PredictionViewSchema,
+  predictionView,
+  ProbabilitiesSchema,
+  RawViewSchema,
+  sortedScores,
+  topK,
+} from './pipeline/prediction-view.js';
+export type { LabelScore, PredictionView, PredictionViewOptions, Probabilities, RawView } from './pipeline/prediction-view.js';
 
 export { argmax, softmax, softmaxRows } from './math/softmax.js';
 export { classificationReport } from './math/classification-metrics.js';

@@ -31,6 +31,13 @@ describe('module boundaries', () => {
     expect(errors).toContain('no-restricted-imports');
   }, 120_000);
 
+  it('fails lint when the dashboard imports library code, and accepts its type-only imports of wire shapes', async () => {
+    const code = "import { topK } from '@glassbox/core';\nexport const x = topK;\n";
+    expect(await lint(code, 'apps/dashboard/src/bad-import.ts')).toContain('@typescript-eslint/no-restricted-imports');
+    const types = "import type { PredictionView } from '@glassbox/core';\nexport type X = PredictionView;\n";
+    expect(await lint(types, 'apps/dashboard/src/ok-import.ts')).toEqual([]);
+  }, 120_000);
+
   it('accepts an app importing core', async () => {
     const errors = await lint("import { softmax } from '@glassbox/core';\nexport const x = softmax;\n", 'apps/cli/src/ok.ts');
     expect(errors).toEqual([]);

@@ -1,6 +1,7 @@
 import { GlassboxError, splitIntoWindows, type Encoding, type InferenceEngine } from '@glassbox/core';
 import { kendallTau, topKOverlap } from './agreement.js';
-import { faithfulness, rankByScore, type FaithfulnessScores } from './faithfulness.js';
+import type { Explanation } from './explanation-schema.js';
+import { faithfulness, rankByScore } from './faithfulness.js';
 import { occlusion, type Granularity } from './occlusion.js';
 import { attentionRollout, type HeadFusion } from './rollout.js';
 import { aggregateScores, tokenUnits, wordUnits, type TextUnit } from './text-units.js';
@@ -24,30 +25,7 @@ export interface ExplainOptions {
   seed?: number;
 }
 
-export interface Explanation {
-  text: string;
-  /** Predicted label. */
-  label: string;
-  /** Label the scores explain. */
-  target: string;
-  contrast: string | null;
-  probabilities: Record<string, number>;
-  granularity: Granularity;
-  /** The units scored, in text order. */
-  tokens: Array<{ text: string; start: number; end: number }>;
-  /** Method -> score per unit (aligned with `tokens`). */
-  attributions: Partial<Record<ExplainMethod, number[]>>;
-  /** Word-level view of the same scores (every method). */
-  words: Array<{ text: string; start: number; end: number }>;
-  word_attributions: Partial<Record<ExplainMethod, number[]>>;
-  /** Rollout does not depend on the target class. */
-  class_agnostic: ExplainMethod[];
-  faithfulness?: Record<string, FaithfulnessScores>;
-  agreement?: { kendall_tau: number; top_k_overlap: number; k: number };
-  /** Windows used for a text longer than the model's maximum (1 otherwise). */
-  windows: number;
-  forward_calls: number;
-}
+export type { Explanation } from './explanation-schema.js';
 
 /**
  * Explains one prediction: runs the chosen methods, maps scores back onto the text at token,

@@ -5,14 +5,8 @@ import type { TextUnit } from './text-units.js';
 /** Shares of the units removed or kept (ERASER's bins). */
 export const ERASER_BINS = [0.01, 0.05, 0.1, 0.2, 0.5] as const;
 
-export interface FaithfulnessScores {
-  /** p_c(x) - p_c(x without the top k% units), per bin. */
-  comprehensiveness: number[];
-  /** p_c(x) - p_c(only the top k% units), per bin. */
-  sufficiency: number[];
-  comprehensiveness_aopc: number;
-  sufficiency_aopc: number;
-}
+export type { FaithfulnessScores } from './explanation-schema.js';
+import type { FaithfulnessScores } from './explanation-schema.js';
 
 export interface FaithfulnessOptions {
   target: number;

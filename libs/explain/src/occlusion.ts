@@ -2,7 +2,8 @@ import { GlassboxError, type Encoding, type InferenceEngine } from '@glassbox/co
 import { scorePerturbations, type Perturbation } from './perturb.js';
 import { tokenUnits, wordUnits, type TextUnit } from './text-units.js';
 
-export type Granularity = 'token' | 'word' | 'window';
+export type { Granularity } from './explanation-schema.js';
+import type { Granularity } from './explanation-schema.js';
 
 export interface OcclusionOptions {
   /** Label id whose probability drop is the score (default: the predicted label). */

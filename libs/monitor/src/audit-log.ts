@@ -1,37 +1,7 @@
 import { GlassboxError } from '@glassbox/core';
+import type { AuditEntry, AuditFeedback } from './audit-entry.js';
 
-/** The true label of a prediction, as a client reported it (POST /v1/feedback). */
-export interface AuditFeedback {
-  label: string;
-  /** Whether it is the predicted label. */
-  correct: boolean;
-  /** ISO 8601 time this feedback arrived. */
-  time: string;
-}
-
-/** One served prediction, as the audit log keeps it. */
-export interface AuditEntry {
-  id: string;
-  /** ISO 8601 time it was served. */
-  time: string;
-  /** Name the model is served under. */
-  model: string;
-  /** 'sha256:…' of the model (or the ensemble's combined id). */
-  model_id: string;
-  /** Identity of the calibration the probabilities went through; null when uncalibrated. */
-  calibration_id: string | null;
-  calibrated: boolean;
-  label: string;
-  score: number;
-  probabilities: Record<string, number>;
-  abstained: boolean;
-  abstention_reason: string | null;
-  truncated: boolean;
-  /** The text the model saw (after any truncation); only with storeText. */
-  text?: string;
-  /** The latest feedback (a correction is a new event; `feedbackHistory` keeps every one). */
-  feedback: AuditFeedback | null;
-}
+export type { AuditEntry, AuditFeedback } from './audit-entry.js';
 
 /** Which audit entries a listing keeps; every field given must hold. */
 export interface AuditFilter {

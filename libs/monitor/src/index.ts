@@ -60,6 +60,9 @@ export { createMonitorSession, reportOncePerMessage } from './monitor-session.js
 export type { MonitorBatch, MonitorSession, MonitorSessionOptions } from './monitor-session.js';
 
 export { checkAuditLimit, createMemoryAuditLog, CURSOR_PATTERN, matchesAuditFilter, parseCursor } from './audit-log.js';
+export { AuditEntrySchema, AuditFeedbackSchema } from './audit-entry.js';
+export { AlarmDecisionViewSchema, AlarmRecordSchema, MonitorStatusSchema, SeriesPointSchema, SignalViewSchema } from './monitor-status-schema.js';
+export type { AlarmDecisionView, MonitorStatus, SignalView } from './monitor-status-schema.js';
 export type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
 
 export { availableSqliteDrivers, openSqlite } from './sqlite.js';

@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import {
   buildCalibrationFile,
+  CalibrationInfoSchema,
+  CalibrationMethodSchema,
+  CertificateViewSchema,
+  ConformalRecordSchema,
+  MetricSummarySchema,
   calibrationId,
   minRowsForConformal,
   parseCalibration,
@@ -13,7 +18,6 @@ import {
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
-import { CalibrationResponseSchema } from './glassbox-routes.js';
 
 export const MIN_CALIBRATION_ROWS = 20;
 export const MAX_CALIBRATION_ROWS = 50_000;
@@ -29,7 +33,7 @@ export const CalibrationFitRequestSchema = z.strictObject({
       }),
     )
     .describe(`Labeled texts, ${MIN_CALIBRATION_ROWS} to ${MAX_CALIBRATION_ROWS} (fewer or more: 422).`),
-  method: z.enum(['temperature', 'vector', 'platt', 'isotonic']).optional().describe('Default: temperature.'),
+  method: CalibrationMethodSchema.optional().describe('Default: temperature.'),
   conformal_alpha: Probability.optional().describe('Also fit a LAC conformal threshold for this miscoverage rate.'),
   abstain_risk: Probability.optional().describe('Also certify an abstention rule (SGR) with this target risk.'),
   delta: Probability.optional().describe('Confidence parameter of the abstention certificate (default 0.001).'),
@@ -40,17 +44,15 @@ export const CalibrationSelectRequestSchema = z.strictObject({
   version: z.string().min(1).describe('A version id such as "v2".'),
 });
 
-const MetricSummarySchema = z.object({ accuracy: z.number(), ece: z.number(), mce: z.number(), brier: z.number(), nll: z.number() });
-
 export const CalibrationVersionSchema = z.object({
   id: z.string().describe('v1, v2, …; v1 is the configured calibration file, when there is one.'),
-  method: z.enum(['temperature', 'vector', 'platt', 'isotonic']),
+  method: CalibrationMethodSchema,
   created_at: z.string(),
   n: z.int().describe('Rows it was fitted on.'),
   sha256: z.string().describe('Hash of its fitting rows; predictions served with it carry calibration_id "<method>:<sha256>".'),
   metrics: z.object({ before: MetricSummarySchema, after: MetricSummarySchema }).nullable(),
-  conformal: z.object({ method: z.literal('lac'), alpha: z.number(), qhat: z.number() }).nullable(),
-  certificate: z.looseObject({ rule: z.string(), threshold: z.number() }).nullable(),
+  conformal: ConformalRecordSchema.nullable(),
+  certificate: CertificateViewSchema.nullable(),
   active: z.boolean(),
 });
 
@@ -59,7 +61,7 @@ export const CalibrationVersionsResponseSchema = z.object({
   versions: z.array(CalibrationVersionSchema),
 });
 
-export const CalibrationDetailResponseSchema = CalibrationResponseSchema.extend({ version: z.string(), active: z.boolean() });
+export const CalibrationDetailResponseSchema = CalibrationInfoSchema.extend({ version: z.string(), active: z.boolean() });
 
 interface Version {
   id: string;

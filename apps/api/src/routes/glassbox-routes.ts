@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Explanation } from '@glassbox/explain';
+import { lacSet } from '@glassbox/calibration';
+import { predictionView, PredictionViewSchema } from '@glassbox/core';
+import { ExplanationSchema, GranularitySchema, type Explanation } from '@glassbox/explain';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
-import { LabelScoreSchema, ProbabilitiesSchema, TextSchema, TextsSchema, textList } from '../request-validation.js';
+import { TextSchema, TextsSchema, textList } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
-import { lacSet } from '@glassbox/calibration';
-import { topK } from '../scores.js';
 
 const LabelRef = z.union([z.string().min(1), z.int().min(0)]).describe('A label name or id.');
 
@@ -25,48 +25,18 @@ export const ExplainRequestSchema = z.strictObject({
   methods: z.array(z.enum(['rollout', 'occlusion'])).min(1).optional().describe('Default: every method the model supports.'),
   target: LabelRef.optional().describe('Label to explain (default: the predicted one).'),
   contrast: LabelRef.optional().describe('Occlusion only: explain target rather than contrast.'),
-  granularity: z.enum(['token', 'word', 'window']).optional(),
+  granularity: GranularitySchema.optional(),
   window_size: z.int().min(1).optional(),
   window_stride: z.int().min(1).optional(),
   faithfulness: z.boolean().optional().describe('Also score each method\'s comprehensiveness and sufficiency.'),
   truncate: z.boolean().optional(),
 });
 
-const Span = z.object({ text: z.string(), start: z.int(), end: z.int() });
-const Attributions = z.record(z.string(), z.array(z.number()));
-
-export const ExplanationSchema = z.looseObject({
-  text: z.string(),
-  label: z.string(),
-  target: z.string(),
-  contrast: z.string().nullable(),
-  probabilities: ProbabilitiesSchema,
-  granularity: z.enum(['token', 'word', 'window']),
-  tokens: z.array(Span),
-  attributions: Attributions,
-  words: z.array(Span),
-  word_attributions: Attributions,
-  class_agnostic: z.array(z.string()),
-  faithfulness: z.record(z.string(), z.looseObject({ comprehensiveness_aopc: z.number(), sufficiency_aopc: z.number() })).optional(),
-  agreement: z.object({ kendall_tau: z.number(), top_k_overlap: z.number(), k: z.int() }).optional(),
-  windows: z.int(),
-  forward_calls: z.int(),
-});
-
-const RawView = z.object({ label: z.string(), score: z.number(), probabilities: ProbabilitiesSchema });
-
+/** A prediction of /v1/predict: core's prediction view with the id, explanation and feedback token the API adds. */
 export const PredictionSchema = z.object({
   id: z.uuid(),
-  label: z.string(),
-  score: z.number(),
-  probabilities: ProbabilitiesSchema,
-  raw: RawView.optional().describe('The uncalibrated view, when the probabilities are calibrated.'),
-  abstained: z.boolean(),
-  abstention_reason: z.string().nullable(),
-  conformal_set: z.array(z.string()).optional().describe('LAC conformal set, when the calibration has one.'),
-  top_k: z.array(LabelScoreSchema).optional(),
+  ...PredictionViewSchema.shape,
   explanation: ExplanationSchema.optional(),
-  truncated: z.boolean().describe('The text was cut to fit the length limits.'),
   feedback_token: z
     .string()
     .describe('Send it with POST /v1/feedback to report the true label of this prediction without the API key (it is good for this prediction only).'),
@@ -76,26 +46,6 @@ export const PredictResponseSchema = z.object({
   model: z.string(),
   calibrated: z.boolean(),
   predictions: z.array(PredictionSchema),
-});
-
-const MetricSetSchema = z.looseObject({
-  accuracy: z.number(),
-  ece: z.number(),
-  mce: z.number(),
-  brier: z.number(),
-  nll: z.number(),
-  reliability: z.array(z.looseObject({})),
-});
-
-export const CalibrationResponseSchema = z.object({
-  model: z.object({ id: z.string(), name: z.string(), labels: z.array(z.string()) }),
-  method: z.enum(['temperature', 'vector', 'platt', 'isotonic']),
-  params: z.record(z.string(), z.unknown()),
-  fitted_on: z.object({ count: z.int(), sha256: z.string() }),
-  metrics: z.object({ before: MetricSetSchema, after: MetricSetSchema }).nullable(),
-  conformal: z.object({ method: z.literal('lac'), alpha: z.number(), qhat: z.number() }).nullable(),
-  certificate: z.looseObject({ rule: z.string(), threshold: z.number() }).nullable(),
-  created_at: z.string(),
 });
 
 /** glassbox's own routes: predictions with calibration, abstention and explanations. */
@@ -142,12 +92,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
             model_id: service.modelId,
             calibration_id: calibrated ? service.calibrationId : null,
             calibrated,
-            label: r.label,
-            score: r.score,
-            probabilities: r.probabilities,
-            abstained: r.abstained,
-            abstention_reason: r.abstentionReason,
-            truncated: r.truncated || prepared[i] !== texts[i],
+            ...predictionView(r, { truncated: prepared[i] !== texts[i] }),
             ...(options.storeText && { text: prepared[i] }),
             feedback: null,
           }));
@@ -165,16 +110,13 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
         calibrated,
         predictions: results.map((r, i) => ({
           id: r.id,
-          label: r.label,
-          score: r.score,
-          probabilities: r.probabilities,
-          ...(calibrated && { raw: r.raw }),
-          abstained: r.abstained,
-          abstention_reason: r.abstentionReason,
-          ...(conformal && { conformal_set: lacSet(r.probabilities, conformal.qhat) }),
-          ...(body.top_k !== undefined && { top_k: topK(r.probabilities, body.top_k) }),
+          ...predictionView(r, {
+            raw: calibrated,
+            topK: body.top_k,
+            conformalSet: conformal && ((p) => lacSet(p, conformal.qhat)),
+            truncated: prepared[i] !== texts[i],
+          }),
           ...(body.explain && { explanation: explanations[i] }),
-          truncated: r.truncated || prepared[i] !== texts[i],
           feedback_token: ctx.feedbackTokens.sign(r.id),
         })),
       };

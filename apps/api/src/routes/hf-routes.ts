@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { LabelScoreSchema, sortedScores } from '@glassbox/core';
 import type { ApiContext } from '../api-context.js';
-import { LabelScoreSchema, TextsSchema, textList } from '../request-validation.js';
+import { TextsSchema, textList } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
-import { sigmoid, sortedScores } from '../scores.js';
+import { sigmoid } from '../scores.js';
 
 export const HfRequestSchema = z.object({
   inputs: TextsSchema,

@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import { GlassboxError } from '@glassbox/core';
-import { CURSOR_PATTERN, DRIFT_SIGNALS, PROMETHEUS_CONTENT_TYPE, type AuditEntry, type DriftMonitor } from '@glassbox/monitor';
+import { ExplanationSchema } from '@glassbox/explain';
+import {
+  AlarmRecordSchema,
+  AuditEntrySchema,
+  AuditFeedbackSchema,
+  CURSOR_PATTERN,
+  DRIFT_SIGNALS,
+  MonitorStatusSchema,
+  PROMETHEUS_CONTENT_TYPE,
+  SeriesPointSchema,
+  type AuditEntry,
+  type DriftMonitor,
+} from '@glassbox/monitor';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
-
-import { ProbabilitiesSchema } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
-import { ExplanationSchema } from './glassbox-routes.js';
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -63,25 +72,6 @@ export const FeedbackRequestSchema = z.strictObject({
     ),
 });
 
-const FeedbackSchema = z.object({ label: z.string(), correct: z.boolean(), time: z.string() });
-
-export const AuditEntrySchema = z.object({
-  id: z.string(),
-  time: z.string().describe('ISO 8601 time it was served.'),
-  model: z.string(),
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-  calibrated: z.boolean(),
-  label: z.string(),
-  score: z.number(),
-  probabilities: ProbabilitiesSchema,
-  abstained: z.boolean(),
-  abstention_reason: z.string().nullable(),
-  truncated: z.boolean(),
-  text: z.string().optional().describe('The text the model saw; only on servers with storeText.'),
-  feedback: FeedbackSchema.nullable().describe('The latest feedback (a correction replaces it here; feedback_history keeps every one).'),
-});
-
 export const PredictionsPageSchema = z.object({
   predictions: z.array(AuditEntrySchema).describe('Newest first.'),
   next_cursor: z.string().nullable().describe('Pass as cursor for the next (older) page; null on the last.'),
@@ -95,70 +85,6 @@ export const FeedbackResponseSchema = z.object({
   predicted: z.string(),
   correct: z.boolean(),
   monitored: z.boolean().describe('The prediction is still in the drift window, so realized accuracy counts it.'),
-});
-
-const AlarmSchema = z.object({
-  time: z.string(),
-  index: z.int().describe('0-based index of the observed prediction that tipped it.'),
-  signal: z.enum(['confidence', 'margin', 'entropy', 'labels']),
-  statistic: z.enum(['psi', 'ks', 'chi-square']),
-  value: z.number(),
-  threshold: z.number(),
-  reason: z.string(),
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-});
-
-const DecisionSchema = z.object({
-  statistic: z.enum(['psi', 'ks', 'chi-square']),
-  alarm: z.boolean(),
-  value: z.number(),
-  threshold: z.number(),
-  effect: z.object({ value: z.number(), floor: z.number() }),
-  reason: z.string(),
-});
-
-const SignalSchema = z.object({
-  kind: z.enum(['ordinal', 'nominal']),
-  psi: z.number(),
-  js_distance: z.number(),
-  ks: z.number(),
-  chi_square: z.object({ statistic: z.number(), df: z.int(), p_value: z.number() }),
-  alarm: z.boolean().describe('Any of its statistics is in alarm.'),
-  decisions: z.array(DecisionSchema),
-  buckets: z
-    .array(z.number())
-    .describe('Upper-inclusive bucket boundaries; the counts have one more entry (+Inf). Empty for labels: their buckets are the model labels.'),
-  reference_counts: z
-    .union([z.array(z.number()), z.record(z.string(), z.number())])
-    .describe('Reference counts per bucket (labels: keyed by label).'),
-  window_counts: z.union([z.array(z.number()), z.record(z.string(), z.number())]).describe('Window counts per bucket (labels: keyed by label).'),
-});
-
-const SignalValuesSchema = z.object({ confidence: z.number(), margin: z.number(), entropy: z.number(), labels: z.number() });
-
-export const SeriesPointSchema = z.object({
-  time: z.string().describe('ISO 8601 time the point was taken.'),
-  observed: z.int().describe('Predictions observed since start.'),
-  window: z.int().describe('Predictions in the window.'),
-  psi: SignalValuesSchema.describe('PSI per signal.'),
-  js: SignalValuesSchema.describe('Jensen-Shannon distance (base 2) per signal.'),
-  label_shares: z.record(z.string(), z.number()).describe('Share of window predictions per predicted label.'),
-});
-
-export const MonitorStatusSchema = z.object({
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-  observed: z.int().describe('Predictions observed since start (every route).'),
-  window: z.int().describe('Predictions in the sliding window now.'),
-  window_size: z.int(),
-  reference: z.object({ n: z.int(), mean_confidence: z.number(), calibration: z.string().nullable() }),
-  signals: z.record(z.string(), SignalSchema).describe('Window against reference, per signal: confidence, margin, entropy, labels.'),
-  estimated_accuracy: z.number().nullable().describe('CBPE: mean top-class probability over the window.'),
-  realized_accuracy: z.number().nullable().describe('Accuracy over window predictions with feedback; null without any.'),
-  accuracy_gap: z.number().nullable().describe('Mean confidence minus accuracy over those predictions (> 0: over-confident).'),
-  labelled: z.int(),
-  alarms: z.array(AlarmSchema).describe('Alarms active now.'),
 });
 
 /** GET /metrics, the drift monitor and the audit trail (with feedback). */
@@ -252,7 +178,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     summary: 'Drift alarms fired (the last 1000; kept across restarts with a state database), newest first; filter by signal, statistic and time.',
     tag: 'monitoring',
     query: HistoryQuerySchema,
-    response: z.object({ alarms: z.array(AlarmSchema) }),
+    response: z.object({ alarms: z.array(AlarmRecordSchema) }),
     errors: [400, 404],
     handle({ query }) {
       requireMonitor();
@@ -318,7 +244,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     tag: 'audit',
     query: PredictionQuerySchema,
     response: AuditEntrySchema.extend({
-      feedback_history: z.array(FeedbackSchema).describe('Every feedback event for this prediction, oldest first (append-only).'),
+      feedback_history: z.array(AuditFeedbackSchema).describe('Every feedback event for this prediction, oldest first (append-only).'),
       explanation: ExplanationSchema.optional(),
     }),
     errors: [400, 401, 404, 409, 429, 500, 503],

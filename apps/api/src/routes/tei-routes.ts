@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { LabelScoreSchema, sortedScores } from '@glassbox/core';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
-import { LabelScoreSchema, TextSchema } from '../request-validation.js';
+import { TextSchema } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
-import { sortedScores } from '../scores.js';
 
 /** A sequence: one text, or a sentence pair (which this single-text model refuses). */
 const Sequence = z.array(TextSchema).min(1, 'the list of texts is empty').max(2);

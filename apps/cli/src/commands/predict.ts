@@ -1,4 +1,4 @@
-import { createPipeline, GlassboxError, type AbstentionRule, type PipelineResult, type Prediction } from '@glassbox/core';
+import { createPipeline, GlassboxError, predictionView, topK, type AbstentionRule, type PipelineResult, type PredictionView } from '@glassbox/core';
 import { abstentionRule, lacSet, loadCalibration, type LoadedCalibration } from './calibration-io.js';
 import { openEngine, type EngineFlags } from './shared.js';
 
@@ -9,30 +9,14 @@ export interface PredictFlags extends EngineFlags {
   abstain?: string;
 }
 
-export interface PredictOutput {
-  text: string;
-  label: string;
-  score: number;
-  probabilities: Record<string, number>;
-  top_k?: Array<{ label: string; score: number }>;
-  raw?: { label: string; score: number; probabilities: Record<string, number> };
-  abstained?: boolean;
-  abstention_reason?: string | null;
-  conformal_set?: string[];
-  conformal_alpha?: number;
-}
-
-export function topK(p: Pick<Prediction, 'probabilities'>, k: number): Array<{ label: string; score: number }> {
-  return Object.entries(p.probabilities)
-    .map(([label, score]) => ({ label, score }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, k);
-}
+/** A `predict --json` row: the text and the API's prediction view (one builder, @glassbox/core), with the conformal alpha. */
+export type PredictOutput = { text: string } & PredictionView & { conformal_alpha?: number };
 
 /**
  * Classifies texts. With --calibration the probabilities are calibrated (the raw ones are kept
- * under `raw`) and, where the file has one, the conformal set is added; --abstain adds the
- * abstention decision and its reason.
+ * under `raw`) and, where the file has one, the conformal set is added; --abstain sets the
+ * abstention decision and its reason (abstained is false without it). The --json rows have the
+ * shape of /v1/predict's predictions, plus the text.
  */
 export async function predictCommand(texts: string[], flags: PredictFlags, out: NodeJS.WritableStream): Promise<void> {
   if (texts.length === 0) throw new GlassboxError('INVALID_INPUT', 'no text given: glassbox predict "some text" ...');
@@ -54,7 +38,7 @@ export async function predictCommand(texts: string[], flags: PredictFlags, out: 
     for (const r of rows) {
       const decision = r.abstained ? `  ABSTAIN (${r.abstention_reason})` : '';
       out.write(`${r.label}\t${r.score.toFixed(3)}\t${r.text}${decision}\n`);
-      for (const { label, score } of topK(r, k)) {
+      for (const { label, score } of topK(r.probabilities, k)) {
         out.write(`  ${label.padEnd(10)} ${score.toFixed(4)} ${'█'.repeat(Math.round(score * 30))}\n`);
       }
       if (r.conformal_set) out.write(`  conformal set (alpha ${r.conformal_alpha}): {${r.conformal_set.join(', ')}}\n`);
@@ -65,17 +49,11 @@ export async function predictCommand(texts: string[], flags: PredictFlags, out: 
 }
 
 function toOutput(r: PipelineResult, flags: PredictFlags, loaded: LoadedCalibration | null): PredictOutput {
-  const row: PredictOutput = { text: r.text, label: r.label, score: r.score, probabilities: r.probabilities };
-  if (flags.topK) row.top_k = topK(r, flags.topK);
-  if (loaded) row.raw = r.raw;
-  if (flags.abstain) {
-    row.abstained = r.abstained;
-    row.abstention_reason = r.abstentionReason;
-  }
   const conformal = loaded?.file.conformal;
-  if (conformal) {
-    row.conformal_set = lacSet(r.probabilities, conformal.qhat);
-    row.conformal_alpha = conformal.alpha;
-  }
-  return row;
+  const view = predictionView(r, {
+    raw: loaded !== null,
+    topK: flags.topK,
+    conformalSet: conformal && ((p) => lacSet(p, conformal.qhat)),
+  });
+  return { text: r.text, ...view, ...(conformal && { conformal_alpha: conformal.alpha }) };
 }
