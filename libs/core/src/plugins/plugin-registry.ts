@@ -33,6 +33,8 @@ export interface PluginInfo {
 export interface PluginRegistry<P extends Plugin = Plugin> {
   readonly kind: PluginKind;
   /** Validates and adds a descriptor; PLUGIN_INVALID / PLUGIN_DUPLICATE name it and its source. */
+  register(plugin: P, source?: PluginSource): P;
+  /** What a plugin file exported, unchecked: validated the same way. */
   register(plugin: unknown, source?: PluginSource): P;
   /** The plugin named `name`; PLUGIN_UNKNOWN lists the registered names. */
   get(name: string): P;
@@ -45,6 +47,7 @@ export interface PluginRegistry<P extends Plugin = Plugin> {
 
 /** One registry per kind; `register` sends a descriptor to the registry of its kind. */
 export type PluginRegistries = { readonly [K in PluginKind]: PluginRegistry<PluginOfKind<K>> } & {
+  register(plugin: Plugin, source?: PluginSource): Plugin;
   register(plugin: unknown, source?: PluginSource): Plugin;
   /** Every registered plugin, kind by kind. */
   list(): PluginInfo[];
@@ -109,7 +112,7 @@ export function createPluginRegistry<K extends PluginKind>(kind: K): PluginRegis
   };
   return {
     kind,
-    register(plugin, source = BUILT_IN) {
+    register(plugin: unknown, source: PluginSource = BUILT_IN): P {
       const problem = pluginProblem(plugin, kind);
       if (problem) {
         throw new GlassboxError('PLUGIN_INVALID', `${describePlugin((plugin ?? {}) as object, source)} is not a valid plugin: ${problem}`, {
@@ -143,7 +146,7 @@ export function createPluginRegistries(): PluginRegistries {
   };
   return {
     ...registries,
-    register(plugin, source = BUILT_IN) {
+    register(plugin: unknown, source: PluginSource = BUILT_IN): Plugin {
       const kind = (plugin as { kind?: unknown } | null)?.kind;
       if (!PLUGIN_KINDS.includes(kind as PluginKind)) {
         const problem = pluginProblem(plugin) ?? 'unknown kind';

@@ -55,8 +55,9 @@ export interface ExplainInput<O = PluginOptionValues> {
   /**
    * Class probabilities of the window with some units occluded: one row per variant, each a list
    * of indices into `units` (`[]` is the unperturbed window). Batched; identical rows run once.
+   * `baseline`: occlude with `<mask>` tokens (default when the tokenizer has one) or attention_mask 0.
    */
-  predict(variants: ReadonlyArray<readonly number[]>): Promise<number[][]>;
+  predict(variants: ReadonlyArray<readonly number[]>, options?: { baseline?: 'mask' | 'attention' }): Promise<number[][]>;
   /** The quantity explained: p[target], minus p[contrast] in contrastive mode. */
   score(probabilities: readonly number[]): number;
 }
@@ -76,6 +77,8 @@ export interface ExplainerCost {
 export interface ExplainerPlugin<O = PluginOptionValues> extends PluginDescriptor<'explainer'> {
   /** Its scores do not depend on the target label (e.g. attention rollout). */
   readonly classAgnostic?: boolean;
+  /** Runs when a request names no methods (default false: only when asked for by name). */
+  readonly byDefault?: boolean;
   /** Cost per model window, from the number of units and tokens. Without it, cost is estimated conservatively. */
   cost?(size: { units: number; tokens: number }, options: O): ExplainerCost;
   explain(input: ExplainInput<O>): ExplainerOutput | Promise<ExplainerOutput>;
