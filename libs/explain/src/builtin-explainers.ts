@@ -1,13 +1,8 @@
 import { createPluginRegistry, type ExplainerPlugin, type PluginRegistry } from '@glassbox/core';
-import occlusion from './occlusion-explainer.js';
-import rollout from './rollout-explainer.js';
+import * as builtins from './builtin-explainer-list.js';
 
 /** The explainers glassbox ships, registered like any third-party plugin (source "built-in"). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each has its own options type
-export const BUILTIN_EXPLAINERS: ReadonlyArray<ExplainerPlugin<any>> = [
-  rollout,
-  occlusion,
-];
+export const BUILTIN_EXPLAINERS: readonly ExplainerPlugin[] = Object.values(builtins) as readonly ExplainerPlugin[];
 
 /** A registry holding the built-in explainers. */
 export function createExplainerRegistry(): PluginRegistry<ExplainerPlugin> {
