@@ -2,3 +2,4 @@
 // names (a module namespace lists them alphabetically), like any third-party plugin.
 export { default as occlusion } from './occlusion-explainer.js';
 export { default as rollout } from './rollout-explainer.js';
+export { default as shapley } from './shapley-explainer.js';
