@@ -37,8 +37,8 @@ describe('plugin registry', () => {
     expect(r.explainer.get('rollout')).toBe(rollout);
     expect(r.explainer.names()).toEqual(['rollout']);
     expect(r.list()).toEqual([
-      { kind: 'explainer', name: 'rollout', description: 'attention rollout', source: 'built-in', requires: ['attentions'], options: rollout.options },
-      { kind: 'observer', name: 'counter', description: 'counts', source: '/x/counter.mjs', requires: [], options: {} },
+      { kind: 'explainer', name: 'rollout', description: 'attention rollout', source: 'built-in', origin: 'built-in', requires: ['attentions'], options: rollout.options },
+      { kind: 'observer', name: 'counter', description: 'counts', source: '/x/counter.mjs', origin: 'file', requires: [], options: {} },
     ]);
   });
 

@@ -25,6 +25,7 @@ export interface PluginInfo {
   description: string;
   /** 'built-in', a path (its basename over HTTP) or a package name. */
   source: string;
+  origin: PluginSource['origin'];
   requires: Capability[];
   options: PluginOptionsSchema;
 }
@@ -163,6 +164,7 @@ export function createPluginRegistries(): PluginRegistries {
           name: plugin.name,
           description: plugin.description,
           source: source.location,
+          origin: source.origin,
           requires: [...(plugin.requires ?? [])],
           options: plugin.options ?? {},
         })),
