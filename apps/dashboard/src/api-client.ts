@@ -20,7 +20,20 @@ export interface Explanation {
   word_attributions: Record<string, number[]>;
   class_agnostic: string[];
   faithfulness?: Record<string, { comprehensiveness_aopc: number; sufficiency_aopc: number }>;
-  agreement?: { kendall_tau: number; top_k_overlap: number; k: number };
+  agreement?: { k: number; pairs: Array<{ methods: [string, string]; kendall_tau: number; top_k_overlap: number }> };
+}
+
+/** A registered plugin, as GET /v1/plugins lists it. */
+export interface PluginInfo {
+  kind: 'explainer' | 'calibrator' | 'abstention' | 'drift-statistic' | 'observer';
+  name: string;
+  description: string;
+  source: string;
+  requires: string[];
+  /** The served model has what it requires. */
+  available: boolean;
+  /** Explainers: run when a request names no methods. */
+  default?: boolean;
 }
 
 export interface Prediction {
@@ -141,8 +154,9 @@ const post = <T>(path: string, body: unknown) => call<T>(path, { method: 'POST',
 
 export const api = {
   predict: (text: string) => post<PredictResponse>('v1/predict', { inputs: [text] }),
-  explain: (text: string) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word', faithfulness: true }),
-  explainPlain: (text: string) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word' }),
+  plugins: () => call<{ plugins: PluginInfo[] }>('v1/plugins'),
+  explain: (text: string, methods?: string[]) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word', faithfulness: true, methods }),
+  explainPlain: (text: string, methods?: string[]) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word', methods }),
   predictions: (limit = 20) => call<{ predictions: AuditEntry[]; size: number }>(`v1/predictions?limit=${limit}`),
   prediction: (id: string) => call<AuditEntry>(`v1/predictions/${encodeURIComponent(id)}`),
   calibration: () => call<CalibrationInfo>('v1/calibration'),

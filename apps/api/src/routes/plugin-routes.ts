@@ -16,6 +16,7 @@ export const PluginsResponseSchema = z.object({
       origin: z.enum(['built-in', 'file', 'package']),
       requires: z.array(z.string()).describe('Model capabilities it needs (attentions, mask-token, hidden-states).'),
       available: z.boolean().describe('The served model has every capability it requires.'),
+      default: z.boolean().optional().describe('Explainers: run when a request names no methods.'),
       options: z.record(z.string(), OptionSchema).describe('Its options, each with a type and a default (JSON Schema subset).'),
     }),
   ),
@@ -36,6 +37,7 @@ export function pluginRoutes(ctx: ApiContext): RouteSpec[] {
         plugins: ctx.plugins.list().map((info) => ({
           ...publicPluginInfo(info),
           available: missingCapabilities(info.requires, ctx.service.capabilities).length === 0,
+          ...(info.kind === 'explainer' && { default: ctx.plugins.explainer.get(info.name).byDefault === true }),
         })),
       }),
     }),
