@@ -1,3 +1,4 @@
+import type { PluginRegistries } from '@glassbox/core';
 import type { AdminAccess } from './access-control.js';
 import type { ResolvedApiOptions } from './api-options.js';
 import type { FeedbackTokens } from './feedback-token.js';
@@ -31,6 +32,8 @@ export interface ApiServerStats {
 export interface ApiContext {
   readonly options: ResolvedApiOptions;
   readonly service: ModelService;
+  /** Every plugin kind's registry: the built-ins and the plugins option's files and packages. */
+  readonly plugins: PluginRegistries;
   /** Metrics registry, drift monitor (when configured) and alarm log. */
   readonly monitoring: Monitoring;
   /** The most recent /v1/predict results (in the state database when there is one). */

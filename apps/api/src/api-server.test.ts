@@ -64,6 +64,7 @@ describe('service routes', () => {
         '/v1/monitor',
         '/v1/monitor/history',
         '/v1/monitor/series',
+        '/v1/plugins',
         '/v1/predict',
         '/v1/predictions',
         '/v1/predictions/{id}',

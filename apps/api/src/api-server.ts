@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { GlassboxError } from '@glassbox/core';
+import { GlassboxError, type PluginRegistries } from '@glassbox/core';
 import { createMemoryAuditLog, openStateStore, parseReferenceProfile, type StateStore } from '@glassbox/monitor';
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
@@ -25,7 +25,9 @@ import { createStaticDashboard } from './static-dashboard.js';
 import { createStateWrites, observeStateWrites, type StateWrites } from './state-writes.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
 import { calibrationRoutes } from './routes/calibration-routes.js';
+import { openPluginRegistries } from './plugin-set.js';
 import { glassboxRoutes } from './routes/glassbox-routes.js';
+import { pluginRoutes } from './routes/plugin-routes.js';
 import { hfRoutes } from './routes/hf-routes.js';
 import { monitorRoutes } from './routes/monitor-routes.js';
 import { oipRoutes } from './routes/oip-routes.js';
@@ -80,8 +82,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   let store: StateStore | null = options.stateStore ?? null;
   // Every route's predictions reach the monitoring through the service, once it exists.
   let service: ModelService;
+  let plugins: PluginRegistries;
   try {
-    service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch) });
+    plugins = await openPluginRegistries(resolved.plugins);
+    service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch), explainers: plugins.explainer });
   } catch (error) {
     store?.close();
     throw error;
@@ -123,7 +127,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       onError: (error) => safeReport(resolved, error),
     });
     observeStateWrites(resolved.meter ?? monitoring.metrics.meter(), writes, (error) => safeReport(resolved, error));
-    return buildServer(resolved, service, monitoring, store, writes);
+    return buildServer(resolved, service, plugins, monitoring, store, writes);
   } catch (error) {
     await monitoring?.shutdown();
     store?.close();
@@ -140,7 +144,7 @@ function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
   }
 }
 
-function buildServer(resolved: ResolvedApiOptions, service: ModelService, monitoring: Monitoring, store: StateStore | null, writes: StateWrites): ApiServer {
+function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugins: PluginRegistries, monitoring: Monitoring, store: StateStore | null, writes: StateWrites): ApiServer {
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -164,6 +168,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   const ctx: ApiContext = {
     options: resolved,
     service,
+    plugins,
     monitoring,
     audit: store ? store.auditLog() : createMemoryAuditLog(resolved.auditLimit),
     store,
@@ -185,6 +190,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, monito
   const routes: RouteSpec[] = [
     ...serviceRoutes(ctx),
     ...glassboxRoutes(ctx),
+    ...pluginRoutes(ctx),
     ...calibrationRoutes(ctx),
     ...monitorRoutes(ctx),
     ...hfRoutes(ctx),

@@ -15,9 +15,26 @@ export interface ExplainBudget {
  * model through the scheduler's low-priority 'explain' lane, in chunks of at most `chunkTokens`
  * padded tokens, and stops at the next chunk once `signal` aborts (CLIENT_CLOSED). Tokenizing
  * stays on the caller's thread. It does not own the engine: dispose() does nothing.
+ * `maxForwardPasses` caps the passes (the prediction included) at run time, for explainers whose
+ * declared cost is wrong: the pass over it fails with 422 EXPLAIN_BUDGET_EXCEEDED.
  */
-export function explanationEngine(engine: InferenceEngine, scheduler: PriorityScheduler, chunkTokens: number, signal?: AbortSignal): InferenceEngine {
+export function explanationEngine(
+  engine: InferenceEngine,
+  scheduler: PriorityScheduler,
+  chunkTokens: number,
+  signal?: AbortSignal,
+  maxForwardPasses = Number.POSITIVE_INFINITY,
+): InferenceEngine {
   const maxBatchTokens = Math.max(engine.maxLength, chunkTokens);
+  let passes = 0;
+  const count = () => {
+    if (++passes > maxForwardPasses) {
+      throw new ApiError(
+        'EXPLAIN_BUDGET_EXCEEDED',
+        `the explanation took more than ${maxForwardPasses} forward passes (maxExplainForwardPasses), more than its methods declared; ask for fewer methods or a cheaper setting`,
+      );
+    }
+  };
   return {
     bundle: engine.bundle,
     labels: engine.labels,
@@ -27,8 +44,14 @@ export function explanationEngine(engine: InferenceEngine, scheduler: PrioritySc
     options: { ...engine.options, maxBatchTokens },
     encode: (texts) => engine.encode(texts),
     modelId: () => engine.modelId(),
-    classify: (input) => scheduler.run('explain', () => engine.classify(input), signal),
-    forward: (batch, options) => scheduler.run('explain', () => engine.forward(batch, options), signal),
+    classify: (input) => {
+      count();
+      return scheduler.run('explain', () => engine.classify(input), signal);
+    },
+    forward: (batch, options) => {
+      count();
+      return scheduler.run('explain', () => engine.forward(batch, options), signal);
+    },
     classifyStream: () => {
       throw new ApiError('INTERNAL', 'explanations do not stream');
     },
@@ -56,11 +79,10 @@ export async function checkExplainBudget(engine: InferenceEngine, text: string, 
   const overPasses = cost.forwardPasses > budget.maxForwardPasses;
   if (!overUnits && !overPasses) return cost;
   // Occluded units the budget allows: its own limit, and what the forward passes left after the
-  // prediction and rollout leave for occlusion (each window's rows in passes of `perPass`).
+  // prediction and the single passes (rollout's) leave for the perturbations (each window's rows in passes of `perPass`).
   const w = cost.windows;
   const perPass = Math.max(1, Math.min(engine.options.batchSize, Math.floor(engine.options.maxBatchTokens / engine.maxLength)));
-  const rollout = cost.methods.includes('rollout') ? w : 0;
-  const allowed = Math.min(budget.maxUnits, (budget.maxForwardPasses - 1 - rollout - w) * perPass - w);
+  const allowed = Math.min(budget.maxUnits, (budget.maxForwardPasses - 1 - cost.singlePasses - w) * perPass - w);
   // Sliding windows of `stride` tokens give at most tokens/stride + 1 units per model window.
   const tokenUnits = (await explanationCost(engine, text, { ...options, granularity: 'token', faithfulness: false })).units;
   const stride = allowed > w ? Math.max(2, Math.ceil(tokenUnits / (allowed - w))) : null;

@@ -1,6 +1,7 @@
 export { createApiServer } from './api-server.js';
 export type { ApiServer } from './api-server.js';
 export { resolveApiOptions } from './api-options.js';
+export { builtinPluginRegistries, openPluginRegistries, pluginOptionsZod, publicPluginInfo } from './plugin-set.js';
 export { isLoopbackHost } from './access-control.js';
 export type { ApiMeter, ApiServerOptions, LogSink, RateLimitOptions, ResolvedApiOptions } from './api-options.js';
 export type { AuditEntry, AuditFeedback } from '@glassbox/monitor';

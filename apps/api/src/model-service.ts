@@ -5,6 +5,9 @@ import {
   createPipeline,
   GlassboxError,
   type AbstentionRule,
+  type ExplainerPlugin,
+  type ModelCapabilities,
+  type PluginRegistry,
   type InferenceEngine,
   type Pipeline,
   type PipelineResult,
@@ -39,6 +42,8 @@ export interface ModelServiceHooks {
    * (a throw is caught and dropped).
    */
   observe?: (batch: ObservedBatch) => void;
+  /** The explainers explain() and checkExplainBudget() look methods up in (default: the built-ins). */
+  explainers?: PluginRegistry<ExplainerPlugin>;
 }
 
 /** How busy the model is, beyond the micro-batcher's counters. */
@@ -64,6 +69,8 @@ export interface ModelService {
   /** Longest token sequence the model takes, special tokens included. */
   readonly maxLength: number;
   readonly attentions: boolean;
+  /** What the model offers plugins (attention outputs, a mask token, ...). */
+  readonly capabilities: ModelCapabilities;
   /** The loaded calibration file, or null. */
   readonly calibration: CalibrationFile | null;
   /**
@@ -188,7 +195,8 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       what: 'explanations',
     });
     const budget = { maxUnits: options.maxExplainUnits, maxForwardPasses: options.maxExplainForwardPasses };
-    const laneEngine = (signal?: AbortSignal) => explanationEngine(engine, scheduler, options.explainChunkTokens, signal);
+    const laneEngine = (signal?: AbortSignal) => explanationEngine(engine, scheduler, options.explainChunkTokens, signal, budget.maxForwardPasses);
+    const withExplainers = (o: ExplainOptions): ExplainOptions => (hooks.explainers && !o.explainers ? { ...o, explainers: hooks.explainers } : o);
     const maxLength = engine.maxLength;
 
     const tokenCosts = async (texts: readonly string[]): Promise<number[]> => {
@@ -248,6 +256,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       labels: engine.labels,
       maxLength,
       attentions: engine.capabilities.attentions,
+      capabilities: engine.capabilities,
       get calibration() {
         return active.file;
       },
@@ -342,16 +351,16 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       async checkExplainBudget(texts, explainOptions) {
         const lane = laneEngine();
         for (const [i, text] of texts.entries()) {
-          await checkExplainBudget(lane, text, explainOptions, budget, texts.length === 1 ? 'the text' : `input ${i}`);
+          await checkExplainBudget(lane, text, withExplainers(explainOptions), budget, texts.length === 1 ? 'the text' : `input ${i}`);
         }
       },
 
       async explain(text, explainOptions, signal) {
         const lane = laneEngine(signal);
-        await checkExplainBudget(lane, text, explainOptions, budget);
+        await checkExplainBudget(lane, text, withExplainers(explainOptions), budget);
         const release = await explanations.acquire(signal);
         try {
-          return await explainText(lane, text, explainOptions);
+          return await explainText(lane, text, withExplainers(explainOptions));
         } finally {
           release();
         }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isGlassboxError } from '@glassbox/core';
+import { builtinPluginRegistries, openPluginRegistries } from '@glassbox/api';
+import { isGlassboxError, type PluginRegistries } from '@glassbox/core';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -7,6 +8,7 @@ import { explainCommand } from './commands/explain.js';
 import { exposeAttentionsCommand } from './commands/expose-attentions.js';
 import { monitorReferenceCommand, monitorReplayCommand, monitorStateCommand } from './commands/monitor.js';
 import { serveCommand } from './commands/serve.js';
+import { pluginsCommand, pluginSpecsIn } from './commands/plugins.js';
 import { predictCommand } from './commands/predict.js';
 import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
 
@@ -54,7 +56,29 @@ function engineOptions(cmd: Command): Command {
     .addOption(new Option('--long-text <mode>', 'texts longer than the model maximum').choices(['truncate', 'chunk']).default('truncate'));
 }
 
-export function buildProgram(io: CliIo): Command {
+/** A repeatable option whose values must be registered names (or 'all'). */
+function namesOption(flag: string, valid: () => readonly string[]) {
+  return (value: string, previous: string[] | undefined) => {
+    if (value !== 'all' && !valid().includes(value)) throw new InvalidArgumentError(`Allowed choices are ${[...valid(), 'all'].join(', ')}.`);
+    return [...(previous ?? []), value];
+  };
+}
+
+/** Every command, subcommands included. */
+function allCommands(cmd: Command): Command[] {
+  return [cmd, ...cmd.commands.flatMap(allCommands)];
+}
+
+/**
+ * The glassbox CLI. Choices and help that name plugins (explain's --method) come from
+ * `registries`: the built-ins, plus what --plugin loaded (runCli loads them before building).
+ */
+export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPluginRegistries()): Command {
+  const explainers = registries.explainer;
+  const methodHelp = explainers
+    .entries()
+    .map(({ plugin }) => `${plugin.name}${plugin.requires?.length ? ` (needs ${plugin.requires.join(', ')})` : ''}${plugin.byDefault ? ' [default]' : ''}`)
+    .join(', ');
   const program = new Command('glassbox')
     .description('Audit, calibrate and monitor a transformer text classifier (ONNX Runtime, Node).')
     .version('0.1.0')
@@ -112,11 +136,17 @@ export function buildProgram(io: CliIo): Command {
   engineOptions(
     program
       .command('explain')
-      .description('why this label? attention rollout and occlusion, with faithfulness scores')
+      .description(`why this label? any registered explainer (${explainers.names().join(', ')}), with faithfulness scores`)
       .argument('<text...>', 'the text to explain (one, quoted)')
-      .addOption(new Option('--method <method>', 'explanation method').choices(['rollout', 'occlusion', 'all']).default('all'))
+      .option('--method <name>', `explanation method, repeatable: ${methodHelp}; all: every one the model supports (default: the [default] ones)`, namesOption('--method', () => explainers.names()))
+      .option('--method-option <method.option=value>', 'an option of a method, repeatable (e.g. shapley.permutations=32; glassbox plugins --json lists them)', collect)
+      .option('--seed <n>', 'seed of randomised methods and of the random ranking (default 0)', (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--seed must be a non-negative integer, got "${v}"`);
+        return n;
+      })
       .option('--target <label>', 'label to explain (default: the predicted one)')
-      .option('--contrast <label>', 'occlusion: explain target rather than this label')
+      .option('--contrast <label>', 'explain target rather than this label (methods that are not class-agnostic)')
       .addOption(new Option('--granularity <unit>', 'units scored').choices(['token', 'word', 'window']).default('word'))
       .option('--window-size <n>', 'window granularity: tokens per window (default 3)', intOption('--window-size'))
       .option('--window-stride <n>', 'window granularity: step between windows (default 1)', intOption('--window-stride'))
@@ -124,7 +154,7 @@ export function buildProgram(io: CliIo): Command {
       .option('--json', 'print the explanation as JSON')
       .option('--html <file>', 'write a standalone HTML page with the text coloured by score'),
   ).action(async (texts: string[], flags) => {
-    await explainCommand(texts, flags, io.stdout, io.stderr);
+    await explainCommand(texts, flags, io.stdout, io.stderr, explainers);
   });
 
   const monitor = program.command('monitor').description('drift monitoring: reference profiles and backtesting');
@@ -229,13 +259,25 @@ export function buildProgram(io: CliIo): Command {
     await calibrateCommand(flags, io.stdout);
   });
 
+  program
+    .command('plugins')
+    .description('list every registered plugin (built-in and --plugin): kind, name, requirements, source')
+    .option('--json', 'print { plugins: [{ kind, name, description, source, origin, requires, options }] }')
+    .action((flags) => {
+      pluginsCommand(registries, flags, io.stdout);
+    });
+
+  // Every command takes --plugin (runCli loads them before the program is built).
+  for (const cmd of allCommands(program).filter((c) => c.commands.length === 0)) {
+    cmd.option('--plugin <file-or-package>', 'load a plugin file or npm package (repeatable); its plugins join the built-ins', collect);
+  }
   return program;
 }
 
 /** Runs the CLI; resolves to the exit code. Errors become one line on stderr. */
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const program = buildProgram(io);
   try {
+    const program = buildProgram(io, await openPluginRegistries(pluginSpecsIn(argv), process.cwd()));
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {

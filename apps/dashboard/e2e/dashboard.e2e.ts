@@ -153,6 +153,12 @@ describe.skipIf(skipReason !== null)('the dashboard in Chromium', () => {
     expect(await page.textContent('#audit-decision')).toMatch(/Answered|Abstained/);
     expect(await page.locator('.highlighted[data-method="rollout"] .word').count()).toBeGreaterThan(5);
     expect(await page.textContent('#audit-explanations')).toMatch(/comprehensiveness AOPC\s*-?\d\.\d{3}/);
+    // The method list comes from GET /v1/plugins: every registered explainer, the default ones ticked.
+    expect(await page.locator('#audit-methods input').evaluateAll((boxes) => boxes.map((b) => `${(b as HTMLInputElement).value}:${(b as HTMLInputElement).checked}`))).toEqual([
+      'occlusion:true',
+      'rollout:true',
+      'shapley:false',
+    ]);
     await page.screenshot({ path: join(SHOTS, 'audit.png') });
     // Opening a recent prediction shows it (and, with the stored text, explains it again).
     await page.click('#recent-predictions li:nth-child(3) button');

@@ -4,7 +4,7 @@
  * is erased at build time, so no server code reaches the browser bundle.
  */
 import type { CalibrationInfo } from '@glassbox/calibration';
-import type { PredictionView } from '@glassbox/core';
+import type { PredictionView, PublicPluginInfo } from '@glassbox/core';
 import type { Explanation } from '@glassbox/explain';
 import type { AlarmRecord, AuditEntry, MonitorStatus, SeriesPoint as DriftSeriesPoint, SignalView } from '@glassbox/monitor';
 
@@ -15,6 +15,9 @@ export type Signal = SignalView;
 
 /** A prediction of POST /v1/predict: the prediction view with the id and feedback token the API adds. */
 export type Prediction = PredictionView & { id: string; feedback_token: string };
+
+/** A registered plugin, as GET /v1/plugins lists it. */
+export type PluginInfo = PublicPluginInfo;
 
 export interface PredictResponse {
   model: string;
@@ -59,8 +62,9 @@ const post = <T>(path: string, body: unknown) => call<T>(path, { method: 'POST',
 
 export const api = {
   predict: (text: string) => post<PredictResponse>('v1/predict', { inputs: [text] }),
-  explain: (text: string) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word', faithfulness: true }),
-  explainPlain: (text: string) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word' }),
+  plugins: () => call<{ plugins: PluginInfo[] }>('v1/plugins'),
+  explain: (text: string, methods?: string[]) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word', faithfulness: true, methods }),
+  explainPlain: (text: string, methods?: string[]) => post<Explanation>('v1/explain', { inputs: text, granularity: 'word', methods }),
   predictions: (limit = 20) => call<{ predictions: AuditEntry[]; size: number }>(`v1/predictions?limit=${limit}`),
   prediction: (id: string) => call<AuditEntry>(`v1/predictions/${encodeURIComponent(id)}`),
   calibration: () => call<CalibrationInfo>('v1/calibration'),

@@ -57,7 +57,23 @@ export function auditView(root: HTMLElement): { refresh(): void } {
   const input = el('textarea', { attrs: { id: 'audit-text', rows: '4', 'aria-label': 'Text to classify', placeholder: 'Type a text to classify and explain' } });
   input.value = EXAMPLE;
   const button = el('button', { text: 'Classify & explain', attrs: { id: 'audit-submit', type: 'submit' } });
-  const form = el('form', { class: 'audit-form' }, [el('label', { text: 'Text', attrs: { for: 'audit-text' } }), input, el('div', { class: 'row' }, [button])]);
+  // The explanation methods: the server's registered explainers (GET /v1/plugins), its defaults ticked.
+  const methodBoxes = el('div', { class: 'row methods', attrs: { id: 'audit-methods', role: 'group', 'aria-label': 'Explanation methods' } });
+  const form = el('form', { class: 'audit-form' }, [el('label', { text: 'Text', attrs: { for: 'audit-text' } }), input, methodBoxes, el('div', { class: 'row' }, [button])]);
+  const chosenMethods = (): string[] | undefined => {
+    const ticked = [...methodBoxes.querySelectorAll<HTMLInputElement>('input[type=checkbox]')].filter((b) => b.checked).map((b) => b.value);
+    return ticked.length > 0 ? ticked : undefined;
+  };
+  void api.plugins().then(
+    ({ plugins }) => {
+      for (const p of plugins.filter((x) => x.kind === 'explainer' && x.available)) {
+        const box = el('input', { attrs: { type: 'checkbox', value: p.name, id: `method-${p.name}` } });
+        box.checked = p.default === true;
+        methodBoxes.append(el('label', { class: 'method-choice', attrs: { title: p.description, for: `method-${p.name}` } }, [box, el('span', { text: ` ${p.name}` })]));
+      }
+    },
+    () => undefined, // an older server: its default methods run
+  );
   const recent = el('ol', { class: 'recent', attrs: { id: 'recent-predictions' } });
   const recentNote = el('p', { class: 'muted' });
   const result = el('div', { attrs: { id: 'audit-result' } }, [notice('empty', 'No prediction yet', 'Classify a text, or open one of the recent predictions.')]);
@@ -120,19 +136,23 @@ export function auditView(root: HTMLElement): { refresh(): void } {
     }
     const random = x.faithfulness?.['random'];
     if (random) explanations.append(el('p', { class: 'muted', text: `Random ranking baseline: comprehensiveness ${num(random.comprehensiveness_aopc)}, sufficiency ${num(random.sufficiency_aopc)}.` }));
-    if (x.agreement) explanations.append(el('p', { class: 'muted', text: `Agreement between methods: Kendall τ ${num(x.agreement.kendall_tau)}, top-${x.agreement.k} overlap ${pct(x.agreement.top_k_overlap, 0)}.` }));
+    for (const pair of x.agreement?.pairs ?? []) {
+      const [a, b] = pair.methods;
+      explanations.append(el('p', { class: 'muted', text: `Agreement ${a} / ${b}: Kendall τ ${num(pair.kendall_tau)}, top-${x.agreement?.k} overlap ${pct(pair.top_k_overlap, 0)}.` }));
+    }
   };
 
   const explain = async (text: string) => {
-    explanations.replaceChildren(notice('info', 'Explaining…', 'Rollout and occlusion with faithfulness scores: many forward passes.'));
+    const methods = chosenMethods();
+    explanations.replaceChildren(notice('info', 'Explaining…', `${methods ? methods.join(', ') : 'The default methods'} with faithfulness scores: many forward passes.`));
     try {
       let x: Explanation;
       try {
-        x = await api.explain(text);
+        x = await api.explain(text, methods);
       } catch (error) {
         // Faithfulness needs the whole text in one pass; explain without it otherwise.
         if (!(error instanceof ApiCallError) || error.status >= 500 || error.status === 0) throw error;
-        x = await api.explainPlain(text);
+        x = await api.explainPlain(text, methods);
       }
       showExplanation(x);
     } catch (error) {

@@ -32,3 +32,30 @@ export function topKOverlap(a: readonly number[], b: readonly number[], k: numbe
   for (const i of top(b)) if (ta.has(i)) shared++;
   return shared / n;
 }
+
+/** Agreement of every pair of methods (in the order given), on their top k units. */
+export interface Agreement {
+  k: number;
+  pairs: Array<{ methods: [string, string]; kendall_tau: number; top_k_overlap: number }>;
+  /** With exactly two methods: their pair's figures (kept for clients of the two-method shape). */
+  kendall_tau?: number;
+  top_k_overlap?: number;
+}
+
+/** Pairwise Kendall tau and top-k overlap of any number of score vectors; null below two methods. */
+export function agreementOf(scores: Readonly<Record<string, readonly number[]>>, k: number): Agreement | null {
+  const names = Object.keys(scores);
+  if (names.length < 2) return null;
+  const pairs: Agreement['pairs'] = [];
+  names.forEach((a, i) => {
+    for (const b of names.slice(i + 1)) {
+      pairs.push({ methods: [a, b], kendall_tau: kendallTau(scores[a], scores[b]), top_k_overlap: topKOverlap(scores[a], scores[b], k) });
+    }
+  });
+  const out: Agreement = { k, pairs };
+  if (pairs.length === 1) {
+    out.kendall_tau = pairs[0].kendall_tau;
+    out.top_k_overlap = pairs[0].top_k_overlap;
+  }
+  return out;
+}

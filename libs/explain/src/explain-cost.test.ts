@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInferenceEngine, type InferenceEngine } from '@glassbox/core';
+import { createInferenceEngine, createPluginRegistry, type InferenceEngine } from '@glassbox/core';
+import occlusionExplainer from './occlusion-explainer.js';
 import { explanationCost } from './explain-cost.js';
 import { explainText } from './explain-text.js';
 import { miniModelDir } from './test-models.js';
@@ -46,4 +47,16 @@ describe('explanationCost', () => {
     // Identical perturbations are computed once, so the real count can only be lower.
     expect(e.forward_calls + 1).toBeLessThanOrEqual(faithful.forwardPasses);
   }, 60_000);
+
+  it('counts a plugin without a declared cost as one pass per unit plus one, and a declared cost as declared', async () => {
+    const explainers = createPluginRegistry('explainer');
+    explainers.register(occlusionExplainer);
+    explainers.register({ kind: 'explainer', name: 'mystery', description: 'no declared cost', explain: (i) => i.units.map(() => 0) });
+    const occ = await explanationCost(engine, short, { explainers, methods: ['occlusion'] });
+    const mystery = await explanationCost(engine, short, { explainers, methods: ['mystery'] });
+    expect(mystery.units).toBe(occ.units);
+    expect(mystery.forwardPasses).toBe(1 + occ.units + 1);
+    expect(mystery.forwardPasses).toBeGreaterThan(occ.forwardPasses);
+    expect(mystery.methods).toEqual(['mystery']);
+  });
 });

@@ -1,8 +1,8 @@
 import type { InferenceEngine } from '@glassbox/core';
 import { ERASER_BINS } from './faithfulness.js';
-import { windowEncodings, type ExplainMethod, type ExplainOptions } from './explain-text.js';
-import { slidingWindows } from './occlusion.js';
-import { tokenUnits, wordUnits } from './text-units.js';
+import { defaultExplainers, windowEncodings, type ExplainMethod, type ExplainOptions } from './explain-text.js';
+import { resolveMethods, unitsOf } from './run-explainer.js';
+import { tokenUnits } from './text-units.js';
 
 /** What explaining one text would cost, computed before any forward pass. */
 export interface ExplanationCost {
@@ -10,13 +10,16 @@ export interface ExplanationCost {
   tokens: number;
   /** Model windows the text is explained over (1 when it fits the model's maximum length). */
   windows: number;
-  /** Units occlusion occludes, over every window (0 without occlusion). */
+  /** Units the perturbing methods score, over every window (0 when none perturbs). */
   units: number;
   /**
-   * Forward passes, at most: the prediction, occlusion's perturbations and rollout per window,
-   * and faithfulness's perturbations; with the engine's batchSize and maxBatchTokens per pass.
+   * Forward passes, at most: the prediction, each method's perturbations (batched with the
+   * engine's batchSize and maxBatchTokens) and single passes per window, and faithfulness's
+   * perturbations. A method that declares no cost is counted as one pass per unit plus one.
    */
   forwardPasses: number;
+  /** Of those, single passes that do not grow with the units (e.g. rollout's one per window). */
+  singlePasses: number;
   /** Faithfulness needs the whole text in one window. */
   faithfulnessFits: boolean;
   methods: readonly ExplainMethod[];
@@ -29,31 +32,35 @@ function passes(rows: number, length: number, engine: InferenceEngine): number {
 }
 
 /**
- * The cost of `explainText(engine, text, options)`, from the tokenizer alone: so a server can
- * refuse an explanation over its budget before running any of it. Identical perturbations are
- * computed once by explainText, so its `forward_calls` can come out lower, never higher.
+ * The cost of `explainText(engine, text, options)`, from the tokenizer and each explainer's
+ * declared cost: so a server can refuse an explanation over its budget before running any of it.
+ * Identical perturbations are computed once by explainText, so its `forward_calls` can come out
+ * lower, never higher (for explainers that declare their cost truthfully).
  */
 export async function explanationCost(engine: InferenceEngine, text: string, options: ExplainOptions = {}): Promise<ExplanationCost> {
-  const methods = options.methods ?? (engine.capabilities.attentions ? ['rollout', 'occlusion'] : ['occlusion']);
+  const methods = resolveMethods(options.explainers ?? defaultExplainers(), engine, options.methods, options.methodOptions);
   const granularity = options.granularity ?? 'word';
   const [full] = await engine.encode([text]);
   const windows = windowEncodings(full, engine);
   let units = 0;
   let forwardPasses = 1; // the prediction itself
+  let singlePasses = 0;
   for (const w of windows) {
     const length = w.encoding.ids.length;
-    if (methods.includes('occlusion')) {
-      const tokens = tokenUnits(w.encoding);
-      const n =
-        granularity === 'token'
-          ? tokens.length
-          : granularity === 'window'
-            ? slidingWindows(tokens, options.windowSize ?? 3, options.windowStride ?? 1).length
-            : wordUnits(w.encoding).length;
-      units += n;
-      forwardPasses += passes(n + 1, length, engine);
+    const size = { units: unitsOf(w.encoding, granularity, options.windowSize, options.windowStride).length, tokens: tokenUnits(w.encoding).length };
+    let perturbs = false;
+    for (const { plugin, options: pluginOptions } of methods) {
+      const declared = plugin.cost?.(size, pluginOptions);
+      // Unknown cost: every unit and the whole window, each in a pass of its own.
+      const cost = declared ?? { forwardPasses: size.units + 1 };
+      const perturbations = Math.max(0, Math.ceil(cost.perturbations ?? 0));
+      const single = Math.max(0, Math.ceil(cost.forwardPasses ?? 0));
+      if (perturbations > 0 || declared === undefined) perturbs = true;
+      if (perturbations > 0) forwardPasses += passes(perturbations, length, engine);
+      forwardPasses += single;
+      if (declared !== undefined) singlePasses += single;
     }
-    if (methods.includes('rollout')) forwardPasses++;
+    if (perturbs) units += size.units;
   }
   const faithfulnessFits = windows.length === 1;
   if (options.faithfulness && faithfulnessFits) {
@@ -61,5 +68,6 @@ export async function explanationCost(engine: InferenceEngine, text: string, opt
     const rows = 1 + (methods.length + 1) * ERASER_BINS.length * 2;
     forwardPasses += passes(rows, full.ids.length, engine);
   }
-  return { tokens: full.ids.length, windows: windows.length, units, forwardPasses, faithfulnessFits, methods };
+  const names = methods.map((m) => m.plugin.name);
+  return { tokens: full.ids.length, windows: windows.length, units, forwardPasses, singlePasses, faithfulnessFits, methods: names };
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInferenceEngine, createPluginRegistry, GlassboxError, type InferenceEngine } from '@glassbox/core';
-import { attentionRolloutExplainer } from './attention-rollout-explainer.js';
 import { explainText } from './explain-text.js';
 import { renderExplanationHtml } from './html-report.js';
-import { occlusionExplainer } from './occlusion-explainer.js';
+import occlusionExplainer from './occlusion-explainer.js';
 import { miniModelDir, miniNoAttentionsDir } from './test-models.js';
 
 const text = "I can't believe you did this to me, I'm so angry!";
@@ -60,15 +59,47 @@ describe('explainText', () => {
     expect(e.tokens.length).toBe(new Set(enc.offsets.filter((_, i) => !enc.special[i]).map((o) => o.join())).size);
   });
 
-  it('refuses rollout on a model without attention outputs, at registration and at call time', async () => {
+  it('refuses rollout on a model without attention outputs, from its requires, and skips it by default', async () => {
     const plain = await createInferenceEngine(miniNoAttentionsDir);
-    const registry = createPluginRegistry(plain.capabilities);
-    expect(() => registry.register(attentionRolloutExplainer)).toThrow(/expose-attentions/);
-    registry.register(occlusionExplainer);
-    await expect(explainText(plain, text, { methods: ['rollout'] })).rejects.toBeInstanceOf(GlassboxError);
+    const refused = await explainText(plain, text, { methods: ['rollout'] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(GlassboxError);
+    expect(refused).toMatchObject({ code: 'PLUGIN_CAPABILITY_MISSING', message: expect.stringMatching(/explainer "rollout" needs attention outputs.*expose-attentions/) });
     const e = await explainText(plain, text);
     expect(Object.keys(e.attributions)).toEqual(['occlusion']);
     await plain.dispose();
+  });
+
+  it('runs any registered explainer, with its options, and agrees pairwise across three methods', async () => {
+    const explainers = createPluginRegistry('explainer');
+    explainers.register(occlusionExplainer);
+    explainers.register({
+      kind: 'explainer',
+      name: 'position',
+      description: 'later units score higher (a test double)',
+      options: { scale: { type: 'number', default: 1 } },
+      explain: (input) => input.units.map((_, i) => i * (input.options.scale as number)),
+    }, { origin: 'file', location: '/tmp/position.mjs' });
+    explainers.register({ kind: 'explainer', name: 'constant', description: 'every unit 1', explain: (input) => input.units.map(() => 1) });
+    const e = await explainText(engine, text, { explainers, methods: ['occlusion', 'position', 'constant'], methodOptions: { position: { scale: 2 } } });
+    expect(e.word_attributions.position).toEqual(e.words.map((_, i) => 2 * i));
+    expect(e.agreement?.pairs.map((p) => p.methods.join('/'))).toEqual(['occlusion/position', 'occlusion/constant', 'position/constant']);
+    expect(e.agreement?.kendall_tau).toBeUndefined();
+    await expect(explainText(engine, text, { explainers, methods: ['shap'] })).rejects.toMatchObject({ code: 'PLUGIN_UNKNOWN', message: expect.stringMatching(/registered: occlusion, position, constant/) });
+    await expect(explainText(engine, text, { explainers, methods: ['position'], methodOptions: { position: { scale: 'big' } } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+
+  it('fails the explanation with PLUGIN_FAILED naming a plugin that throws or returns the wrong number of scores', async () => {
+    const explainers = createPluginRegistry('explainer');
+    const source = { origin: 'file', location: '/tmp/broken.mjs' } as const;
+    explainers.register({ kind: 'explainer', name: 'throws', description: 'throws', explain: () => { throw new Error('boom'); } }, source);
+    explainers.register({ kind: 'explainer', name: 'short', description: 'too few scores', explain: () => [1] });
+    await expect(explainText(engine, text, { explainers, methods: ['throws'] })).rejects.toMatchObject({
+      code: 'PLUGIN_FAILED',
+      message: 'explainer "throws" (from /tmp/broken.mjs) failed: boom',
+    });
+    await expect(explainText(engine, text, { explainers, methods: ['short'] })).rejects.toMatchObject({ code: 'PLUGIN_FAILED', message: expect.stringMatching(/"short" returned 1 values/) });
+    // the engine still works
+    expect((await explainText(engine, text, { methods: ['occlusion'] })).attributions.occlusion).toHaveLength(text.split(' ').length);
   });
 
   it('renders a standalone HTML page with the user text escaped', async () => {

@@ -1,51 +1,54 @@
-import { GlassboxError, splitIntoWindows, type Encoding, type InferenceEngine } from '@glassbox/core';
-import { kendallTau, topKOverlap } from './agreement.js';
+import { GlassboxError, splitIntoWindows, type Encoding, type ExplainerPlugin, type InferenceEngine, type PluginRegistry } from '@glassbox/core';
+import { agreementOf } from './agreement.js';
+import { createExplainerRegistry } from './builtin-explainers.js';
 import type { Explanation } from './explanation-schema.js';
 import { faithfulness, rankByScore } from './faithfulness.js';
-import { occlusion, type Granularity } from './occlusion.js';
-import { attentionRollout, type HeadFusion } from './rollout.js';
+import type { Granularity } from './occlusion.js';
+import { resolveMethods, runExplainer, unitsOf } from './run-explainer.js';
 import { aggregateScores, tokenUnits, wordUnits, type TextUnit } from './text-units.js';
 
-export type ExplainMethod = 'rollout' | 'occlusion';
+/** The name of a registered explainer (built-in: rollout, occlusion, shapley). */
+export type ExplainMethod = string;
 
 export interface ExplainOptions {
-  /** Methods to run (default: every method the model supports). */
+  /** Registered explainers to run (default: every `byDefault` one the model supports). */
   methods?: readonly ExplainMethod[];
+  /** Per method, its options (each plugin's schema says which, with their defaults). */
+  methodOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Where the methods are looked up (default: the built-in explainers). */
+  explainers?: PluginRegistry<ExplainerPlugin>;
   /** Label name or id to explain (default: the predicted label). */
   target?: string | number;
-  /** Occlusion only: explain "target rather than contrast". */
+  /** Explain "target rather than contrast" (every method that is not class-agnostic). */
   contrast?: string | number;
   /** Units shown and scored (default 'word'). */
   granularity?: Granularity;
   windowSize?: number;
   windowStride?: number;
-  fusion?: HeadFusion;
   /** Also score every method (and a random ranking) for comprehensiveness and sufficiency. */
   faithfulness?: boolean;
+  /** Seed of randomised methods and of the random ranking (default 0). */
   seed?: number;
 }
 
 export type { Explanation } from './explanation-schema.js';
 
+let builtins: PluginRegistry<ExplainerPlugin> | null = null;
+/** The built-in explainers, registered once. */
+export function defaultExplainers(): PluginRegistry<ExplainerPlugin> {
+  return (builtins ??= createExplainerRegistry());
+}
+
 /**
- * Explains one prediction: runs the chosen methods, maps scores back onto the text at token,
- * word or window granularity, and optionally scores their faithfulness against a random ranking.
- * Texts longer than the model's maximum are explained window by window, so every token of the
- * whole text gets a score.
+ * Explains one prediction: runs the chosen registered explainers, maps their scores back onto the
+ * text at token, word or window granularity, and optionally scores their faithfulness against a
+ * random ranking. Texts longer than the model's maximum are explained window by window, so every
+ * token of the whole text gets a score.
  */
 export async function explainText(engine: InferenceEngine, text: string, options: ExplainOptions = {}): Promise<Explanation> {
   if (typeof text !== 'string' || text.trim() === '') throw new GlassboxError('INVALID_INPUT', 'the text to explain is empty');
   const labels = engine.labels;
-  const methods = options.methods ?? (engine.capabilities.attentions ? ['rollout', 'occlusion'] : ['occlusion']);
-  for (const m of methods) {
-    if (m !== 'rollout' && m !== 'occlusion') throw new GlassboxError('INVALID_OPTION', `unknown method "${m}"; valid: rollout, occlusion`);
-  }
-  if (methods.includes('rollout') && !engine.capabilities.attentions) {
-    throw new GlassboxError(
-      'PLUGIN_CAPABILITY_MISSING',
-      'attention rollout needs attention outputs, which this model graph lacks: run `glassbox expose-attentions IN.onnx OUT.onnx` and explain with the exposed model',
-    );
-  }
+  const methods = resolveMethods(options.explainers ?? defaultExplainers(), engine, options.methods, options.methodOptions);
   const granularity = options.granularity ?? 'word';
   const [full] = await engine.encode([text]);
   const [prediction] = await engine.classify(text);
@@ -59,68 +62,53 @@ export async function explainText(engine: InferenceEngine, text: string, options
   const sums: Record<string, Map<number, { s: number; n: number }>> = {};
   let forwardCalls = 0;
   for (const w of windows) {
-    const add = (method: string, scores: Map<number, number>) => {
-      const m = (sums[method] ??= new Map());
-      for (const [p, v] of scores) {
+    const units = unitsOf(w.encoding, granularity, options.windowSize, options.windowStride);
+    const tokens = tokenUnits(w.encoding);
+    for (const method of methods) {
+      const run = { engine, encoding: w.encoding, units, tokens, granularity, target, contrast, seed: options.seed ?? 0 };
+      const r = await runExplainer(method, run);
+      forwardCalls += r.forwardCalls;
+      const m = (sums[method.plugin.name] ??= new Map());
+      for (const [p, v] of r.positions) {
         const e = m.get(w.offset[p]) ?? { s: 0, n: 0 };
         e.s += v;
         e.n++;
         m.set(w.offset[p], e);
       }
-    };
-    if (methods.includes('occlusion')) {
-      const r = await occlusion(engine, w.encoding, {
-        target,
-        contrast: contrast ?? undefined,
-        granularity,
-        windowSize: options.windowSize,
-        windowStride: options.windowStride,
-      });
-      forwardCalls += r.forwardCalls;
-      add('occlusion', r.tokenScores);
-    }
-    if (methods.includes('rollout')) {
-      add('rollout', await rolloutScores(engine, w.encoding, options.fusion ?? 'mean'));
-      forwardCalls++;
     }
   }
   const tokenScore = (method: string) => new Map([...(sums[method] ?? new Map()).entries()].map(([p, { s, n }]) => [p, s / n]));
   const units: TextUnit[] = granularity === 'word' ? wordUnits(full) : tokenUnits(full);
   const words = wordUnits(full);
-  const attributions: Partial<Record<ExplainMethod, number[]>> = {};
-  const wordAttributions: Partial<Record<ExplainMethod, number[]>> = {};
-  for (const m of methods) {
-    const scores = tokenScore(m);
-    attributions[m] = aggregateScores(scores, units);
-    wordAttributions[m] = aggregateScores(scores, words);
+  const attributions: Record<string, number[]> = {};
+  const wordAttributions: Record<string, number[]> = {};
+  for (const { plugin } of methods) {
+    const scores = tokenScore(plugin.name);
+    attributions[plugin.name] = aggregateScores(scores, units);
+    wordAttributions[plugin.name] = aggregateScores(scores, words);
   }
-  const probabilities = prediction.probabilities;
   const result: Explanation = {
     text,
     label: labels[predicted],
     target: labels[target],
     contrast: contrast === null ? null : labels[contrast],
-    probabilities,
+    probabilities: prediction.probabilities,
     granularity,
     tokens: units.map(({ text: t, start, end }) => ({ text: t, start, end })),
     attributions,
     words: words.map(({ text: t, start, end }) => ({ text: t, start, end })),
     word_attributions: wordAttributions,
-    class_agnostic: methods.includes('rollout') ? ['rollout'] : [],
+    class_agnostic: methods.filter((m) => m.plugin.classAgnostic).map((m) => m.plugin.name),
     windows: windows.length,
     forward_calls: forwardCalls,
   };
-  if (methods.length === 2) {
-    const a = attributions.rollout as number[];
-    const b = attributions.occlusion as number[];
-    const k = Math.max(1, Math.ceil(0.2 * units.length));
-    result.agreement = { kendall_tau: kendallTau(a, b), top_k_overlap: topKOverlap(a, b, k), k };
-  }
+  const agreement = agreementOf(attributions, Math.max(1, Math.ceil(0.2 * units.length)));
+  if (agreement) result.agreement = agreement;
   if (options.faithfulness) {
     if (windows.length > 1) {
       throw new GlassboxError('INVALID_OPTION', `faithfulness needs the whole text in one forward pass; this text has ${full.ids.length} tokens (max ${engine.maxLength})`);
     }
-    const rankings = Object.fromEntries(methods.map((m) => [m, rankByScore(attributions[m] as number[])]));
+    const rankings = Object.fromEntries(Object.entries(attributions).map(([m, s]) => [m, rankByScore(s)]));
     result.faithfulness = await faithfulness(engine, full, units, rankings, { target, seed: options.seed ?? 0 });
   }
   return result;
@@ -160,21 +148,4 @@ export function windowEncodings(full: Encoding, engine: InferenceEngine): Window
       offset,
     };
   });
-}
-
-async function rolloutScores(engine: InferenceEngine, encoding: Encoding, fusion: HeadFusion): Promise<Map<number, number>> {
-  const n = encoding.ids.length;
-  const batch = {
-    inputIds: BigInt64Array.from(encoding.ids, BigInt),
-    attentionMask: new BigInt64Array(n).fill(1n),
-    batchSize: 1,
-    seqLen: n,
-  };
-  const out = await engine.forward(batch, { attentions: true });
-  const row = attentionRollout(out.attentions ?? [], out.numHeads ?? 1, n, { fusion });
-  const scores = new Map<number, number>();
-  encoding.special.forEach((s, p) => {
-    if (!s) scores.set(p, row[p]);
-  });
-  return scores;
 }

@@ -25,6 +25,16 @@ export const FaithfulnessScoresSchema = z.looseObject({
   sufficiency_aopc: z.number(),
 });
 
+/** Pairwise agreement of the methods' rankings (with two or more methods). */
+export const AgreementSchema = z.object({
+  k: z.int().describe('Units compared in the top-k overlap.'),
+  pairs: z.array(
+    z.object({ methods: z.tuple([z.string(), z.string()]), kendall_tau: z.number(), top_k_overlap: z.number() }),
+  ).describe('Kendall tau-b and top-k overlap of every pair of methods.'),
+  kendall_tau: z.number().optional().describe('With exactly two methods: their pair\'s Kendall tau (the two-method shape).'),
+  top_k_overlap: z.number().optional().describe('With exactly two methods: their pair\'s top-k overlap.'),
+});
+
 const explanationFields = {
   text: z.string(),
   label: z.string().describe('The predicted label.'),
@@ -38,7 +48,7 @@ const explanationFields = {
   word_attributions: AttributionsSchema.describe('Word-level view of the same scores (every method).'),
   class_agnostic: z.array(z.string()).describe('Methods whose scores do not depend on the target label (rollout).'),
   faithfulness: z.record(z.string(), FaithfulnessScoresSchema).optional(),
-  agreement: z.object({ kendall_tau: z.number(), top_k_overlap: z.number(), k: z.int() }).optional(),
+  agreement: AgreementSchema.optional(),
   windows: z.int().describe("Windows used for a text longer than the model's maximum (1 otherwise)."),
   forward_calls: z.int(),
 };

@@ -30,13 +30,18 @@ export function renderExplanationHtml(e: Explanation): string {
         (e.faithfulness?.random ? ` (random ranking: ${e.faithfulness.random.comprehensiveness_aopc.toFixed(4)}, ${e.faithfulness.random.sufficiency_aopc.toFixed(4)})` : '') +
         '</p>'
       : '';
-    const note = e.class_agnostic.includes(method as 'rollout') ? ' <small>(class-agnostic)</small>' : '';
+    const note = e.class_agnostic.includes(method) ? ' <small>(class-agnostic)</small>' : '';
     return `<section><h2>${escape(method)}${note}</h2><p class="t">${html}</p>${figures}</section>`;
   });
   const probs = Object.entries(e.probabilities)
     .sort((a, b) => b[1] - a[1])
     .map(([l, p]) => `<tr><td>${escape(l)}</td><td>${p.toFixed(4)}</td><td><div class="bar" style="width:${(p * 200).toFixed(1)}px"></div></td></tr>`)
     .join('');
+  const agreement = e.agreement
+    ? `<h2>Agreement (top ${e.agreement.k})</h2><table>${e.agreement.pairs
+        .map((p) => `<tr><td>${escape(p.methods[0])} / ${escape(p.methods[1])}</td><td>Kendall tau ${p.kendall_tau.toFixed(3)}</td><td>top-${e.agreement?.k} overlap ${p.top_k_overlap.toFixed(2)}</td></tr>`)
+        .join('')}</table>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>glassbox explanation: ${escape(e.label)}</title>
@@ -49,6 +54,7 @@ body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding
 <p>Predicted <b>${escape(e.label)}</b>; explaining <b>${escape(e.target)}</b>${e.contrast ? ` rather than <b>${escape(e.contrast)}</b>` : ''} at ${escape(e.granularity)} level. Red raises the target's probability, blue lowers it.</p>
 <table>${probs}</table>
 ${sections.join('\n')}
+${agreement}
 </body></html>
 `;
 }

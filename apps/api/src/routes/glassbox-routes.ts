@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { lacSet } from '@glassbox/calibration';
-import { predictionView, PredictionViewSchema } from '@glassbox/core';
+import { predictionView, PredictionViewSchema, type ExplainerPlugin, type PluginRegistry } from '@glassbox/core';
 import { ExplanationSchema, GranularitySchema, type Explanation } from '@glassbox/explain';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { TextSchema, TextsSchema, textList } from '../request-validation.js';
+import { pluginOptionsZod } from '../plugin-set.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
 
 const LabelRef = z.union([z.string().min(1), z.int().min(0)]).describe('A label name or id.');
@@ -20,17 +21,33 @@ export const PredictRequestSchema = z.strictObject({
   truncate: z.boolean().optional().describe('Cut texts over the length limits (default true); false refuses them with 422.'),
 });
 
-export const ExplainRequestSchema = z.strictObject({
-  inputs: TextSchema,
-  methods: z.array(z.enum(['rollout', 'occlusion'])).min(1).optional().describe('Default: every method the model supports.'),
-  target: LabelRef.optional().describe('Label to explain (default: the predicted one).'),
-  contrast: LabelRef.optional().describe('Occlusion only: explain target rather than contrast.'),
-  granularity: GranularitySchema.optional(),
+/** The /v1/explain body: `methods` and `options` derive from the registered explainers. */
+export function explainRequestSchema(explainers: PluginRegistry<ExplainerPlugin>) {
+  const plugins = explainers.entries().map((e) => e.plugin);
+  const names = plugins.map((p) => p.name) as [string, ...string[]];
+  const methodList = plugins.map((p) => `${p.name}: ${p.description}`).join(' ');
+  const defaults = plugins.filter((p) => p.byDefault).map((p) => p.name);
+  return z.strictObject({
+    inputs: TextSchema,
+    methods: z
+      .array(z.enum(names))
+      .min(1)
+      .optional()
+      .describe(`Registered explainers to run (default: ${defaults.join(', ') || 'none'}, those the model supports). ${methodList}`),
+    options: z
+      .strictObject(Object.fromEntries(plugins.map((p) => [p.name, pluginOptionsZod(p.options).optional()])))
+      .optional()
+      .describe('Per method, its options (see GET /v1/plugins).'),
+    seed: z.int().min(0).optional().describe('Seed of randomised methods and of the random ranking (default 0).'),
+    target: LabelRef.optional().describe('Label to explain (default: the predicted one).'),
+    contrast: LabelRef.optional().describe('Explain target rather than contrast (methods that are not class-agnostic).'),
+    granularity: GranularitySchema.optional(),
   window_size: z.int().min(1).optional(),
   window_stride: z.int().min(1).optional(),
-  faithfulness: z.boolean().optional().describe('Also score each method\'s comprehensiveness and sufficiency.'),
-  truncate: z.boolean().optional(),
-});
+    faithfulness: z.boolean().optional().describe('Also score each method\'s comprehensiveness and sufficiency.'),
+    truncate: z.boolean().optional(),
+  });
+}
 
 /** A prediction of /v1/predict: core's prediction view with the id, explanation and feedback token the API adds. */
 export const PredictionSchema = z.object({
@@ -127,9 +144,9 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
     method: 'post',
     path: '/v1/explain',
     operationId: 'explain',
-    summary: 'Explain one prediction with attention rollout and/or occlusion.',
+    summary: 'Explain one prediction with any registered explainers (GET /v1/plugins lists them).',
     tag: 'glassbox',
-    body: ExplainRequestSchema,
+    body: explainRequestSchema(ctx.plugins.explainer),
     response: ExplanationSchema,
     errors: [400, 413, 422, 429, 500, 503],
     limited: true,
@@ -139,6 +156,8 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
         text,
         {
         methods: body.methods,
+        methodOptions: body.options as Record<string, Record<string, unknown>> | undefined,
+        seed: body.seed,
         target: body.target,
         contrast: body.contrast,
         granularity: body.granularity,

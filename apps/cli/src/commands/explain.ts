@@ -1,10 +1,14 @@
-import { GlassboxError } from '@glassbox/core';
-import { explainText, renderExplanationHtml, type ExplainMethod, type Explanation, type Granularity } from '@glassbox/explain';
+import { CAPABILITIES, GlassboxError, missingCapabilities, type ExplainerPlugin, type PluginRegistry } from '@glassbox/core';
+import { defaultExplainers, explainText, renderExplanationHtml, type Explanation, type Granularity } from '@glassbox/explain';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { openEngine, type EngineFlags } from './shared.js';
 
 export interface ExplainFlags extends EngineFlags {
-  method?: 'rollout' | 'occlusion' | 'all';
+  /** Registered explainer names, or 'all' (every one the model supports); default: the default ones. */
+  method?: string[];
+  /** METHOD.OPTION=VALUE, per the method's options schema. */
+  methodOption?: string[];
+  seed?: number;
   target?: string;
   contrast?: string;
   granularity?: Granularity;
@@ -15,18 +19,49 @@ export interface ExplainFlags extends EngineFlags {
   html?: string;
 }
 
-/** Explains one prediction with rollout and/or occlusion; JSON, a text table, or an HTML page. */
-export async function explainCommand(texts: string[], flags: ExplainFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<Explanation> {
+/** METHOD.OPTION=VALUE flags as per-method options, each value typed by the method's schema. */
+export function parseMethodOptions(specs: readonly string[], explainers: PluginRegistry<ExplainerPlugin>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const spec of specs) {
+    const m = /^([a-z0-9-]+)\.([A-Za-z0-9]+)=(.*)$/.exec(spec);
+    if (!m) throw new GlassboxError('INVALID_OPTION', `--method-option must look like METHOD.OPTION=VALUE (e.g. shapley.permutations=32), got "${spec}"`);
+    const [, method, key, raw] = m;
+    const schema = explainers.get(method).options?.[key];
+    const value = schema?.type === 'number' || schema?.type === 'integer' ? Number(raw) : schema?.type === 'boolean' ? raw === 'true' ? true : raw === 'false' ? false : raw : raw;
+    (out[method] ??= {})[key] = value;
+  }
+  return out;
+}
+
+/** Explains one prediction with the registered explainers; JSON, a text table, or an HTML page. */
+export async function explainCommand(
+  texts: string[],
+  flags: ExplainFlags,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  explainers: PluginRegistry<ExplainerPlugin> = defaultExplainers(),
+): Promise<Explanation> {
   if (texts.length !== 1) throw new GlassboxError('INVALID_INPUT', `explain takes one text, got ${texts.length} (quote the text)`);
+  const methodOptions = parseMethodOptions(flags.methodOption ?? [], explainers);
   const engine = await openEngine(flags);
   try {
-    let methods: ExplainMethod[] = flags.method === 'all' || flags.method === undefined ? ['rollout', 'occlusion'] : [flags.method];
-    if (flags.method !== 'rollout' && !engine.capabilities.attentions && methods.includes('rollout')) {
-      methods = ['occlusion'];
-      err.write('glassbox: note: rollout skipped, the model has no attention outputs (see glassbox expose-attentions)\n');
+    let methods: string[] | undefined = flags.method?.filter((m) => m !== 'all');
+    if (methods?.length === 0 || flags.method === undefined) {
+      // The default methods, or with 'all' every registered one: those the model supports run,
+      // the others are skipped with a note.
+      const chosen = explainers.entries().map((e) => e.plugin).filter((p) => flags.method !== undefined || p.byDefault);
+      methods = [];
+      for (const p of chosen) {
+        const [missing] = missingCapabilities(p.requires, engine.capabilities);
+        if (missing === undefined) methods.push(p.name);
+        else err.write(`glassbox: note: ${p.name} skipped: it ${CAPABILITIES[missing].missing}\n`);
+      }
     }
     const e = await explainText(engine, texts[0], {
       methods,
+      methodOptions,
+      explainers,
+      seed: flags.seed,
       target: flags.target,
       contrast: flags.contrast,
       granularity: flags.granularity ?? 'word',
@@ -43,7 +78,7 @@ export async function explainCommand(texts: string[], flags: ExplainFlags, out: 
 }
 
 function formatExplanation(e: Explanation): string {
-  const methods = Object.keys(e.attributions) as ExplainMethod[];
+  const methods = Object.keys(e.attributions);
   const lines = [
     `predicted ${e.label} (${e.probabilities[e.label].toFixed(3)}); explaining ${e.target}${e.contrast ? ` rather than ${e.contrast}` : ''} by ${e.granularity}`,
     `${e.granularity.padEnd(16)} ${methods.map((m) => m.padStart(10)).join(' ')}`,
@@ -55,6 +90,8 @@ function formatExplanation(e: Explanation): string {
       lines.push(`  ${m.padEnd(22)} ${f.comprehensiveness_aopc.toFixed(4).padStart(17)} ${f.sufficiency_aopc.toFixed(4).padStart(12)}`);
     }
   }
-  if (e.agreement) lines.push(`agreement: Kendall tau ${e.agreement.kendall_tau.toFixed(3)}, top-${e.agreement.k} overlap ${e.agreement.top_k_overlap.toFixed(2)}`);
+  for (const p of e.agreement?.pairs ?? []) {
+    lines.push(`agreement ${p.methods.join('/')}: Kendall tau ${p.kendall_tau.toFixed(3)}, top-${e.agreement?.k} overlap ${p.top_k_overlap.toFixed(2)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
