@@ -25,19 +25,38 @@ export type {
   TextInput,
 } from './engine/inference-engine.js';
 
-export { createPluginRegistry } from './plugins/plugin-registry.js';
-export type { PluginRegistry } from './plugins/plugin-registry.js';
+export { assertCapabilities, CAPABILITIES, missingCapabilities } from './plugins/capabilities.js';
+export type { Capability, ModelCapabilities } from './plugins/capabilities.js';
+export { optionsJsonSchema, resolvePluginOptions } from './plugins/plugin-options.js';
+export type { PluginOptionSchema, PluginOptionsSchema, PluginOptionValues } from './plugins/plugin-options.js';
+export { BUILT_IN, createPluginRegistries, createPluginRegistry, describePlugin, pluginProblem } from './plugins/plugin-registry.js';
+export type { PluginInfo, PluginRegistries, PluginRegistry, PluginSource, RegisteredPlugin } from './plugins/plugin-registry.js';
+export { defineAbstentionRule, defineCalibrator, defineDriftStatistic, defineExplainer, defineObserver } from './plugins/define-plugin.js';
+export type { OptionValuesOf } from './plugins/define-plugin.js';
+export { loadPlugins } from './plugins/plugin-loader.js';
+export type { LoadPluginsOptions } from './plugins/plugin-loader.js';
+export { runPlugin } from './plugins/plugin-failure.js';
+export { PLUGIN_KINDS } from './plugins/plugin-types.js';
 export type {
   AbstentionDecision,
+  AbstentionPlugin,
   AbstentionRule,
+  CalibrationData,
   Calibrator,
-  Capability,
-  ExplainContext,
-  Explainer,
-  ModelCapabilities,
+  CalibratorPlugin,
+  DriftInput,
+  DriftStatisticPlugin,
+  ExplainerCost,
+  ExplainerOutput,
+  ExplainerPlugin,
+  ExplainInput,
+  ExplainUnit,
+  ObserverPlugin,
   PipelineResult,
   Plugin,
+  PluginDescriptor,
   PluginKind,
+  PluginOfKind,
   PredictionObserver,
 } from './plugins/plugin-types.js';
 

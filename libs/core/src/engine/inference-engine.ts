@@ -3,7 +3,7 @@ import { GlassboxError } from '../errors.js';
 import { argmax, softmax } from '../math/softmax.js';
 import { createOnnxSession, type OnnxSession, type OnnxSessionOptions, type TensorData } from '../onnx/ort.js';
 import { createWorkerSessionPool, type WorkerSessionPool } from '../onnx/worker-session-pool.js';
-import type { ModelCapabilities } from '../plugins/plugin-types.js';
+import type { ModelCapabilities } from '../plugins/capabilities.js';
 import { createTextTokenizer, type Encoding, type TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { lengthBuckets, padBatch, type ForwardBatch } from './forward-batch.js';
 
