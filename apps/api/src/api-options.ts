@@ -17,6 +17,12 @@ export interface RateLimitOptions {
 }
 
 export interface ApiServerOptions {
+  /**
+   * Plugin files or npm packages to load beside the built-ins (each default-exports a plugin
+   * descriptor or an array of them); relative paths and package names resolve from the process's
+   * working directory. Their explainers appear in /v1/explain, /openapi.json and /v1/plugins.
+   */
+  plugins?: readonly string[];
   /** The model bundle to serve. Give this or `modelDirs`. */
   modelDir?: string;
   /** Several bundles served as one ensemble (mean of their probabilities). */
@@ -193,6 +199,7 @@ export interface ResolvedApiOptions {
   maxQueuedExplanations: number;
   maxExplainUnits: number;
   maxExplainForwardPasses: number;
+  plugins: readonly string[];
   maxExplainInputs: number;
   explainChunkTokens: number;
   maxTextLength: number;
@@ -233,6 +240,12 @@ function integer(name: string, value: number | undefined, fallback: number, min:
 function nonEmpty(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') invalid(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
+}
+
+function pluginSpecs(specs: unknown): readonly string[] {
+  if (specs === undefined) return [];
+  if (!Array.isArray(specs)) invalid(`plugins must be a list of plugin files or package names, got ${JSON.stringify(specs)}`);
+  return specs.map((s, i) => nonEmpty(`plugins[${i}]`, s));
 }
 
 /** Fills in every default and checks every option; bad configuration throws INVALID_OPTION here. */
@@ -321,6 +334,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     maxQueuedExplanations: integer('maxQueuedExplanations', options.maxQueuedExplanations, 4, 0, 100_000),
     maxExplainUnits: integer('maxExplainUnits', options.maxExplainUnits, 512, 1),
     maxExplainForwardPasses: integer('maxExplainForwardPasses', options.maxExplainForwardPasses, 256, 1),
+    plugins: pluginSpecs(options.plugins),
     maxExplainInputs: integer('maxExplainInputs', options.maxExplainInputs, 4, 1, 100_000),
     explainChunkTokens: integer('explainChunkTokens', options.explainChunkTokens, 512, 1),
     maxTextLength: integer('maxTextLength', options.maxTextLength, 10_000, 1),

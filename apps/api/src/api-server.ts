@@ -22,6 +22,7 @@ import { createRateLimiter } from './rate-limiter.js';
 import { createPathRedactor } from './redact-paths.js';
 import { createSecurityHeaders, noStore } from './security-headers.js';
 import { createStaticDashboard } from './static-dashboard.js';
+import { openDriftStatistics } from './monitor-plugins.js';
 import { createStateWrites, observeStateWrites, type StateWrites } from './state-writes.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
 import { calibrationRoutes } from './routes/calibration-routes.js';
@@ -110,6 +111,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     const openStore = store;
     const writes = createStateWrites({ probe: openStore && (() => openStore.probe()), log: resolved.log });
     monitoring = createMonitoring({
+      statistics: await openDriftStatistics(resolved.plugins),
       modelId: service.modelId,
       labels: service.labels,
       calibrationId: () => service.calibrationId,

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isGlassboxError } from '@glassbox/core';
+import { BUILTIN_DRIFT_STATISTICS } from '@glassbox/monitor';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -148,7 +149,9 @@ export function buildProgram(io: CliIo): Command {
       .requiredOption('--data <file>', 'texts to replay in order (labels, if present, give realized accuracy)')
       .option('--window <n>', 'sliding window of the last N predictions (default 300)', intOption('--window'))
       .option('--calibration <file>', 'monitor calibrated probabilities')
-      .option('--json', 'print {alarms: [{index, statistic, signal, value, threshold}], predictions, ...}')
+      .option('--json', 'print {alarms: [{index, statistic, signal, value, threshold}], statistics, final, predictions, ...}')
+      .option('--statistic <name>', `only this drift statistic, repeatable (built-in: ${BUILTIN_DRIFT_STATISTICS.map((p) => p.name).join(', ')}; plus those of --plugin)`, collect)
+      .option('--plugin <file-or-package>', 'load a plugin file or npm package (repeatable); its drift statistics join the built-ins', collect)
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
@@ -172,6 +175,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--port <n>', 'port (default $PORT or 8080; 0 picks a free one)', portOption)
     .option('--host <host>', 'interface to listen on (default $HOST or 127.0.0.1)')
     .option('--config <file>', 'JSON file with server options (flags win)')
+    .option('--plugin <file-or-package>', 'load a plugin file or npm package (repeatable), after the config file\'s plugins', collect)
     .option('--calibration <file>', 'serve calibrated probabilities from glassbox calibrate')
     .option('--abstain <rule>', 'certified, max-probability:T, margin:T or entropy:BITS')
     .option('--reference <file>', 'drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges)')

@@ -44,6 +44,7 @@ export type {
   CalibrationData,
   Calibrator,
   CalibratorPlugin,
+  DriftAlarmSizes,
   DriftInput,
   DriftStatisticPlugin,
   ExplainerCost,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GlassboxError } from '@glassbox/core';
-import { CURSOR_PATTERN, DRIFT_SIGNALS, PROMETHEUS_CONTENT_TYPE, type AuditEntry, type DriftMonitor } from '@glassbox/monitor';
+import { BUILTIN_DRIFT_STATISTICS, CURSOR_PATTERN, DRIFT_SIGNALS, PROMETHEUS_CONTENT_TYPE, type AuditEntry, type DriftMonitor } from '@glassbox/monitor';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 
@@ -44,12 +44,20 @@ export const PredictionQuerySchema = z.object({
     .describe('true: explain the prediction again now (needs the stored text: servers with storeText).'),
 });
 
-export const HistoryQuerySchema = z.object({
-  limit: limitParam('alarms'),
-  signal: z.enum(['confidence', 'margin', 'entropy', 'labels']).optional().describe('Only alarms on this signal.'),
-  statistic: z.enum(['psi', 'ks', 'chi-square']).optional().describe('Only alarms of this statistic.'),
-  since: z.iso.datetime({ offset: true }).optional().describe('Only alarms fired at or after this ISO 8601 time.'),
-});
+/** A zod enum of the registered drift statistics' names (so /openapi.json lists them). */
+const statisticEnum = (names: readonly string[]) => z.enum(names as [string, ...string[]]);
+
+/** The history query, its statistic enum from the registered drift statistics. */
+export const historyQuerySchema = (statistics: readonly string[]) =>
+  z.object({
+    limit: limitParam('alarms'),
+    signal: z.enum(['confidence', 'margin', 'entropy', 'labels']).optional().describe('Only alarms on this signal.'),
+    statistic: statisticEnum(statistics).optional().describe('Only alarms of this statistic.'),
+    since: z.iso.datetime({ offset: true }).optional().describe('Only alarms fired at or after this ISO 8601 time.'),
+  });
+
+/** The history query of the built-in drift statistics. */
+export const HistoryQuerySchema = historyQuerySchema(BUILTIN_DRIFT_STATISTICS.map((p) => p.name));
 
 export const FeedbackRequestSchema = z.strictObject({
   id: z.string().min(1).describe('The prediction id /v1/predict returned.'),
@@ -97,44 +105,6 @@ export const FeedbackResponseSchema = z.object({
   monitored: z.boolean().describe('The prediction is still in the drift window, so realized accuracy counts it.'),
 });
 
-const AlarmSchema = z.object({
-  time: z.string(),
-  index: z.int().describe('0-based index of the observed prediction that tipped it.'),
-  signal: z.enum(['confidence', 'margin', 'entropy', 'labels']),
-  statistic: z.enum(['psi', 'ks', 'chi-square']),
-  value: z.number(),
-  threshold: z.number(),
-  reason: z.string(),
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-});
-
-const DecisionSchema = z.object({
-  statistic: z.enum(['psi', 'ks', 'chi-square']),
-  alarm: z.boolean(),
-  value: z.number(),
-  threshold: z.number(),
-  effect: z.object({ value: z.number(), floor: z.number() }),
-  reason: z.string(),
-});
-
-const SignalSchema = z.object({
-  kind: z.enum(['ordinal', 'nominal']),
-  psi: z.number(),
-  js_distance: z.number(),
-  ks: z.number(),
-  chi_square: z.object({ statistic: z.number(), df: z.int(), p_value: z.number() }),
-  alarm: z.boolean().describe('Any of its statistics is in alarm.'),
-  decisions: z.array(DecisionSchema),
-  buckets: z
-    .array(z.number())
-    .describe('Upper-inclusive bucket boundaries; the counts have one more entry (+Inf). Empty for labels: their buckets are the model labels.'),
-  reference_counts: z
-    .union([z.array(z.number()), z.record(z.string(), z.number())])
-    .describe('Reference counts per bucket (labels: keyed by label).'),
-  window_counts: z.union([z.array(z.number()), z.record(z.string(), z.number())]).describe('Window counts per bucket (labels: keyed by label).'),
-});
-
 const SignalValuesSchema = z.object({ confidence: z.number(), margin: z.number(), entropy: z.number(), labels: z.number() });
 
 export const SeriesPointSchema = z.object({
@@ -146,24 +116,69 @@ export const SeriesPointSchema = z.object({
   label_shares: z.record(z.string(), z.number()).describe('Share of window predictions per predicted label.'),
 });
 
-export const MonitorStatusSchema = z.object({
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-  observed: z.int().describe('Predictions observed since start (every route).'),
-  window: z.int().describe('Predictions in the sliding window now.'),
-  window_size: z.int(),
-  reference: z.object({ n: z.int(), mean_confidence: z.number(), calibration: z.string().nullable() }),
-  signals: z.record(z.string(), SignalSchema).describe('Window against reference, per signal: confidence, margin, entropy, labels.'),
-  estimated_accuracy: z.number().nullable().describe('CBPE: mean top-class probability over the window.'),
-  realized_accuracy: z.number().nullable().describe('Accuracy over window predictions with feedback; null without any.'),
-  accuracy_gap: z.number().nullable().describe('Mean confidence minus accuracy over those predictions (> 0: over-confident).'),
-  labelled: z.int(),
-  alarms: z.array(AlarmSchema).describe('Alarms active now.'),
-});
+/** The drift monitor's wire shapes, their statistic enums from the registered drift statistics. */
+export function monitorSchemas(statistics: readonly string[]) {
+  const statistic = statisticEnum(statistics);
+  const AlarmSchema = z.object({
+    time: z.string(),
+    index: z.int().describe('0-based index of the observed prediction that tipped it.'),
+    signal: z.enum(['confidence', 'margin', 'entropy', 'labels']),
+    statistic,
+    value: z.number(),
+    threshold: z.number(),
+    reason: z.string(),
+    model_id: z.string(),
+    calibration_id: z.string().nullable(),
+  });
+  const DecisionSchema = z.object({
+    statistic,
+    alarm: z.boolean(),
+    value: z.number(),
+    threshold: z.number(),
+    effect: z.object({ value: z.number(), floor: z.number() }),
+    reason: z.string(),
+  });
+  const SignalSchema = z.object({
+    kind: z.enum(['ordinal', 'nominal']),
+    psi: z.number(),
+    js_distance: z.number(),
+    ks: z.number(),
+    chi_square: z.object({ statistic: z.number(), df: z.int(), p_value: z.number() }),
+    statistics: z.partialRecord(statistic, z.number()).describe('Every registered drift statistic that applies to the signal (numeric or categorical), by name.'),
+    alarm: z.boolean().describe('Any of its statistics is in alarm.'),
+    decisions: z.array(DecisionSchema),
+    buckets: z
+      .array(z.number())
+      .describe('Upper-inclusive bucket boundaries; the counts have one more entry (+Inf). Empty for labels: their buckets are the model labels.'),
+    reference_counts: z
+      .union([z.array(z.number()), z.record(z.string(), z.number())])
+      .describe('Reference counts per bucket (labels: keyed by label).'),
+    window_counts: z.union([z.array(z.number()), z.record(z.string(), z.number())]).describe('Window counts per bucket (labels: keyed by label).'),
+  });
+  const MonitorStatusSchema = z.object({
+    model_id: z.string(),
+    calibration_id: z.string().nullable(),
+    observed: z.int().describe('Predictions observed since start (every route).'),
+    window: z.int().describe('Predictions in the sliding window now.'),
+    window_size: z.int(),
+    reference: z.object({ n: z.int(), mean_confidence: z.number(), calibration: z.string().nullable() }),
+    signals: z.record(z.string(), SignalSchema).describe('Window against reference, per signal: confidence, margin, entropy, labels.'),
+    estimated_accuracy: z.number().nullable().describe('CBPE: mean top-class probability over the window.'),
+    realized_accuracy: z.number().nullable().describe('Accuracy over window predictions with feedback; null without any.'),
+    accuracy_gap: z.number().nullable().describe('Mean confidence minus accuracy over those predictions (> 0: over-confident).'),
+    labelled: z.int(),
+    alarms: z.array(AlarmSchema).describe('Alarms active now.'),
+  });
+  return { AlarmSchema, MonitorStatusSchema, HistoryQuerySchema: historyQuerySchema(statistics) };
+}
+
+/** The monitor status of the built-in drift statistics. */
+export const MonitorStatusSchema = monitorSchemas(BUILTIN_DRIFT_STATISTICS.map((p) => p.name)).MonitorStatusSchema;
 
 /** GET /metrics, the drift monitor and the audit trail (with feedback). */
 export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
   const { service, monitoring, audit } = ctx;
+  const { AlarmSchema, MonitorStatusSchema, HistoryQuerySchema } = monitorSchemas(monitoring.statistics.names());
 
   const requireMonitor = (): DriftMonitor => {
     if (!monitoring.monitor) {
@@ -227,6 +242,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
                 js_distance: statistics.jsDistance,
                 ks: statistics.ks,
                 chi_square: { statistic: statistics.chiSquare.statistic, df: statistics.chiSquare.df, p_value: statistics.chiSquare.pValue },
+                statistics: statistics.values,
                 alarm: decisions.some((d) => d.alarm),
                 decisions,
                 buckets,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { createApiServer, isLoopbackHost, prepareStateLocation, resolveStateLocation, type ApiServer, type ApiServerOptions } from '@glassbox/api';
 import { GlassboxError } from '@glassbox/core';
 import { loadOptionsFromFlags, type LoadFlags } from './serve-load-flags.js';
@@ -24,6 +25,13 @@ export interface ServeFlags extends LoadFlags {
   cors?: string[];
   maxBatchSize?: number;
   maxWaitMs?: number;
+  /** Plugin files or packages (--plugin, repeatable), after the config file's `plugins`. */
+  plugin?: string[];
+}
+
+/** A plugin spec that is a path, resolved from `base`; a package name as it is. */
+function pluginPath(spec: string, base: string): string {
+  return spec.startsWith('.') || isAbsolute(spec) || /\.(m|c)?[jt]s$/.test(spec) ? resolve(base, spec) : spec;
 }
 
 /** A URL fit for a log line: user and password removed. */
@@ -112,6 +120,11 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.cors ? { cors: flags.cors } : {}),
     ...(flags.allowedHost ? { allowedHosts: flags.allowedHost } : {}),
     ...loadOptionsFromFlags(flags, fromFile),
+    // Config paths resolve from the config file's directory, --plugin paths from the working one.
+    plugins: [
+      ...(fromFile.plugins ?? []).map((p) => (typeof p === 'string' && flags.config ? pluginPath(p, dirname(resolve(flags.config))) : p)),
+      ...(flags.plugin ?? []).map((p) => pluginPath(p, process.cwd())),
+    ],
   };
   // Persistent by default: ./glassbox-data/state.db unless --state, $GLASSBOX_STATE or the config say otherwise.
   const state = resolveStateLocation({ flag: flags.state, env: env['GLASSBOX_STATE'], config: fromFile.statePath });
