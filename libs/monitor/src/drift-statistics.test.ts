@@ -61,8 +61,9 @@ describe('driftStatistics', () => {
       jsDistance: 0,
       ks: 0,
       chiSquare: { statistic: 0, df: 2, pValue: 1 },
-      values: { psi: 0, 'js-distance': 0, ks: 0, 'chi-square': 0 },
-      effects: { 'chi-square': 0 },
+      // Every statistic is 0; effects are those of statistics with one besides their value.
+      values: Object.fromEntries(BUILTIN_DRIFT_STATISTICS.map((p) => [p.name, 0])),
+      effects: Object.fromEntries(BUILTIN_DRIFT_STATISTICS.filter((p) => p.effect).map((p) => [p.name, 0])),
       bins: 3,
       n: 0,
       m: 6,
