@@ -3,6 +3,7 @@ import { chiSquare } from './chi-square-statistic.js';
 import { jsDistance } from './js-distance.js';
 import { ks } from './ks.js';
 import { psi } from './psi.js';
+import { wasserstein } from './wasserstein.js';
 
 /** glassbox's drift statistics, registered in this order (the order alarms are evaluated in). */
 export const BUILTIN_DRIFT_STATISTICS: readonly DriftStatisticPlugin[] = [
@@ -10,6 +11,7 @@ export const BUILTIN_DRIFT_STATISTICS: readonly DriftStatisticPlugin[] = [
   jsDistance,
   ks,
   chiSquare,
+  wasserstein,
 ];
 
 /** A drift-statistic registry holding the built-ins. */
