@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isGlassboxError } from '@glassbox/core';
+import { ABSTENTION_SPECS } from '@glassbox/calibration';
 import { BUILTIN_DRIFT_STATISTICS } from '@glassbox/monitor';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
@@ -75,7 +76,7 @@ export function buildProgram(io: CliIo): Command {
       .option('--top-k <n>', 'labels to show per text (with --json: adds top_k)', intOption('--top-k'))
       .option('--json', 'print a JSON array: text, label, score, probabilities')
       .option('--calibration <file>', 'calibrate with a file from glassbox calibrate (adds raw probabilities and the conformal set)')
-      .option('--abstain <rule>', 'abstention: certified (the calibration certificate), max-probability:T, margin:T or entropy:BITS'),
+      .option('--abstain <rule>', `abstention rule: ${ABSTENTION_SPECS} (certified: the calibration certificate)`),
   ).action(async (texts: string[], flags) => {
     await predictCommand(texts, flags, io.stdout);
   });
@@ -177,7 +178,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--config <file>', 'JSON file with server options (flags win)')
     .option('--plugin <file-or-package>', 'load a plugin file or npm package (repeatable), after the config file\'s plugins', collect)
     .option('--calibration <file>', 'serve calibrated probabilities from glassbox calibrate')
-    .option('--abstain <rule>', 'certified, max-probability:T, margin:T or entropy:BITS')
+    .option('--abstain <rule>', `abstention rule: ${ABSTENTION_SPECS}`)
     .option('--reference <file>', 'drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges)')
     .option('--store-text', 'keep request texts in the audit trail (off by default)')
     .option('--state <file>', 'SQLite state database (WAL): audit log, feedback, drift window, alarms and calibration versions survive restarts (default $GLASSBOX_STATE, else ./glassbox-data/state.db; ":memory:" keeps nothing)')

@@ -41,6 +41,8 @@ export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from 
 export { allRule, anyRule, entropyRule, marginRule, maxProbabilityRule, perClassThresholdRule } from './abstention-rules.js';
 export { CERTIFIABLE_RULES, certifyAbstention, ruleFromCertificate } from './abstention-certificate.js';
 export type { AbstentionCertificate, AbstentionCertification, CertifiableRule, CertifyAbstentionOptions } from './abstention-certificate.js';
-export { ABSTENTION_SPECS, calibrationForEngine, lacSet, parseAbstentionSpec, readCalibrationForEngine } from './abstention-spec.js';
+export { ABSTENTION_SPECS, abstentionRule, abstentionSpecs, calibrationForEngine, lacSet, parseAbstentionSpec, readCalibrationForEngine } from './abstention-spec.js';
+export { BUILTIN_ABSTENTION_RULES, builtinAbstentionRules } from './abstention/builtin-abstention-rules.js';
+export type { CalibrationAbstentionPlugin } from './abstention/certified.js';
 export { buildCalibrationFile, minRowsForConformal } from './build-calibration-file.js';
 export type { BuildCalibrationOptions } from './build-calibration-file.js';
