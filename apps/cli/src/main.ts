@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isGlassboxError } from '@glassbox/core';
-import { ABSTENTION_SPECS } from '@glassbox/calibration';
+import { ABSTENTION_SPECS, BUILTIN_CALIBRATORS } from '@glassbox/calibration';
 import { BUILTIN_DRIFT_STATISTICS } from '@glassbox/monitor';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
@@ -220,7 +220,11 @@ export function buildProgram(io: CliIo): Command {
       .command('calibrate')
       .description('fit a calibrator (and optionally conformal sets and a certified abstention threshold) on labeled data')
       .requiredOption('--data <file>', 'GoEmotions TSV, or CSV/JSONL with text and label (name or id)')
-      .addOption(new Option('--method <method>', 'calibration method').choices(['temperature', 'vector', 'platt', 'isotonic']).default('temperature'))
+      .addOption(
+        new Option('--method <method>', `calibration method: ${BUILTIN_CALIBRATORS.map((p) => `${p.name} (${p.description})`).join('; ')}`)
+          .choices(BUILTIN_CALIBRATORS.map((p) => p.name))
+          .default('temperature'),
+      )
       .requiredOption('--out <file>', 'calibration JSON to write (atomically)')
       .option('--conformal <alpha>', 'also fit split-conformal LAC sets with miscoverage alpha', numberOption('--conformal', 0, 1))
       .option('--abstain-risk <r>', 'also certify an abstention threshold with selective risk <= r (SGR)', numberOption('--abstain-risk', 0, 1))

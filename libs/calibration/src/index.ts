@@ -35,6 +35,8 @@ export { createEnsembleEngine } from './ensemble-engine.js';
 export type { EnsembleMember, EnsembleOptions } from './ensemble-engine.js';
 
 export { CALIBRATION_METHODS, createCalibrator, fitCalibration } from './calibration-method.js';
+export { BUILTIN_CALIBRATORS, builtinCalibrators } from './calibrators/builtin-calibrators.js';
+export type { CheckedCalibratorPlugin } from './calibrators/calibrator-params.js';
 export type { CalibrationMethod, FittedCalibration } from './calibration-method.js';
 export { calibrationId, computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration } from './calibration-file.js';
 export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from './calibration-file.js';
