@@ -11,10 +11,22 @@
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chiSquareQuantile } from '@glassbox/monitor';
+import { ALARM_DEFAULTS, BUILTIN_DRIFT_STATISTICS, chiSquareQuantile } from '@glassbox/monitor';
 
-// Same defaults as libs/monitor (drift-statistics.ts DEFAULT_PSEUDO_COUNT, alarm-rule.ts ALARM_DEFAULTS).
-const DEFAULTS = Object.freeze({ window: '1h', alpha: 0.001, psiFloor: 0.1, minSamples: 30, pseudoCount: 0.5, for: '5m', severity: 'warning' });
+// The statistics these rules compute in PromQL, and their defaults, from libs/monitor's built-in
+// statistic list (statistics/psi.ts, chi-square-statistic.ts) and ALARM_DEFAULTS: one place.
+const statistic = (name) => BUILTIN_DRIFT_STATISTICS.find((p) => p.name === name) ?? fail(`libs/monitor has no drift statistic "${name}"`);
+const PSI = statistic('psi');
+statistic('chi-square');
+const DEFAULTS = Object.freeze({
+  window: '1h',
+  alpha: ALARM_DEFAULTS.alpha,
+  psiFloor: PSI.options.floor.default,
+  minSamples: ALARM_DEFAULTS.minSamples,
+  pseudoCount: PSI.options.pseudoCount.default,
+  for: '5m',
+  severity: 'warning',
+});
 const HISTOGRAM_SIGNALS = ['confidence', 'margin', 'entropy'];
 const ALL_SIGNALS = [...HISTOGRAM_SIGNALS, 'labels'];
 

@@ -114,6 +114,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     const openStore = store;
     const writes = createStateWrites({ probe: openStore && (() => openStore.probe()), log: resolved.log });
     monitoring = createMonitoring({
+      statistics: plugins['drift-statistic'],
       modelId: service.modelId,
       labels: service.labels,
       calibrationId: () => service.calibrationId,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { GlassboxError } from '@glassbox/core';
+import { GlassboxError, type DriftStatisticPlugin, type PluginRegistry } from '@glassbox/core';
 import {
   createMetricsRegistry,
   createMonitorSession,
@@ -30,6 +30,8 @@ export interface MonitoringOptions {
   /** A parsed-JSON reference profile, or null for no drift monitor. */
   reference: unknown;
   window: number;
+  /** The drift statistics computed, gauged and alarmed on. Default: the built-ins. */
+  statistics?: PluginRegistry<DriftStatisticPlugin>;
   log: LogSink;
   /** Default: the registry's meter. */
   meter: ApiMeter | null;

@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { createPluginRegistries, loadPlugins, type PluginInfo, type PluginOptionsSchema, type PluginRegistries } from '@glassbox/core';
+import { BUILTIN_ABSTENTION_RULES, BUILTIN_CALIBRATORS } from '@glassbox/calibration';
 import { BUILTIN_EXPLAINERS } from '@glassbox/explain';
+import { BUILTIN_DRIFT_STATISTICS } from '@glassbox/monitor';
 
 /**
  * Every plugin kind's registry: glassbox's built-ins first (source "built-in"), then the plugin
@@ -17,7 +19,7 @@ export async function openPluginRegistries(specs: readonly string[] = [], cwd = 
 /** Every plugin kind's registry, holding glassbox's built-in plugins only. */
 export function builtinPluginRegistries(): PluginRegistries {
   const registries = createPluginRegistries();
-  for (const plugin of BUILTIN_EXPLAINERS) registries.register(plugin);
+  for (const plugin of [...BUILTIN_EXPLAINERS, ...BUILTIN_CALIBRATORS, ...BUILTIN_ABSTENTION_RULES, ...BUILTIN_DRIFT_STATISTICS]) registries.register(plugin);
   return registries;
 }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { builtinPluginRegistries, openPluginRegistries } from '@glassbox/api';
 import { isGlassboxError, type PluginRegistries } from '@glassbox/core';
+import { ABSTENTION_SPECS } from '@glassbox/calibration';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -98,7 +99,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--top-k <n>', 'labels to show per text (with --json: adds top_k)', intOption('--top-k'))
       .option('--json', 'print a JSON array: text, label, score, probabilities')
       .option('--calibration <file>', 'calibrate with a file from glassbox calibrate (adds raw probabilities and the conformal set)')
-      .option('--abstain <rule>', 'abstention: certified (the calibration certificate), max-probability:T, margin:T or entropy:BITS'),
+      .option('--abstain <rule>', `abstention rule: ${ABSTENTION_SPECS} (certified: the calibration certificate)`),
   ).action(async (texts: string[], flags) => {
     await predictCommand(texts, flags, io.stdout);
   });
@@ -178,7 +179,8 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .requiredOption('--data <file>', 'texts to replay in order (labels, if present, give realized accuracy)')
       .option('--window <n>', 'sliding window of the last N predictions (default 300)', intOption('--window'))
       .option('--calibration <file>', 'monitor calibrated probabilities')
-      .option('--json', 'print {alarms: [{index, statistic, signal, value, threshold}], predictions, ...}')
+      .option('--json', 'print {alarms: [{index, statistic, signal, value, threshold}], statistics, final, predictions, ...}')
+      .option('--statistic <name>', `only this drift statistic, repeatable: ${registries['drift-statistic'].names().join(', ')}`, collect)
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
@@ -203,7 +205,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .option('--host <host>', 'interface to listen on (default $HOST or 127.0.0.1)')
     .option('--config <file>', 'JSON file with server options (flags win)')
     .option('--calibration <file>', 'serve calibrated probabilities from glassbox calibrate')
-    .option('--abstain <rule>', 'certified, max-probability:T, margin:T or entropy:BITS')
+    .option('--abstain <rule>', `abstention rule: ${ABSTENTION_SPECS}`)
     .option('--reference <file>', 'drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges)')
     .option('--store-text', 'keep request texts in the audit trail (off by default)')
     .option('--state <file>', 'SQLite state database (WAL): audit log, feedback, drift window, alarms and calibration versions survive restarts (default $GLASSBOX_STATE, else ./glassbox-data/state.db; ":memory:" keeps nothing)')
@@ -245,7 +247,11 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .command('calibrate')
       .description('fit a calibrator (and optionally conformal sets and a certified abstention threshold) on labeled data')
       .requiredOption('--data <file>', 'GoEmotions TSV, or CSV/JSONL with text and label (name or id)')
-      .addOption(new Option('--method <method>', 'calibration method').choices(['temperature', 'vector', 'platt', 'isotonic']).default('temperature'))
+      .addOption(
+        new Option('--method <method>', `calibration method: ${registries.calibrator.entries().map(({ plugin: p }) => `${p.name} (${p.description})`).join('; ')}`)
+          .choices(registries.calibrator.names())
+          .default('temperature'),
+      )
       .requiredOption('--out <file>', 'calibration JSON to write (atomically)')
       .option('--conformal <alpha>', 'also fit split-conformal LAC sets with miscoverage alpha', numberOption('--conformal', 0, 1))
       .option('--abstain-risk <r>', 'also certify an abstention threshold with selective risk <= r (SGR)', numberOption('--abstain-risk', 0, 1))

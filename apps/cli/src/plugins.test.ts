@@ -21,9 +21,15 @@ describe('third-party plugins in the CLI', () => {
     const r = await cli('plugins', '--json', '--plugin', plugin);
     expect(r.code).toBe(0);
     const { plugins } = JSON.parse(r.stdout);
-    expect(plugins.map((p: { name: string }) => p.name)).toEqual(['occlusion', 'rollout', 'shapley', 'keep-one']);
-    expect(plugins[3]).toMatchObject({ kind: 'explainer', name: 'keep-one', source: plugin, origin: 'file', requires: [] });
-    expect(plugins[1]).toMatchObject({ source: 'built-in', requires: ['attentions'] });
+    const explainers = plugins.filter((p: { kind: string }) => p.kind === 'explainer');
+    expect(explainers.map((p: { name: string }) => p.name)).toEqual(['occlusion', 'rollout', 'shapley', 'keep-one']);
+    expect(explainers[3]).toMatchObject({ kind: 'explainer', name: 'keep-one', source: plugin, origin: 'file', requires: [] });
+    expect(explainers[1]).toMatchObject({ source: 'built-in', requires: ['attentions'] });
+    // Every kind's built-ins are listed, from the same registries.
+    const names = (kind: string) => plugins.filter((p: { kind: string }) => p.kind === kind).map((p: { name: string }) => p.name);
+    expect(names('calibrator')).toEqual(['temperature', 'vector', 'platt', 'isotonic']);
+    expect(names('abstention')).toEqual(['certified', 'max-probability', 'margin', 'entropy']);
+    expect(names('drift-statistic')).toEqual(['psi', 'js-distance', 'ks', 'chi-square', 'wasserstein']);
     const table = await cli('plugins');
     expect(table.stdout).toMatch(/explainer\s+rollout\s+attentions\s+built-in/);
   });

@@ -18,7 +18,7 @@ describe('parseAbstentionSpec', () => {
     const file = { certificate: { rule: 'max-probability', threshold: 0.7, target_risk: 0.2, delta: 0.001, n: 100, risk_bound: 0.19, coverage: 0.5 } } as CalibrationFile;
     expect(parseAbstentionSpec('certified', file).decide([0.65, 0.2, 0.15], labels).abstain).toBe(true);
     expect(() => parseAbstentionSpec('certified', null)).toThrow(GlassboxError);
-    expect(() => parseAbstentionSpec('sometimes', null)).toThrow(/certified, max-probability:T/);
+    expect(() => parseAbstentionSpec('sometimes', null)).toThrow(/certified, max-probability:THRESHOLD, margin:THRESHOLD, entropy:BITS/);
   });
 });
 

@@ -35,6 +35,8 @@ export { createEnsembleEngine } from './ensemble-engine.js';
 export type { EnsembleMember, EnsembleOptions } from './ensemble-engine.js';
 
 export { CALIBRATION_METHODS, createCalibrator, fitCalibration } from './calibration-method.js';
+export { BUILTIN_CALIBRATORS, builtinCalibrators } from './calibrators/builtin-calibrators.js';
+export type { CheckedCalibratorPlugin } from './calibrators/calibrator-params.js';
 export type { CalibrationMethod, FittedCalibration } from './calibration-method.js';
 export { calibrationId, computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration } from './calibration-file.js';
 export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from './calibration-file.js';
@@ -51,6 +53,8 @@ export type { CalibrationInfo } from './calibration-schema.js';
 export { allRule, anyRule, entropyRule, marginRule, maxProbabilityRule, perClassThresholdRule } from './abstention-rules.js';
 export { CERTIFIABLE_RULES, certifyAbstention, ruleFromCertificate } from './abstention-certificate.js';
 export type { AbstentionCertificate, AbstentionCertification, CertifiableRule, CertifyAbstentionOptions } from './abstention-certificate.js';
-export { ABSTENTION_SPECS, calibrationForEngine, lacSet, parseAbstentionSpec, readCalibrationForEngine } from './abstention-spec.js';
+export { ABSTENTION_SPECS, abstentionRule, abstentionSpecs, calibrationForEngine, lacSet, parseAbstentionSpec, readCalibrationForEngine } from './abstention-spec.js';
+export { BUILTIN_ABSTENTION_RULES, builtinAbstentionRules } from './abstention/builtin-abstention-rules.js';
+export type { CalibrationAbstentionPlugin } from './abstention/certified.js';
 export { buildCalibrationFile, minRowsForConformal } from './build-calibration-file.js';
 export type { BuildCalibrationOptions } from './build-calibration-file.js';

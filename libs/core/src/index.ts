@@ -46,6 +46,7 @@ export type {
   CalibrationData,
   Calibrator,
   CalibratorPlugin,
+  DriftAlarmSizes,
   DriftInput,
   DriftStatisticPlugin,
   ExplainerCost,

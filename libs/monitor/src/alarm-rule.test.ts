@@ -1,7 +1,9 @@
 import { mulberry32 } from '@glassbox/core';
 import { describe, expect, it } from 'vitest';
-import { ALARM_DEFAULTS, chiSquareAlarm, evaluateAlarms, ksAlarm, psiAlarm, resolveAlarmOptions } from './alarm-rule.js';
+import { ALARM_DEFAULTS, chiSquareAlarm, evaluateAlarms, hasAlarmRule, ksAlarm, psiAlarm, resolveAlarmOptions } from './alarm-rule.js';
+import { BUILTIN_DRIFT_STATISTICS } from './statistics/builtin-statistics.js';
 import type { SignalKind } from './alarm-rule.js';
+import { CONFIDENCE_BUCKETS, ENTROPY_BUCKETS, MARGIN_BUCKETS } from './buckets.js';
 import { chiSquareQuantile } from './chi-square.js';
 import { driftStatistics } from './drift-statistics.js';
 import type { DriftStatistics } from './drift-statistics.js';
@@ -9,7 +11,7 @@ import { simulateCounts } from './test-simulation.js';
 import type { SimulatedCounts, SimulatedModel } from './test-simulation.js';
 
 function stats(partial: Partial<DriftStatistics>): DriftStatistics {
-  return { psi: 0, jsDistance: 0, ks: 0, chiSquare: { statistic: 0, df: 6, pValue: 1 }, n: 100, m: 1000, ...partial };
+  return { psi: 0, jsDistance: 0, ks: 0, chiSquare: { statistic: 0, df: 6, pValue: 1 }, values: {}, effects: {}, bins: 7, n: 100, m: 1000, ...partial };
 }
 
 describe('psiAlarm', () => {
@@ -83,6 +85,8 @@ describe('alarm rates on simulated windows (default settings)', () => {
     ['labels', 'nominal'],
   ];
 
+  const EDGES: Record<keyof SimulatedCounts, readonly number[] | null> = { confidence: CONFIDENCE_BUCKETS, margin: MARGIN_BUCKETS, entropy: ENTROPY_BUCKETS, labels: null };
+
   /** Share of windows alarming, per `signal/statistic`. */
   function alarmRates(seed: number, n: number, model: SimulatedModel = {}, shift = 0): Record<string, number> {
     const rng = mulberry32(seed);
@@ -90,7 +94,7 @@ describe('alarm rates on simulated windows (default settings)', () => {
     for (let w = 0; w < WINDOWS; w++) {
       const window = simulateCounts(rng, n, model, shift);
       for (const [signal, kind] of signals) {
-        for (const d of evaluateAlarms(driftStatistics(window[signal], reference[signal]), kind)) {
+        for (const d of evaluateAlarms(driftStatistics(window[signal], reference[signal], { edges: EDGES[signal] }), kind)) {
           const key = `${signal}/${d.statistic}`;
           alarms[key] = (alarms[key] ?? 0) + (d.alarm ? 1 : 0);
         }
@@ -112,7 +116,12 @@ describe('alarm rates on simulated windows (default settings)', () => {
 
   it.each([50, 300])('false-alarm rate is below 1 percent for every statistic at n = %i', (n) => {
     const rates = alarmRates(n, n);
-    expect(Object.keys(rates)).toHaveLength(8);
+    // One rate per signal and registered statistic with an alarm rule for that kind of signal.
+    const rules = BUILTIN_DRIFT_STATISTICS.filter(hasAlarmRule);
+    const expected = signals.flatMap(([signal, kind]) =>
+      rules.filter((p) => p.signals.includes(kind === 'ordinal' ? 'numeric' : 'categorical')).map((p) => `${signal}/${p.name}`),
+    );
+    expect(Object.keys(rates).sort()).toEqual(expected.sort());
     for (const [key, rate] of Object.entries(rates)) expect(rate, key).toBeLessThan(0.01);
   });
 

@@ -1,44 +1,45 @@
-import { GlassboxError } from '@glassbox/core';
-import { chiSquareQuantile } from './chi-square.js';
+import { GlassboxError, resolvePluginOptions, type DriftStatisticPlugin, type PluginRegistry } from '@glassbox/core';
 import type { DriftStatistics } from './drift-statistics.js';
+import { chiSquare } from './statistics/chi-square-statistic.js';
+import { builtinDriftStatistics } from './statistics/builtin-statistics.js';
+import { ks } from './statistics/ks.js';
+import { psi } from './statistics/psi.js';
 
 /**
- * Sample-size-aware drift alarms. Each rule asks two questions and alarms only when both say yes:
+ * Sample-size-aware drift alarms, one rule per registered drift statistic. Each rule asks two
+ * questions and alarms only when both say yes:
  *
- * 1. Is the difference more than chance? A significance test at level `alpha`, so a small window
- *    (where PSI, JS and KS are large by chance) does not alarm on noise.
- * 2. Is it big enough to matter? An effect-size floor, so a huge window does not alarm on a
+ * 1. Is the difference more than chance? The statistic's `alarmThreshold` at level `alpha` (or its
+ *    `threshold` option), so a small window (where PSI, JS and KS are large by chance) does not
+ *    alarm on noise.
+ * 2. Is it big enough to matter? An effect-size floor (the statistic's `floor` option, checked
+ *    against its `effect`, by default the value itself), so a huge window does not alarm on a
  *    statistically real but negligible shift.
  *
- * - PSI: under no drift, PSI ~ (1/n + 1/m) χ²(B - 1) (PSI is the symmetrised KL divergence,
- *   which to second order is Pearson's X² / (n m / (n + m))). Critical value
- *   (1/n + 1/m) χ²_{1-α}(B - 1), with B the bins holding data on either side; floor 0.1
- *   (the conventional "moderate shift").
- * - Chi-square (labels): homogeneity p-value < α and Jensen-Shannon distance >= floor (0.1,
- *   the Evidently / NannyML default).
- * - KS (ordered buckets): D > c(α) sqrt((n + m) / (n m)) with c(α) = sqrt(-ln(α / 2) / 2);
- *   on buckets D is a lower bound of the exact KS, so the test is slightly conservative.
- *
- * No rule alarms on a window with fewer than `minSamples` predictions: the chi-square
- * approximations behind all three need a few observations per bin.
+ * Each statistic's file documents its critical value (statistics/psi.ts, ks.ts,
+ * chi-square-statistic.ts, ...). No rule alarms on a window with fewer than `minSamples`
+ * predictions: the approximations behind them need a few observations per bin.
  */
 
-export type DriftStatisticName = 'psi' | 'chi-square' | 'ks';
+/** The name of a registered drift statistic ('psi', 'ks', 'chi-square', ...). */
+export type DriftStatisticName = string;
 
-/** Whether bins are ordered (bucketed numbers: PSI and KS apply) or nominal (labels: PSI and chi-square). */
+/** Whether bins are ordered (bucketed numbers: numeric statistics apply) or nominal (labels: categorical ones). */
 export type SignalKind = 'ordinal' | 'nominal';
 
 export interface AlarmOptions {
   /** Significance level of every test (per window evaluation). Default 0.001. */
   alpha?: number;
-  /** PSI effect floor. Default 0.1. */
+  /** PSI effect floor (PSI's `floor` option). Default 0.1. */
   psiFloor?: number;
-  /** Jensen-Shannon distance floor for the chi-square rule. Default 0.1. */
+  /** Jensen-Shannon distance floor for the chi-square rule (its `floor` option). Default 0.1. */
   jsFloor?: number;
-  /** KS D floor. Default 0.1. */
+  /** KS D floor (KS's `floor` option). Default 0.1. */
   ksFloor?: number;
   /** Windows smaller than this never alarm. Default 30. */
   minSamples?: number;
+  /** Options of any statistic, by name (e.g. `{ wasserstein: { floor: 0.05 } }`), over the floors above. */
+  statistics?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export type ResolvedAlarmOptions = Readonly<Required<AlarmOptions>>;
@@ -46,11 +47,11 @@ export type ResolvedAlarmOptions = Readonly<Required<AlarmOptions>>;
 export interface AlarmDecision {
   alarm: boolean;
   statistic: DriftStatisticName;
-  /** The test statistic: PSI, Pearson's X², or KS D. */
+  /** The statistic's value (PSI, Pearson's X², KS D, ...). */
   value: number;
-  /** The critical value `value` must exceed (for PSI and KS, the larger of critical value and floor). */
+  /** The critical value `value` must exceed (when the effect is the value itself, the larger of critical value and floor). */
   threshold: number;
-  /** The effect size checked against its floor (PSI, JS distance, KS D). */
+  /** The effect size checked against its floor (PSI, JS distance, KS D, ...). */
   effect: { value: number; floor: number };
   /** One line a person can read: why it alarms or not. */
   reason: string;
@@ -62,6 +63,7 @@ export const ALARM_DEFAULTS: ResolvedAlarmOptions = Object.freeze({
   jsFloor: 0.1,
   ksFloor: 0.1,
   minSamples: 30,
+  statistics: Object.freeze({}),
 });
 
 /** Fills defaults and validates; throws INVALID_OPTION naming the valid range. */
@@ -86,101 +88,92 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-const quantiles = new Map<string, number>();
-
-/** χ²_{1-α}(df), memoised (a window re-evaluates with the same α and df many times). */
-function criticalChiSquare(alpha: number, df: number): number {
-  const key = `${alpha}:${df}`;
-  let q = quantiles.get(key);
-  if (q === undefined) {
-    q = chiSquareQuantile(1 - alpha, df);
-    quantiles.set(key, q);
-  }
-  return q;
+/** A statistic's options under these alarm options: defaults, the named floors, then `statistics[name]`. */
+export function alarmStatisticOptions(plugin: DriftStatisticPlugin, options: ResolvedAlarmOptions) {
+  const floor = { psi: options.psiFloor, 'chi-square': options.jsFloor, ks: options.ksFloor }[plugin.name];
+  const named = floor !== undefined && plugin.options?.floor ? { floor } : {};
+  return resolvePluginOptions(plugin, { ...named, ...options.statistics[plugin.name] });
 }
 
-function tooFew(stats: DriftStatistics, statistic: DriftStatisticName, value: number, floor: number, effect: number, options: ResolvedAlarmOptions): AlarmDecision | null {
-  if (stats.n >= options.minSamples && stats.m > 0) return null;
-  return {
-    alarm: false,
-    statistic,
-    value,
-    threshold: Infinity,
-    effect: { value: effect, floor },
-    reason: stats.m > 0 ? `window holds ${stats.n} < ${options.minSamples} predictions` : 'reference is empty',
-  };
-}
+/** Whether a statistic has an alarm rule: an `alarmThreshold` or a numeric `threshold` option. */
+export const hasAlarmRule = (plugin: DriftStatisticPlugin): boolean =>
+  typeof plugin.alarmThreshold === 'function' || typeof plugin.options?.threshold?.default === 'number';
 
 const fmt = (x: number): string => (Number.isFinite(x) ? Number(x.toPrecision(3)).toString() : String(x));
 
+/** What one rule judges: the statistic's value and effect size, and the sample sizes. */
+export interface AlarmInput {
+  value: number;
+  /** Default: the value. */
+  effect?: number;
+  n: number;
+  m: number;
+  /** Bins holding data on either side. */
+  bins: number;
+}
+
+/** One statistic's alarm rule: value above its critical value and effect at least its floor. */
+export function statisticAlarm(plugin: DriftStatisticPlugin, input: AlarmInput, options: ResolvedAlarmOptions = ALARM_DEFAULTS): AlarmDecision {
+  const opts = alarmStatisticOptions(plugin, options);
+  const floor = typeof opts.floor === 'number' ? opts.floor : 0;
+  const { value, n, m } = input;
+  const ownEffect = !plugin.effect;
+  const effect = { value: input.effect ?? value, floor };
+  const statistic = plugin.name;
+  if (n < options.minSamples || m <= 0) {
+    const reason = m > 0 ? `window holds ${n} < ${options.minSamples} predictions` : 'reference is empty';
+    return { alarm: false, statistic, value, threshold: Infinity, effect, reason };
+  }
+  const critical = plugin.alarmThreshold
+    ? plugin.alarmThreshold({ current: n, reference: m, bins: input.bins, alpha: options.alpha }, opts)
+    : typeof opts.threshold === 'number'
+      ? opts.threshold
+      : Infinity;
+  const significant = value > critical;
+  const alarm = significant && effect.value >= floor;
+  const sizes = `(alpha ${options.alpha}, n ${n}, m ${m})`;
+  const what = ownEffect ? '' : ` and effect ${fmt(effect.value)}`;
+  const reason = alarm
+    ? `${statistic} ${fmt(value)} > critical ${fmt(critical)} ${sizes}${what} >= floor ${floor}`
+    : !significant
+      ? `${statistic} ${fmt(value)} <= critical ${fmt(critical)} ${sizes}`
+      : `${statistic} ${fmt(value)} is significant but ${ownEffect ? 'below' : `effect ${fmt(effect.value)} is below`} floor ${floor}`;
+  return { alarm, statistic, value, threshold: ownEffect ? Math.max(critical, floor) : critical, effect, reason };
+}
+
+const legacy = (stats: DriftStatistics) => ({ n: stats.n, m: stats.m, bins: stats.chiSquare.df + 1 });
+
 /** PSI above its sample-size-aware critical value and at least `psiFloor`. */
 export function psiAlarm(stats: DriftStatistics, options: ResolvedAlarmOptions = ALARM_DEFAULTS): AlarmDecision {
-  const skip = tooFew(stats, 'psi', stats.psi, options.psiFloor, stats.psi, options);
-  if (skip) return skip;
-  const df = Math.max(1, stats.chiSquare.df);
-  const critical = (1 / stats.n + 1 / stats.m) * criticalChiSquare(options.alpha, df);
-  const alarm = stats.psi > critical && stats.psi >= options.psiFloor;
-  const reason = alarm
-    ? `PSI ${fmt(stats.psi)} > critical ${fmt(critical)} (alpha ${options.alpha}, n ${stats.n}, m ${stats.m}) and >= floor ${options.psiFloor}`
-    : stats.psi <= critical
-      ? `PSI ${fmt(stats.psi)} <= critical ${fmt(critical)} (alpha ${options.alpha}, n ${stats.n}, m ${stats.m})`
-      : `PSI ${fmt(stats.psi)} is significant but below floor ${options.psiFloor}`;
-  return {
-    alarm,
-    statistic: 'psi',
-    value: stats.psi,
-    threshold: Math.max(critical, options.psiFloor),
-    effect: { value: stats.psi, floor: options.psiFloor },
-    reason,
-  };
+  return statisticAlarm(psi, { value: stats.psi, ...legacy(stats) }, options);
 }
 
 /** Chi-square homogeneity p-value below `alpha` and JS distance at least `jsFloor`. */
 export function chiSquareAlarm(stats: DriftStatistics, options: ResolvedAlarmOptions = ALARM_DEFAULTS): AlarmDecision {
-  const { statistic, df, pValue } = stats.chiSquare;
-  const skip = tooFew(stats, 'chi-square', statistic, options.jsFloor, stats.jsDistance, options);
-  if (skip) return skip;
-  const critical = df > 0 ? criticalChiSquare(options.alpha, df) : Infinity;
-  const significant = pValue < options.alpha;
-  const alarm = significant && stats.jsDistance >= options.jsFloor;
-  const reason = alarm
-    ? `chi-square ${fmt(statistic)} (df ${df}, p ${fmt(pValue)} < ${options.alpha}) and JS distance ${fmt(stats.jsDistance)} >= ${options.jsFloor}`
-    : !significant
-      ? `chi-square ${fmt(statistic)} (df ${df}, p ${fmt(pValue)} >= ${options.alpha})`
-      : `significant (p ${fmt(pValue)}) but JS distance ${fmt(stats.jsDistance)} < floor ${options.jsFloor}`;
-  return {
-    alarm,
-    statistic: 'chi-square',
-    value: statistic,
-    threshold: critical,
-    effect: { value: stats.jsDistance, floor: options.jsFloor },
-    reason,
-  };
+  return statisticAlarm(chiSquare, { value: stats.chiSquare.statistic, effect: stats.jsDistance, ...legacy(stats) }, options);
 }
 
 /** Bucketed KS D above c(α) sqrt((n + m) / (n m)) and at least `ksFloor`. */
 export function ksAlarm(stats: DriftStatistics, options: ResolvedAlarmOptions = ALARM_DEFAULTS): AlarmDecision {
-  const skip = tooFew(stats, 'ks', stats.ks, options.ksFloor, stats.ks, options);
-  if (skip) return skip;
-  const c = Math.sqrt(-Math.log(options.alpha / 2) / 2);
-  const critical = c * Math.sqrt((stats.n + stats.m) / (stats.n * stats.m));
-  const alarm = stats.ks > critical && stats.ks >= options.ksFloor;
-  const reason = alarm
-    ? `KS D ${fmt(stats.ks)} > critical ${fmt(critical)} (alpha ${options.alpha}) and >= floor ${options.ksFloor}`
-    : stats.ks <= critical
-      ? `KS D ${fmt(stats.ks)} <= critical ${fmt(critical)} (alpha ${options.alpha}, n ${stats.n}, m ${stats.m})`
-      : `KS D ${fmt(stats.ks)} is significant but below floor ${options.ksFloor}`;
-  return {
-    alarm,
-    statistic: 'ks',
-    value: stats.ks,
-    threshold: Math.max(critical, options.ksFloor),
-    effect: { value: stats.ks, floor: options.ksFloor },
-    reason,
-  };
+  return statisticAlarm(ks, { value: stats.ks, ...legacy(stats) }, options);
 }
 
-/** The rules that apply to a signal: PSI and KS for ordered buckets, PSI and chi-square for labels. */
-export function evaluateAlarms(stats: DriftStatistics, kind: SignalKind, options: ResolvedAlarmOptions = ALARM_DEFAULTS): AlarmDecision[] {
-  return kind === 'ordinal' ? [psiAlarm(stats, options), ksAlarm(stats, options)] : [psiAlarm(stats, options), chiSquareAlarm(stats, options)];
+let builtins: PluginRegistry<DriftStatisticPlugin> | undefined;
+
+/**
+ * The rules of every registered statistic that applies to the signal and has an alarm rule, in
+ * registration order (built-ins: PSI and KS for ordered buckets, PSI and chi-square for labels).
+ */
+export function evaluateAlarms(
+  stats: DriftStatistics,
+  kind: SignalKind,
+  options: ResolvedAlarmOptions = ALARM_DEFAULTS,
+  statistics: PluginRegistry<DriftStatisticPlugin> = (builtins ??= builtinDriftStatistics()),
+): AlarmDecision[] {
+  const signal = kind === 'ordinal' ? 'numeric' : 'categorical';
+  return statistics
+    .entries()
+    .map(({ plugin }) => plugin)
+    .filter((plugin) => plugin.signals.includes(signal) && hasAlarmRule(plugin) && stats.values[plugin.name] !== undefined)
+    .map((plugin) => statisticAlarm(plugin, { value: stats.values[plugin.name], effect: stats.effects[plugin.name], n: stats.n, m: stats.m, bins: stats.bins }, options));
 }

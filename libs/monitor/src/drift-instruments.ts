@@ -1,4 +1,5 @@
 import type { Attributes, BatchObservableResult, Counter, Histogram, Meter, ObservableGauge } from '@opentelemetry/api';
+import type { DriftStatisticPlugin, PluginRegistry } from '@glassbox/core';
 import { DURATION_BUCKETS } from './buckets.js';
 import type { DriftStatus } from './drift-types.js';
 import { DRIFT_SIGNALS } from './drift-types.js';
@@ -14,6 +15,11 @@ import type { ReferenceProfile } from './reference-profile.js';
 export const ATTR_MODEL_ID = 'model.id';
 export const ATTR_CALIBRATION_ID = 'calibration.id';
 
+/** The gauge of a drift statistic: glassbox.drift.<name, '-' as '_'> (psi, js_distance, ks, chi_square, ...). */
+export function driftMetricName(statistic: string): string {
+  return `glassbox.drift.${statistic.replace(/-/g, '_')}`;
+}
+
 /** Metric names, as instruments are created (Prometheus turns dots into underscores). */
 export const METRIC_NAMES = Object.freeze({
   confidence: 'glassbox.prediction.confidence',
@@ -22,9 +28,9 @@ export const METRIC_NAMES = Object.freeze({
   predictions: 'glassbox.predictions',
   abstentions: 'glassbox.abstentions',
   duration: 'glassbox.inference.duration',
-  psi: 'glassbox.drift.psi',
-  jsDistance: 'glassbox.drift.js_distance',
-  ks: 'glassbox.drift.ks',
+  psi: driftMetricName('psi'),
+  jsDistance: driftMetricName('js-distance'),
+  ks: driftMetricName('ks'),
   alarm: 'glassbox.drift.alarm',
   windowSize: 'glassbox.drift.window_size',
   estimatedAccuracy: 'glassbox.performance.estimated_accuracy',
@@ -45,9 +51,8 @@ export interface DriftInstruments extends PredictionInstruments {
   margin: Histogram;
   entropy: Histogram;
   gauges: ObservableGauge[];
-  psi: ObservableGauge;
-  jsDistance: ObservableGauge;
-  ks: ObservableGauge;
+  /** One gauge per registered drift statistic, by statistic name. */
+  statistics: Map<string, { gauge: ObservableGauge; plugin: DriftStatisticPlugin }>;
   alarm: ObservableGauge;
   windowSize: ObservableGauge;
   estimatedAccuracy: ObservableGauge;
@@ -69,11 +74,14 @@ export function createPredictionInstruments(meter: Meter): PredictionInstruments
 }
 
 /** All of the drift monitor's instruments, histograms bucketed as the reference. Throws what the meter throws. */
-export function createDriftInstruments(meter: Meter, reference: ReferenceProfile): DriftInstruments {
+export function createDriftInstruments(meter: Meter, reference: ReferenceProfile, registry: PluginRegistry<DriftStatisticPlugin>): DriftInstruments {
   const gauge = (name: string, description: string, unit = '1'): ObservableGauge => meter.createObservableGauge(name, { description, unit });
-  const psi = gauge(METRIC_NAMES.psi, 'PSI of the drift window against the reference, per signal.');
-  const jsDistance = gauge(METRIC_NAMES.jsDistance, 'Jensen-Shannon distance (base 2) of the drift window against the reference, per signal.');
-  const ks = gauge(METRIC_NAMES.ks, 'Bucketed Kolmogorov-Smirnov D of the drift window against the reference, per ordered signal.');
+  const statistics = new Map(
+    registry.entries().map(({ plugin }) => {
+      const on = plugin.signals.length === 2 ? 'per signal' : plugin.signals[0] === 'numeric' ? 'per numeric signal' : 'on the labels';
+      return [plugin.name, { plugin, gauge: gauge(driftMetricName(plugin.name), `${plugin.description} Drift window against the reference, ${on}.`) }] as const;
+    }),
+  );
   const alarm = gauge(METRIC_NAMES.alarm, '1 while a drift statistic is in alarm, else 0; per signal and statistic.');
   const windowSize = gauge(METRIC_NAMES.windowSize, 'Predictions in the drift window.', '{prediction}');
   const estimatedAccuracy = gauge(METRIC_NAMES.estimatedAccuracy, 'CBPE: mean calibrated top-class probability over the drift window.');
@@ -84,10 +92,8 @@ export function createDriftInstruments(meter: Meter, reference: ReferenceProfile
     margin: histogram(meter, METRIC_NAMES.margin, 'Top-1 minus top-2 probability of each prediction.', '1', reference.buckets.margin),
     entropy: histogram(meter, METRIC_NAMES.entropy, 'Entropy of the predicted distribution, in bits.', 'bit', reference.buckets.entropy),
     ...createPredictionInstruments(meter),
-    gauges: [psi, jsDistance, ks, alarm, windowSize, estimatedAccuracy, realizedAccuracy, accuracyGap],
-    psi,
-    jsDistance,
-    ks,
+    gauges: [...[...statistics.values()].map((s) => s.gauge), alarm, windowSize, estimatedAccuracy, realizedAccuracy, accuracyGap],
+    statistics,
     alarm,
     windowSize,
     estimatedAccuracy,
@@ -99,11 +105,12 @@ export function createDriftInstruments(meter: Meter, reference: ReferenceProfile
 /** Writes one collection of the drift gauges from a monitor status; `base` are the model's attributes. */
 export function observeDriftGauges(result: BatchObservableResult, i: DriftInstruments, status: DriftStatus, base: Attributes): void {
   for (const signal of DRIFT_SIGNALS) {
-    const { statistics, decisions, kind } = status.signals[signal];
+    const { statistics, decisions } = status.signals[signal];
     const attributes = { ...base, signal };
-    result.observe(i.psi, statistics.psi, attributes);
-    result.observe(i.jsDistance, statistics.jsDistance, attributes);
-    if (kind === 'ordinal') result.observe(i.ks, statistics.ks, attributes);
+    for (const [name, value] of Object.entries(statistics.values)) {
+      const gauge = i.statistics.get(name)?.gauge;
+      if (gauge) result.observe(gauge, value, attributes);
+    }
     for (const d of decisions) result.observe(i.alarm, d.alarm ? 1 : 0, { ...attributes, statistic: d.statistic });
   }
   result.observe(i.windowSize, status.window, base);

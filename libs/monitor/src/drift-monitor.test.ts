@@ -7,9 +7,15 @@ import { CONFIDENCE_BUCKETS, DURATION_BUCKETS, ENTROPY_BUCKETS, MARGIN_BUCKETS }
 import type { DriftAlarm, DriftMonitor } from './drift-monitor.js';
 import { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftMonitor, METRIC_NAMES } from './drift-monitor.js';
 import { buildReferenceProfile } from './reference-profile.js';
+import { hasAlarmRule } from './alarm-rule.js';
+import { BUILTIN_DRIFT_STATISTICS } from './statistics/builtin-statistics.js';
 import type { TestMetrics } from './test-metrics.js';
 import { createTestMetrics, createThrowingMeter, createThrowingRecordMeter, pipelineResult } from './test-metrics.js';
 import { LABELS, simulateProbabilities } from './test-simulation.js';
+
+/** The built-in statistics with an alarm rule for numeric or categorical signals, in evaluation order. */
+const rulesFor = (signal: 'numeric' | 'categorical'): string[] =>
+  BUILTIN_DRIFT_STATISTICS.filter((p) => hasAlarmRule(p) && p.signals.includes(signal)).map((p) => p.name);
 
 const MODEL_ID = 'sha256:test-model';
 const reference = buildReferenceProfile(
@@ -85,7 +91,7 @@ describe('createDriftMonitor: instruments', () => {
     expect(collected.get(METRIC_NAMES.jsDistance)?.dataPoints).toHaveLength(4);
     expect(collected.get(METRIC_NAMES.ks)?.dataPoints).toHaveLength(3);
     const alarms = collected.get(METRIC_NAMES.alarm)?.dataPoints ?? [];
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(3 * rulesFor('numeric').length + rulesFor('categorical').length);
     expect(alarms.every((p) => p.value === 0)).toBe(true);
     const status = monitor.status();
     expect(collected.get(METRIC_NAMES.estimatedAccuracy)?.dataPoints[0].value).toBeCloseTo(status.estimatedAccuracy ?? NaN, 12);
@@ -146,7 +152,7 @@ describe('createDriftMonitor: alarms', () => {
       expect(a).toEqual({
         time: 2_000,
         index: expect.any(Number),
-        statistic: expect.stringMatching(/^(psi|ks|chi-square)$/),
+        statistic: expect.stringMatching(new RegExp(`^(${BUILTIN_DRIFT_STATISTICS.map((p) => p.name).join('|')})$`)),
         signal: expect.stringMatching(/^(confidence|margin|entropy|labels)$/),
         value: expect.any(Number),
         threshold: expect.any(Number),
@@ -183,8 +189,10 @@ describe('createDriftMonitor: alarms', () => {
     expect(s.window).toBe(50);
     expect(s.signals.labels.statistics.n).toBe(50);
     expect(s.signals.labels.statistics.m).toBe(reference.n);
-    expect(s.signals.labels.decisions.map((d) => d.statistic)).toEqual(['psi', 'chi-square']);
-    expect(s.signals.confidence.decisions.map((d) => d.statistic)).toEqual(['psi', 'ks']);
+    expect(s.signals.labels.decisions.map((d) => d.statistic)).toEqual(rulesFor('categorical'));
+    expect(s.signals.confidence.decisions.map((d) => d.statistic)).toEqual(rulesFor('numeric'));
+    expect(rulesFor('categorical')).toEqual(expect.arrayContaining(['psi', 'chi-square']));
+    expect(rulesFor('numeric')).toEqual(expect.arrayContaining(['psi', 'ks']));
     expect(s.estimatedAccuracy).toBe(1);
     expect(s.referenceMeanConfidence).toBeCloseTo(reference.mean_confidence, 12);
   });

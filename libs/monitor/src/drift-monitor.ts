@@ -1,10 +1,11 @@
-import type { PipelineResult } from '@glassbox/core';
+import type { DriftStatisticPlugin, PipelineResult, PluginOptionValues, PluginRegistry } from '@glassbox/core';
 import { GlassboxError } from '@glassbox/core';
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import { createNoopMeter } from '@opentelemetry/api';
 import { createReasonClassifier } from './abstention-reason.js';
 import type { ResolvedAlarmOptions, SignalKind } from './alarm-rule.js';
-import { evaluateAlarms, resolveAlarmOptions } from './alarm-rule.js';
+import { alarmStatisticOptions, evaluateAlarms, resolveAlarmOptions } from './alarm-rule.js';
+import { builtinDriftStatistics } from './statistics/builtin-statistics.js';
 import { bucketIndex } from './buckets.js';
 import type { DriftInstruments } from './drift-instruments.js';
 import { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftInstruments, observeDriftGauges } from './drift-instruments.js';
@@ -74,6 +75,8 @@ class DriftMonitorImpl implements DriftMonitor {
   private readonly reference: ReferenceProfile;
   private readonly labels: readonly string[];
   private readonly alarmOptions: ResolvedAlarmOptions;
+  readonly statistics: PluginRegistry<DriftStatisticPlugin>;
+  private readonly statisticOptions: Record<string, PluginOptionValues>;
   private readonly window: SlidingWindow;
   private readonly ids = new Map<string, number>();
   private readonly active = new Map<string, DriftAlarm>();
@@ -94,6 +97,9 @@ class DriftMonitorImpl implements DriftMonitor {
     this.reference = parseReferenceProfile(options.reference);
     this.labels = this.reference.model.labels;
     this.alarmOptions = resolveAlarmOptions(options.alarm);
+    this.statistics = options.statistics ?? builtinDriftStatistics();
+    // Each statistic's options as its alarm sees them (floors included), validated here once.
+    this.statisticOptions = Object.fromEntries(this.statistics.entries().map(({ plugin }) => [plugin.name, alarmStatisticOptions(plugin, this.alarmOptions)]));
     this.now = options.now ?? Date.now;
     this.window = createDriftWindow(options.window, this.reference, this.now);
     this.classifyReason = createReasonClassifier(options.abstentionRules);
@@ -103,12 +109,12 @@ class DriftMonitorImpl implements DriftMonitor {
     let meter = options.meter ?? createNoopMeter();
     let instruments: DriftInstruments;
     try {
-      instruments = createDriftInstruments(meter, this.reference);
+      instruments = createDriftInstruments(meter, this.reference, this.statistics);
       meter.addBatchObservableCallback(this.gaugeCallback, instruments.gauges as Observable[]);
     } catch (e) {
       this.report(e);
       meter = createNoopMeter();
-      instruments = createDriftInstruments(meter, this.reference);
+      instruments = createDriftInstruments(meter, this.reference, this.statistics);
     }
     this.meter = meter;
     this.instruments = instruments;
@@ -162,7 +168,7 @@ class DriftMonitorImpl implements DriftMonitor {
       labelled: Math.round(labelled),
       realizedAccuracy: labelled > 0 ? this.window.sum(V_CORRECT) / labelled : null,
       accuracyGap: labelled > 0 ? (this.window.sum(V_LABELLED_CONFIDENCE) - this.window.sum(V_CORRECT)) / labelled : null,
-      alarms: [...this.active.values()].sort(byFiringOrder),
+      alarms: [...this.active.values()].sort(byFiringOrder(this.statistics.names())),
     };
   }
 
@@ -264,11 +270,12 @@ class DriftMonitorImpl implements DriftMonitor {
       const kind = SIGNAL_KIND[signal];
       const windowCounts = this.window.counts(CH[signal]);
       const referenceCounts = this.reference.counts[signal];
-      const statistics = driftStatistics(windowCounts, referenceCounts);
+      const edges = signal === 'labels' ? null : this.reference.buckets[signal];
+      const statistics = driftStatistics(windowCounts, referenceCounts, { edges, statistics: this.statistics, statisticOptions: this.statisticOptions });
       out[signal] = {
         kind,
         statistics,
-        decisions: evaluateAlarms(statistics, kind, this.alarmOptions),
+        decisions: evaluateAlarms(statistics, kind, this.alarmOptions, this.statistics),
         buckets: withCounts && signal !== 'labels' ? [...this.reference.buckets[signal]] : [],
         referenceCounts: withCounts ? [...referenceCounts] : [],
         windowCounts: withCounts ? Array.from(windowCounts) : [],

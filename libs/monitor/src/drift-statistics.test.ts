@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { driftStatistics, fromCumulative } from './drift-statistics.js';
+import { createPluginRegistry, type DriftInput } from '@glassbox/core';
+import { BUILTIN_DRIFT_STATISTICS } from './statistics/builtin-statistics.js';
 
 // Golden values from scipy 1.17 (jensenshannon base 2, chi2_contingency without correction) and
 // numpy for PSI with 0.5 pseudo-counts.
@@ -59,9 +61,41 @@ describe('driftStatistics', () => {
       jsDistance: 0,
       ks: 0,
       chiSquare: { statistic: 0, df: 2, pValue: 1 },
+      // Every statistic is 0; effects are those of statistics with one besides their value.
+      values: Object.fromEntries(BUILTIN_DRIFT_STATISTICS.map((p) => [p.name, 0])),
+      effects: Object.fromEntries(BUILTIN_DRIFT_STATISTICS.filter((p) => p.effect).map((p) => [p.name, 0])),
+      bins: 3,
       n: 0,
       m: 6,
     });
+  });
+
+  it('holds every registered statistic that applies to the signal in values, equal to the named fields', () => {
+    const numeric = driftStatistics([10, 20, 30], [30, 20, 10], { edges: [0.5, 0.8] });
+    expect(Object.keys(numeric.values)).toEqual(BUILTIN_DRIFT_STATISTICS.filter((p) => p.signals.includes('numeric')).map((p) => p.name));
+    expect(numeric.values).toMatchObject({ psi: numeric.psi, 'js-distance': numeric.jsDistance, ks: numeric.ks });
+    const labels = driftStatistics([10, 20, 30], [30, 20, 10], { edges: null });
+    expect(Object.keys(labels.values)).toEqual(BUILTIN_DRIFT_STATISTICS.filter((p) => p.signals.includes('categorical')).map((p) => p.name));
+    expect(labels.values['chi-square']).toBe(labels.chiSquare.statistic);
+    expect(labels.effects['chi-square']).toBe(labels.jsDistance);
+  });
+
+  it('computes whatever the registry holds (a registered third-party statistic, with its options)', () => {
+    const registry = createPluginRegistry('drift-statistic');
+    registry.register({
+      kind: 'drift-statistic',
+      name: 'total-variation',
+      description: 'Half the L1 distance of the shares.',
+      signals: ['numeric', 'categorical'],
+      options: { scale: { type: 'number', default: 1 } },
+      compute: ({ current, reference }: DriftInput, { scale }: { scale: number }) => {
+        const n = current.reduce((a, b) => a + b, 0);
+        const m = reference.reduce((a, b) => a + b, 0);
+        return (scale * current.reduce((d, c, i) => d + Math.abs(c / n - reference[i] / m), 0)) / 2;
+      },
+    });
+    const s = driftStatistics([10, 30], [30, 10], { edges: [0.5], statistics: registry, statisticOptions: { 'total-variation': { scale: 2 } } });
+    expect(s.values).toEqual({ 'total-variation': 1 });
   });
 
   it('accepts typed arrays', () => {

@@ -1,5 +1,12 @@
 import { GlassboxError } from '@glassbox/core';
-import { chiSquareSurvival } from './chi-square.js';
+import { resolvePluginOptions, type DriftInput, type DriftStatisticPlugin, type PluginRegistry } from '@glassbox/core';
+import { builtinDriftStatistics } from './statistics/builtin-statistics.js';
+import { chiSquareTest, type ChiSquareTest } from './statistics/chi-square-statistic.js';
+import { jsDistance } from './statistics/js-distance.js';
+import { ks } from './statistics/ks.js';
+import { psi } from './statistics/psi.js';
+
+export type { ChiSquareTest } from './statistics/chi-square-statistic.js';
 
 /**
  * Two-sample drift statistics over count vectors: bucket counts of a numeric signal
@@ -19,15 +26,16 @@ export interface DriftStatisticsOptions {
    * which would make one empty bin dominate the sum.
    */
   pseudoCount?: number;
-}
-
-export interface ChiSquareTest {
-  /** Pearson's X² of the 2 x B contingency table (current, reference) x bins. */
-  statistic: number;
-  /** Non-empty bins - 1 (bins empty on both sides carry no information and are dropped). */
-  df: number;
-  /** P(χ²(df) >= statistic) under "both samples come from one distribution". */
-  pValue: number;
+  /**
+   * Bucket upper edges of a numeric signal (one fewer than the bins; the last bin is open), or
+   * null for label counts; `values` then holds the statistics of that kind of signal. Default:
+   * every statistic, with equally spaced buckets for those that read edges.
+   */
+  edges?: readonly number[] | null;
+  /** The statistics `values` holds. Default: the built-in ones. */
+  statistics?: PluginRegistry<DriftStatisticPlugin>;
+  /** Options per statistic name, over each one's defaults (`pseudoCount` is PSI's). */
+  statisticOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export interface DriftStatistics {
@@ -38,13 +46,17 @@ export interface DriftStatistics {
   /** Kolmogorov-Smirnov D on the buckets: max |CDF_c - CDF_r| over bucket edges; in [0, 1]. */
   ks: number;
   chiSquare: ChiSquareTest;
+  /** Every registered statistic that applies to the signal (numeric or categorical), by name. */
+  values: Record<string, number>;
+  /** The effect size of each statistic whose alarm checks one besides its value (chi-square: JS distance). */
+  effects: Record<string, number>;
+  /** Bins holding data on either side. */
+  bins: number;
   /** Total count of `current`. */
   n: number;
   /** Total count of `reference`. */
   m: number;
 }
-
-const DEFAULT_PSEUDO_COUNT = 0.5;
 
 function total(counts: ArrayLike<number>, name: string): number {
   let sum = 0;
@@ -58,62 +70,23 @@ function total(counts: ArrayLike<number>, name: string): number {
   return sum;
 }
 
-function psiOf(current: ArrayLike<number>, reference: ArrayLike<number>, n: number, m: number, pseudo: number): number {
-  const bins = current.length;
-  const cTotal = n + pseudo * bins;
-  const rTotal = m + pseudo * bins;
-  let psi = 0;
-  for (let i = 0; i < bins; i++) {
-    const c = (current[i] + pseudo) / cTotal;
-    const r = (reference[i] + pseudo) / rTotal;
-    if (c > 0 && r > 0) psi += (c - r) * Math.log(c / r);
-  }
-  return Math.max(0, psi);
+let builtins: PluginRegistry<DriftStatisticPlugin> | undefined;
+const defaultRegistry = () => (builtins ??= builtinDriftStatistics());
+
+/** The statistic's options: its defaults, then `pseudoCount` (PSI), then `statisticOptions`. */
+export function statisticOptionsOf(plugin: DriftStatisticPlugin, options: Pick<DriftStatisticsOptions, 'pseudoCount' | 'statisticOptions'>) {
+  const overrides = { ...(plugin.name === 'psi' && options.pseudoCount !== undefined && { pseudoCount: options.pseudoCount }), ...options.statisticOptions?.[plugin.name] };
+  return resolvePluginOptions(plugin, overrides);
 }
 
-function jsDistanceOf(current: ArrayLike<number>, reference: ArrayLike<number>, n: number, m: number): number {
-  let divergence = 0;
-  for (let i = 0; i < current.length; i++) {
-    const c = current[i] / n;
-    const r = reference[i] / m;
-    const mid = (c + r) / 2;
-    if (c > 0) divergence += 0.5 * c * Math.log2(c / mid);
-    if (r > 0) divergence += 0.5 * r * Math.log2(r / mid);
-  }
-  return Math.sqrt(Math.min(1, Math.max(0, divergence)));
-}
-
-function ksOf(current: ArrayLike<number>, reference: ArrayLike<number>, n: number, m: number): number {
-  let cdfC = 0;
-  let cdfR = 0;
-  let d = 0;
-  for (let i = 0; i < current.length - 1; i++) {
-    cdfC += current[i] / n;
-    cdfR += reference[i] / m;
-    d = Math.max(d, Math.abs(cdfC - cdfR));
-  }
-  return Math.min(1, d);
-}
-
-function chiSquareOf(current: ArrayLike<number>, reference: ArrayLike<number>, n: number, m: number): ChiSquareTest {
-  const grand = n + m;
-  let statistic = 0;
-  let nonEmpty = 0;
-  for (let i = 0; i < current.length; i++) {
-    const column = current[i] + reference[i];
-    if (column === 0) continue;
-    nonEmpty++;
-    const expectedC = (n * column) / grand;
-    const expectedR = (m * column) / grand;
-    statistic += (current[i] - expectedC) ** 2 / expectedC + (reference[i] - expectedR) ** 2 / expectedR;
-  }
-  const df = nonEmpty - 1;
-  return { statistic, df, pValue: df > 0 ? chiSquareSurvival(statistic, df) : 1 };
-}
+/** Whether a statistic applies to a signal with these edges (null: label counts). */
+export const appliesTo = (plugin: DriftStatisticPlugin, edges: readonly number[] | null): boolean =>
+  plugin.signals.includes(edges === null ? 'categorical' : 'numeric');
 
 /**
  * PSI, JS distance, bucketed KS and a chi-square homogeneity test of `current` against
- * `reference` (equal-length count vectors, at least 2 bins).
+ * `reference` (equal-length count vectors, at least 2 bins), and in `values` every registered
+ * statistic that applies to the signal.
  *
  * Empty input: when either vector sums to 0 there is no evidence of drift, and the result is
  * psi = jsDistance = ks = 0 and chiSquare = { statistic: 0, df: bins - 1, pValue: 1 }.
@@ -124,7 +97,7 @@ export function driftStatistics(
   reference: ArrayLike<number>,
   options: DriftStatisticsOptions = {},
 ): DriftStatistics {
-  const pseudo = options.pseudoCount ?? DEFAULT_PSEUDO_COUNT;
+  const pseudo = options.pseudoCount ?? 0.5;
   if (!(pseudo > 0) || !Number.isFinite(pseudo)) {
     throw new GlassboxError('INVALID_OPTION', `pseudoCount must be a positive finite number (got ${pseudo}).`);
   }
@@ -136,14 +109,26 @@ export function driftStatistics(
   }
   const n = total(current, 'current');
   const m = total(reference, 'reference');
-  if (n === 0 || m === 0) {
-    return { psi: 0, jsDistance: 0, ks: 0, chiSquare: { statistic: 0, df: current.length - 1, pValue: 1 }, n, m };
+  const edges = options.edges === undefined ? Array.from({ length: current.length - 1 }, (_, i) => i + 1) : options.edges;
+  const input: DriftInput = { current: Array.from(current), reference: Array.from(reference), edges };
+  let bins = 0;
+  for (let i = 0; i < current.length; i++) if (current[i] + reference[i] > 0) bins++;
+  const values: Record<string, number> = {};
+  const effects: Record<string, number> = {};
+  for (const { plugin } of (options.statistics ?? defaultRegistry()).entries()) {
+    if (options.edges !== undefined && !appliesTo(plugin, edges)) continue;
+    const resolved = statisticOptionsOf(plugin, options);
+    values[plugin.name] = n === 0 || m === 0 ? 0 : plugin.compute(input, resolved);
+    if (plugin.effect) effects[plugin.name] = n === 0 || m === 0 ? 0 : plugin.effect(input, resolved);
   }
   return {
-    psi: psiOf(current, reference, n, m, pseudo),
-    jsDistance: jsDistanceOf(current, reference, n, m),
-    ks: ksOf(current, reference, n, m),
-    chiSquare: chiSquareOf(current, reference, n, m),
+    psi: psi.compute(input, statisticOptionsOf(psi, options) as { pseudoCount: number; floor: number }),
+    jsDistance: jsDistance.compute(input, {}),
+    ks: ks.compute(input, { floor: 0 }),
+    chiSquare: chiSquareTest(input.current, input.reference),
+    values,
+    effects,
+    bins,
     n,
     m,
   };

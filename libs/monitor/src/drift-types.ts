@@ -1,4 +1,4 @@
-import type { PipelineResult, PredictionObserver } from '@glassbox/core';
+import type { DriftStatisticPlugin, PipelineResult, PluginRegistry, PredictionObserver } from '@glassbox/core';
 import type { Meter } from '@opentelemetry/api';
 import type { AlarmDecision, AlarmOptions, DriftStatisticName, SignalKind } from './alarm-rule.js';
 import type { DriftStatistics } from './drift-statistics.js';
@@ -21,6 +21,8 @@ export interface DriftMonitorOptions {
   reference: ReferenceProfile;
   window?: DriftWindowOptions;
   alarm?: AlarmOptions;
+  /** The drift statistics computed, gauged and alarmed on. Default: the built-ins (statistics/builtin-statistics.ts). */
+  statistics?: PluginRegistry<DriftStatisticPlugin>;
   /** Where instruments are created. Default: no metrics (status and alarms still work). */
   meter?: Meter;
   /** `model.id` attribute. Default: the reference's model id. */
@@ -129,6 +131,8 @@ export interface DriftStatus {
 export interface DriftMonitor extends PredictionObserver {
   readonly kind: 'observer';
   readonly name: 'drift-monitor';
+  /** The drift statistics it computes, gauges and alarms on. */
+  readonly statistics: PluginRegistry<DriftStatisticPlugin>;
   observe(result: PipelineResult, meta?: ObserveMeta): void;
   /**
    * The true label of an observed prediction, by the id it was observed with. Returns false when

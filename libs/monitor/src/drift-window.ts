@@ -61,13 +61,10 @@ export function latestFirings(alarms: readonly DriftAlarm[]): Map<string, DriftA
   return stored;
 }
 
-const STATISTIC_ORDER = ['psi', 'ks', 'chi-square'];
-
-/** The order alarms fire in: by prediction index, then as signals and statistics are evaluated. */
-export function byFiringOrder(a: DriftAlarm, b: DriftAlarm): number {
-  return (
+/** The order alarms fire in: by prediction index, then as signals and statistics (in `statistics` order) are evaluated. */
+export function byFiringOrder(statistics: readonly string[]): (a: DriftAlarm, b: DriftAlarm) => number {
+  return (a, b) =>
     a.index - b.index ||
     DRIFT_SIGNALS.indexOf(a.signal) - DRIFT_SIGNALS.indexOf(b.signal) ||
-    STATISTIC_ORDER.indexOf(a.statistic) - STATISTIC_ORDER.indexOf(b.statistic)
-  );
+    statistics.indexOf(a.statistic) - statistics.indexOf(b.statistic);
 }

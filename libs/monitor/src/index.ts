@@ -11,10 +11,11 @@ export {
 export { chiSquareQuantile, chiSquareSurvival, logGamma, regularizedGammaQ } from './chi-square.js';
 
 export { driftStatistics, fromCumulative } from './drift-statistics.js';
+export { BUILTIN_DRIFT_STATISTICS, builtinDriftStatistics } from './statistics/builtin-statistics.js';
 export type { ChiSquareTest, DriftStatistics, DriftStatisticsOptions } from './drift-statistics.js';
 
-export { ALARM_DEFAULTS, chiSquareAlarm, evaluateAlarms, ksAlarm, psiAlarm, resolveAlarmOptions } from './alarm-rule.js';
-export type { AlarmDecision, AlarmOptions, DriftStatisticName, ResolvedAlarmOptions, SignalKind } from './alarm-rule.js';
+export { ALARM_DEFAULTS, chiSquareAlarm, evaluateAlarms, hasAlarmRule, ksAlarm, psiAlarm, resolveAlarmOptions, statisticAlarm } from './alarm-rule.js';
+export type { AlarmDecision, AlarmInput, AlarmOptions, DriftStatisticName, ResolvedAlarmOptions, SignalKind } from './alarm-rule.js';
 
 export { createCountWindow, createTimeWindow } from './sliding-window.js';
 export type { CountWindowOptions, SlidingWindow, SlidingWindowOptions, TimeWindowOptions } from './sliding-window.js';
@@ -32,7 +33,7 @@ export type {
 
 export { createReasonClassifier } from './abstention-reason.js';
 
-export { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftInstruments, createPredictionInstruments, METRIC_NAMES } from './drift-instruments.js';
+export { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftInstruments, createPredictionInstruments, driftMetricName, METRIC_NAMES } from './drift-instruments.js';
 export type { DriftInstruments, PredictionInstruments } from './drift-instruments.js';
 
 export { createDriftMonitor } from './drift-monitor.js';
@@ -61,7 +62,15 @@ export type { MonitorBatch, MonitorSession, MonitorSessionOptions } from './moni
 
 export { checkAuditLimit, createMemoryAuditLog, CURSOR_PATTERN, matchesAuditFilter, parseCursor } from './audit-log.js';
 export { AuditEntrySchema, AuditFeedbackSchema } from './audit-entry.js';
-export { AlarmDecisionViewSchema, AlarmRecordSchema, MonitorStatusSchema, SeriesPointSchema, SignalViewSchema } from './monitor-status-schema.js';
+export {
+  AlarmDecisionViewSchema,
+  AlarmRecordSchema,
+  monitorStatusSchemas,
+  MonitorStatusSchema,
+  SeriesPointSchema,
+  SignalViewSchema,
+  statisticNameSchema,
+} from './monitor-status-schema.js';
 export type { AlarmDecisionView, MonitorStatus, SignalView } from './monitor-status-schema.js';
 export type { AuditEntry, AuditFeedback, AuditFilter, AuditLog, AuditPage } from './audit-log.js';
 

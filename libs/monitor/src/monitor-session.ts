@@ -1,10 +1,11 @@
-import type { PipelineResult } from '@glassbox/core';
+import type { DriftStatisticPlugin, PipelineResult, PluginRegistry } from '@glassbox/core';
 import type { Meter } from '@opentelemetry/api';
 import { createNoopMeter } from '@opentelemetry/api';
 import { createReasonClassifier } from './abstention-reason.js';
 import type { PredictionInstruments } from './drift-instruments.js';
 import { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createPredictionInstruments } from './drift-instruments.js';
 import { createDriftMonitor } from './drift-monitor.js';
+import { builtinDriftStatistics } from './statistics/builtin-statistics.js';
 import type { DriftSeries } from './drift-series.js';
 import { createDriftSeries } from './drift-series.js';
 import type { DriftAlarm, DriftMonitor, DriftStatus } from './drift-types.js';
@@ -36,6 +37,8 @@ export interface MonitorSessionOptions {
   reference: unknown;
   /** Predictions in the drift window. */
   window: number;
+  /** The drift statistics computed, gauged and alarmed on. Default: the built-ins. */
+  statistics?: PluginRegistry<DriftStatisticPlugin>;
   /** Where the instruments are created. Default: none (status, alarms and the series still work). */
   meter?: Meter | null;
   /** Where an alarm is logged as it fires, one JSON line each. Default: nowhere. */
@@ -69,6 +72,8 @@ export interface MonitorSession {
   readonly monitor: DriftMonitor | null;
   readonly reference: ReferenceProfile | null;
   readonly window: number;
+  /** The drift statistics the monitor computes (what the API's statistic enums list). */
+  readonly statistics: PluginRegistry<DriftStatisticPlugin>;
   /** Observes a batch, then commits what it changed to the store in one transaction. */
   observeBatch(batch: MonitorBatch): void;
   /**
@@ -149,6 +154,7 @@ export function createMonitorSession(options: MonitorSessionOptions): MonitorSes
     }
   };
 
+  const statistics = options.statistics ?? builtinDriftStatistics();
   let monitor: DriftMonitor | null = null;
   let reference: ReferenceProfile | null = null;
   let series: DriftSeries | null = null;
@@ -157,6 +163,7 @@ export function createMonitorSession(options: MonitorSessionOptions): MonitorSes
     const drift = createDriftMonitor({
       reference,
       window: { size: window },
+      statistics,
       meter,
       modelId,
       calibrationId,
@@ -211,6 +218,7 @@ export function createMonitorSession(options: MonitorSessionOptions): MonitorSes
     monitor,
     reference,
     window,
+    statistics,
     observeBatch({ results, ids, durationSeconds }) {
       if (closed) return;
       safely(() =>

@@ -1,57 +1,91 @@
 import { z } from 'zod';
 import type { AlarmRecord, SeriesPoint } from './state-store.js';
+import { BUILTIN_DRIFT_STATISTICS } from './statistics/builtin-statistics.js';
 
 /*
  * The wire shapes of the drift monitor, defined once: GET /v1/monitor, /v1/monitor/series and
- * /v1/monitor/history serve them, the dashboard type-imports them. (The statistic and signal
- * enums are listed here until the statistics come from a plugin registry.)
+ * /v1/monitor/history serve them, the dashboard type-imports them.
  */
 
 const SignalNameSchema = z.enum(['confidence', 'margin', 'entropy', 'labels']);
-const StatisticNameSchema = z.enum(['psi', 'ks', 'chi-square']);
 
-/** A drift alarm as it is logged, stored and served. */
-export const AlarmRecordSchema = z.object({
-  time: z.string(),
-  index: z.int().describe('0-based index of the observed prediction that tipped it.'),
-  signal: SignalNameSchema,
-  statistic: StatisticNameSchema,
-  value: z.number(),
-  threshold: z.number(),
-  reason: z.string(),
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-});
-
-/** One statistic's alarm decision on one signal. */
-export const AlarmDecisionViewSchema = z.object({
-  statistic: StatisticNameSchema,
-  alarm: z.boolean(),
-  value: z.number(),
-  threshold: z.number(),
-  effect: z.object({ value: z.number(), floor: z.number() }),
-  reason: z.string(),
-});
-export type AlarmDecisionView = z.infer<typeof AlarmDecisionViewSchema>;
+/** An enum of drift-statistic names (those of a registry). */
+export const statisticNameSchema = (names: readonly string[]) => z.enum(names as [string, ...string[]]);
 
 const CountsSchema = z.union([z.array(z.number()), z.record(z.string(), z.number())]);
 
-/** One signal's window against its reference. */
-export const SignalViewSchema = z.object({
-  kind: z.enum(['ordinal', 'nominal']),
-  psi: z.number(),
-  js_distance: z.number(),
-  ks: z.number(),
-  chi_square: z.object({ statistic: z.number(), df: z.int(), p_value: z.number() }),
-  alarm: z.boolean().describe('Any of its statistics is in alarm.'),
-  decisions: z.array(AlarmDecisionViewSchema),
-  buckets: z
-    .array(z.number())
-    .describe('Upper-inclusive bucket boundaries; the counts have one more entry (+Inf). Empty for labels: their buckets are the model labels.'),
-  reference_counts: CountsSchema.describe('Reference counts per bucket (labels: keyed by label).'),
-  window_counts: CountsSchema.describe('Window counts per bucket (labels: keyed by label).'),
-});
+/**
+ * The drift monitor's wire shapes with their statistic enums taken from `statistics` (the names
+ * of the registered drift statistics): a server that loads a statistic plugin documents it in
+ * /openapi.json. The exports below are these shapes for the built-in statistics.
+ */
+export function monitorStatusSchemas(statistics: readonly string[]) {
+  const statistic = statisticNameSchema(statistics);
+  /** A drift alarm as it is logged, stored and served. */
+  const AlarmRecordSchema = z.object({
+    time: z.string(),
+    index: z.int().describe('0-based index of the observed prediction that tipped it.'),
+    signal: SignalNameSchema,
+    statistic,
+    value: z.number(),
+    threshold: z.number(),
+    reason: z.string(),
+    model_id: z.string(),
+    calibration_id: z.string().nullable(),
+  });
+  /** One statistic's alarm decision on one signal. */
+  const AlarmDecisionViewSchema = z.object({
+    statistic,
+    alarm: z.boolean(),
+    value: z.number(),
+    threshold: z.number(),
+    effect: z.object({ value: z.number(), floor: z.number() }),
+    reason: z.string(),
+  });
+  /** One signal's window against its reference. */
+  const SignalViewSchema = z.object({
+    kind: z.enum(['ordinal', 'nominal']),
+    psi: z.number(),
+    js_distance: z.number(),
+    ks: z.number(),
+    chi_square: z.object({ statistic: z.number(), df: z.int(), p_value: z.number() }),
+    statistics: z
+      .partialRecord(statistic, z.number())
+      .describe('Every registered drift statistic that applies to the signal (numeric or categorical), by name.'),
+    alarm: z.boolean().describe('Any of its statistics is in alarm.'),
+    decisions: z.array(AlarmDecisionViewSchema),
+    buckets: z
+      .array(z.number())
+      .describe('Upper-inclusive bucket boundaries; the counts have one more entry (+Inf). Empty for labels: their buckets are the model labels.'),
+    reference_counts: CountsSchema.describe('Reference counts per bucket (labels: keyed by label).'),
+    window_counts: CountsSchema.describe('Window counts per bucket (labels: keyed by label).'),
+  });
+  /** GET /v1/monitor: the drift monitor now. */
+  const MonitorStatusSchema = z.object({
+    model_id: z.string(),
+    calibration_id: z.string().nullable(),
+    observed: z.int().describe('Predictions observed since start (every route).'),
+    window: z.int().describe('Predictions in the sliding window now.'),
+    window_size: z.int(),
+    reference: z.object({ n: z.int(), mean_confidence: z.number(), calibration: z.string().nullable() }),
+    signals: z.record(z.string(), SignalViewSchema).describe('Window against reference, per signal: confidence, margin, entropy, labels.'),
+    estimated_accuracy: z.number().nullable().describe('CBPE: mean top-class probability over the window.'),
+    realized_accuracy: z.number().nullable().describe('Accuracy over window predictions with feedback; null without any.'),
+    accuracy_gap: z.number().nullable().describe('Mean confidence minus accuracy over those predictions (> 0: over-confident).'),
+    labelled: z.int(),
+    alarms: z.array(AlarmRecordSchema).describe('Alarms active now.'),
+  });
+  return { AlarmRecordSchema, AlarmDecisionViewSchema, SignalViewSchema, MonitorStatusSchema };
+}
+
+const builtin = monitorStatusSchemas(BUILTIN_DRIFT_STATISTICS.map((p) => p.name));
+export const AlarmRecordSchema = builtin.AlarmRecordSchema;
+export const AlarmDecisionViewSchema = builtin.AlarmDecisionViewSchema;
+export type AlarmDecisionView = z.infer<typeof AlarmDecisionViewSchema>;
+export const SignalViewSchema = builtin.SignalViewSchema;
 export type SignalView = z.infer<typeof SignalViewSchema>;
+export const MonitorStatusSchema = builtin.MonitorStatusSchema;
+export type MonitorStatus = z.infer<typeof MonitorStatusSchema>;
 
 const SignalValuesSchema = z.object({ confidence: z.number(), margin: z.number(), entropy: z.number(), labels: z.number() });
 
@@ -64,23 +98,6 @@ export const SeriesPointSchema = z.object({
   js: SignalValuesSchema.describe('Jensen-Shannon distance (base 2) per signal.'),
   label_shares: z.record(z.string(), z.number()).describe('Share of window predictions per predicted label.'),
 });
-
-/** GET /v1/monitor: the drift monitor now. */
-export const MonitorStatusSchema = z.object({
-  model_id: z.string(),
-  calibration_id: z.string().nullable(),
-  observed: z.int().describe('Predictions observed since start (every route).'),
-  window: z.int().describe('Predictions in the sliding window now.'),
-  window_size: z.int(),
-  reference: z.object({ n: z.int(), mean_confidence: z.number(), calibration: z.string().nullable() }),
-  signals: z.record(z.string(), SignalViewSchema).describe('Window against reference, per signal: confidence, margin, entropy, labels.'),
-  estimated_accuracy: z.number().nullable().describe('CBPE: mean top-class probability over the window.'),
-  realized_accuracy: z.number().nullable().describe('Accuracy over window predictions with feedback; null without any.'),
-  accuracy_gap: z.number().nullable().describe('Mean confidence minus accuracy over those predictions (> 0: over-confident).'),
-  labelled: z.int(),
-  alarms: z.array(AlarmRecordSchema).describe('Alarms active now.'),
-});
-export type MonitorStatus = z.infer<typeof MonitorStatusSchema>;
 
 // What the wire promises is what the state store keeps: a compile-time check until the store's
 // AlarmRecord and SeriesPoint become these inferred types.

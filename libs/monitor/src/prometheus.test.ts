@@ -56,7 +56,7 @@ describe('createMetricsRegistry', () => {
     const text = await registry.metricsText();
     const cumulative = [...text.matchAll(/^glassbox_prediction_confidence_bucket\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
     expect(cumulative).toHaveLength(reference.buckets.confidence.length + 1);
-    const fromScrape = driftStatistics(fromCumulative(cumulative), reference.counts.confidence);
+    const fromScrape = driftStatistics(fromCumulative(cumulative), reference.counts.confidence, { edges: reference.buckets.confidence });
     expect(fromScrape).toEqual(monitor.status().signals.confidence.statistics);
   });
 

@@ -2,14 +2,15 @@ import { z } from 'zod';
 import { GlassboxError } from '@glassbox/core';
 import { ExplanationSchema } from '@glassbox/explain';
 import {
-  AlarmRecordSchema,
   AuditEntrySchema,
   AuditFeedbackSchema,
+  BUILTIN_DRIFT_STATISTICS,
   CURSOR_PATTERN,
   DRIFT_SIGNALS,
-  MonitorStatusSchema,
+  monitorStatusSchemas,
   PROMETHEUS_CONTENT_TYPE,
   SeriesPointSchema,
+  statisticNameSchema,
   type AuditEntry,
   type DriftMonitor,
 } from '@glassbox/monitor';
@@ -53,12 +54,20 @@ export const PredictionQuerySchema = z.object({
     .describe('true: explain the prediction again now (needs the stored text: servers with storeText).'),
 });
 
-export const HistoryQuerySchema = z.object({
-  limit: limitParam('alarms'),
-  signal: z.enum(['confidence', 'margin', 'entropy', 'labels']).optional().describe('Only alarms on this signal.'),
-  statistic: z.enum(['psi', 'ks', 'chi-square']).optional().describe('Only alarms of this statistic.'),
-  since: z.iso.datetime({ offset: true }).optional().describe('Only alarms fired at or after this ISO 8601 time.'),
-});
+/** A zod enum of the registered drift statistics' names (so /openapi.json lists them). */
+const statisticEnum = statisticNameSchema;
+
+/** The history query, its statistic enum from the registered drift statistics. */
+export const historyQuerySchema = (statistics: readonly string[]) =>
+  z.object({
+    limit: limitParam('alarms'),
+    signal: z.enum(['confidence', 'margin', 'entropy', 'labels']).optional().describe('Only alarms on this signal.'),
+    statistic: statisticEnum(statistics).optional().describe('Only alarms of this statistic.'),
+    since: z.iso.datetime({ offset: true }).optional().describe('Only alarms fired at or after this ISO 8601 time.'),
+  });
+
+/** The history query of the built-in drift statistics. */
+export const HistoryQuerySchema = historyQuerySchema(BUILTIN_DRIFT_STATISTICS.map((p) => p.name));
 
 export const FeedbackRequestSchema = z.strictObject({
   id: z.string().min(1).describe('The prediction id /v1/predict returned.'),
@@ -87,9 +96,16 @@ export const FeedbackResponseSchema = z.object({
   monitored: z.boolean().describe('The prediction is still in the drift window, so realized accuracy counts it.'),
 });
 
+/** The drift monitor's wire shapes (libs/monitor), their statistic enums from the registered drift statistics. */
+export function monitorSchemas(statistics: readonly string[]) {
+  const { AlarmRecordSchema: AlarmSchema, MonitorStatusSchema } = monitorStatusSchemas(statistics);
+  return { AlarmSchema, MonitorStatusSchema, HistoryQuerySchema: historyQuerySchema(statistics) };
+}
+
 /** GET /metrics, the drift monitor and the audit trail (with feedback). */
 export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
   const { service, monitoring, audit } = ctx;
+  const { AlarmSchema, MonitorStatusSchema, HistoryQuerySchema } = monitorSchemas(monitoring.statistics.names());
 
   const requireMonitor = (): DriftMonitor => {
     if (!monitoring.monitor) {
@@ -153,6 +169,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
                 js_distance: statistics.jsDistance,
                 ks: statistics.ks,
                 chi_square: { statistic: statistics.chiSquare.statistic, df: statistics.chiSquare.df, p_value: statistics.chiSquare.pValue },
+                statistics: statistics.values,
                 alarm: decisions.some((d) => d.alarm),
                 decisions,
                 buckets,
@@ -178,7 +195,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     summary: 'Drift alarms fired (the last 1000; kept across restarts with a state database), newest first; filter by signal, statistic and time.',
     tag: 'monitoring',
     query: HistoryQuerySchema,
-    response: z.object({ alarms: z.array(AlarmRecordSchema) }),
+    response: z.object({ alarms: z.array(AlarmSchema) }),
     errors: [400, 404],
     handle({ query }) {
       requireMonitor();

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createPipeline, GlassboxError, type InferenceEngine, type PipelineResult } from '@glassbox/core';
+import { createPipeline, createPluginRegistry, GlassboxError, type DriftStatisticPlugin, type InferenceEngine, type PipelineResult, type PluginRegistry } from '@glassbox/core';
 import {
   buildReferenceProfile,
   createDriftMonitor,
@@ -13,7 +13,7 @@ import {
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { readRecords, type InputFormat } from '../io/records.js';
 import { loadCalibration } from './calibration-io.js';
-import { openEngine, type EngineFlags } from './shared.js';
+import { loadCliPlugins, openEngine, type EngineFlags } from './shared.js';
 
 export interface MonitorDataFlags extends EngineFlags {
   data: string;
@@ -63,14 +63,32 @@ export interface ReplayFlags extends MonitorDataFlags {
   reference: string;
   window?: number;
   json?: boolean;
+  /** Plugin files or packages (--plugin, repeatable): their drift statistics join the built-ins. */
+  plugin?: string[];
+  /** Only these statistics (--statistic, repeatable; default every registered one). */
+  statistic?: string[];
 }
 
 export interface ReplayResult {
   predictions: number;
   window: number;
+  /** The drift statistics monitored, in evaluation order. */
+  statistics: string[];
+  /** Each signal's statistics over the final window, by name. */
+  final: Record<string, Record<string, number>>;
   alarms: Array<Pick<DriftAlarm, 'index' | 'statistic' | 'signal' | 'value' | 'threshold'>>;
   estimated_accuracy: number | null;
   realized_accuracy: number | null;
+}
+
+/** The built-in drift statistics and the --plugin ones, narrowed to --statistic when given (PLUGIN_UNKNOWN lists the valid names). */
+async function replayStatistics(flags: ReplayFlags): Promise<PluginRegistry<DriftStatisticPlugin>> {
+  const all = (await loadCliPlugins(flags.plugin ?? []))['drift-statistic'];
+  if (!flags.statistic?.length) return all;
+  const chosen = createPluginRegistry('drift-statistic');
+  for (const name of all.names().filter((n) => flags.statistic?.includes(n))) chosen.register(all.get(name), all.sourceOf(name));
+  for (const name of flags.statistic) all.get(name); // an unknown name throws, listing the registered ones
+  return chosen;
 }
 
 /**
@@ -90,7 +108,7 @@ export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.Writa
     const reference = parseReferenceProfile(json, { modelId: await engine.modelId(), labels: engine.labels });
     const alarms: DriftAlarm[] = [];
     const window = flags.window ?? 300;
-    const monitor = createDriftMonitor({ reference, window: { size: window }, onAlarm: (a) => alarms.push(a) });
+    const monitor = createDriftMonitor({ reference, window: { size: window }, statistics: await replayStatistics(flags), onAlarm: (a) => alarms.push(a) });
     let n = 0;
     for await (const { result, label } of predictFile(engine, flags)) {
       const id = String(n++);
@@ -106,6 +124,8 @@ export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.Writa
     const result: ReplayResult = {
       predictions: n,
       window,
+      statistics: monitor.statistics.names(),
+      final: Object.fromEntries(Object.entries(status.signals).map(([signal, s]) => [signal, s.statistics.values])),
       alarms: alarms.map(({ index, statistic, signal, value, threshold }) => ({ index, statistic, signal, value, threshold })),
       estimated_accuracy: status.estimatedAccuracy,
       realized_accuracy: status.realizedAccuracy,

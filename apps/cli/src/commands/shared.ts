@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createInferenceEngine, GlassboxError, type InferenceEngine } from '@glassbox/core';
+import { createInferenceEngine, createPluginRegistries, GlassboxError, loadPlugins, type InferenceEngine, type PluginRegistries } from '@glassbox/core';
+import { BUILTIN_DRIFT_STATISTICS } from '@glassbox/monitor';
 import { createEnsembleEngine } from '@glassbox/calibration';
 
 /** The bundled emotion-mini model: models/emotion-mini at the repository root. */
@@ -73,4 +74,15 @@ export function labelId(labels: readonly string[], cell: string, where: string):
     'UNKNOWN_LABEL',
     `${where}: label "${cell}" is neither a label name (${labels.join(', ')}) nor an id 0..${labels.length - 1}`,
   );
+}
+
+/**
+ * Every plugin kind's registry for a CLI command: the built-ins, then the --plugin files and
+ * packages in order (relative paths and package names from the working directory).
+ */
+export async function loadCliPlugins(specs: readonly string[] = [], cwd = process.cwd()): Promise<PluginRegistries> {
+  const registries = createPluginRegistries();
+  for (const plugin of BUILTIN_DRIFT_STATISTICS) registries.register(plugin);
+  await loadPlugins(specs, { cwd, registries });
+  return registries;
 }

@@ -59,7 +59,7 @@ const FUNCTIONS: Record<PluginKind, { required: string[]; optional: string[] }> 
   explainer: { required: ['explain'], optional: ['cost'] },
   calibrator: { required: ['fit', 'apply'], optional: [] },
   abstention: { required: ['decide'], optional: [] },
-  'drift-statistic': { required: ['compute'], optional: ['alarmThreshold'] },
+  'drift-statistic': { required: ['compute'], optional: ['alarmThreshold', 'effect'] },
   observer: { required: ['observe'], optional: [] },
 };
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;

@@ -146,8 +146,24 @@ export interface DriftStatisticPlugin<O = PluginOptionValues> extends PluginDesc
   /** The signals it applies to: binned numbers (confidence, entropy, length) and/or label counts. */
   readonly signals: readonly ('numeric' | 'categorical')[];
   compute(input: DriftInput, options: O): number;
-  /** The value above which it alarms, for these sample sizes (default: its `threshold` option). */
-  alarmThreshold?(sizes: { reference: number; current: number; bins: number }, options: O): number;
+  /**
+   * The value above which it alarms, for these sample sizes and significance level (default: its
+   * `threshold` option; with neither, it is reported but never alarms).
+   */
+  alarmThreshold?(sizes: DriftAlarmSizes, options: O): number;
+  /** The effect size that must also reach its `floor` option to alarm (default: the value itself). */
+  effect?(input: DriftInput, options: O): number;
+}
+
+/** What a drift statistic's alarm threshold may depend on. */
+export interface DriftAlarmSizes {
+  /** Total counts of the reference and current histograms. */
+  reference: number;
+  current: number;
+  /** Bins holding data on either side. */
+  bins: number;
+  /** Significance level of the monitor's alarms (per window evaluation). */
+  alpha: number;
 }
 
 // ---- observer ---------------------------------------------------------------------------------
