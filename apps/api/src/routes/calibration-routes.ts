@@ -40,6 +40,14 @@ export const CalibrationFitRequestSchema = z.strictObject({
   activate: z.boolean().optional().describe('Make the new version the active calibration (default false).'),
 });
 
+/** The fit request with `method` one of the server's registered calibrators (plugins included). */
+function fitRequestSchema(calibrators: ApiContext['plugins']['calibrator']) {
+  const names = calibrators.names() as [string, ...string[]];
+  return CalibrationFitRequestSchema.extend({
+    method: z.enum(names).optional().describe(`Default: temperature. One of the registered calibrators: ${names.join(', ')}.`),
+  });
+}
+
 export const CalibrationSelectRequestSchema = z.strictObject({
   version: z.string().min(1).describe('A version id such as "v2".'),
 });
@@ -94,7 +102,7 @@ function initialVersions(ctx: ApiContext): { versions: Version[]; activeId: stri
   const versions: Version[] = [];
   for (const { version, file } of store.calibrations(service.modelId)) {
     try {
-      versions.push({ id: version, file: parseCalibration(JSON.stringify(file), expected, `stored calibration ${version}`) });
+      versions.push({ id: version, file: parseCalibration(JSON.stringify(file), expected, `stored calibration ${version}`, ctx.plugins.calibrator) });
     } catch (error) {
       ctx.reportError(error);
     }
@@ -231,7 +239,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     operationId: 'fitCalibration',
     summary: 'Classify labeled texts and fit a new calibration version (active only with activate: true).',
     tag: 'calibration',
-    body: CalibrationFitRequestSchema,
+    body: fitRequestSchema(ctx.plugins.calibrator),
     response: CalibrationVersionSchema,
     errors: [400, 401, 404, 409, 413, 422, 500, 503],
     admin: true,
@@ -275,11 +283,12 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
         conformalAlpha: body.conformal_alpha,
         abstainRisk: body.abstain_risk,
         delta: body.delta,
+        calibrators: ctx.plugins.calibrator,
       });
       const version: Version = { id: `v${next++}`, file };
       if (options.calibrationDir) {
         await mkdir(options.calibrationDir, { recursive: true });
-        await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file));
+        await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file, ctx.plugins.calibrator));
       }
       if (store) ctx.writes.run(() => store.saveCalibration(service.modelId, version.id, file));
       versions.push(version);
