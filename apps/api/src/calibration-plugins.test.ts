@@ -98,6 +98,10 @@ describe('third-party abstention rules and calibrators through the server option
     }
     const unknown = await t.post('/v1/calibration/fit', { rows: ROWS, method: 'quarter-logits' });
     expect(unknown.status).toBe(400);
+    const doc = (await t.get('/openapi.json')).body;
+    expect(JSON.stringify(doc.paths['/v1/calibration/fit'].post.requestBody)).toContain('"halve-logits"');
+    const listed = await t.get('/v1/calibration/versions');
+    expect(listed.body.versions.map((v: { method: string; active: boolean }) => [v.method, v.active])).toEqual([['halve-logits', true]]);
 
     const [file] = await readdir(calibrationDir);
     const restarted = await startTestServer({ plugins: [calibrator], calibrationPath: join(calibrationDir, file) });

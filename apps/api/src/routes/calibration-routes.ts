@@ -40,14 +40,6 @@ export const CalibrationFitRequestSchema = z.strictObject({
   activate: z.boolean().optional().describe('Make the new version the active calibration (default false).'),
 });
 
-/** The fit request with `method` one of the server's registered calibrators (plugins included). */
-function fitRequestSchema(calibrators: ApiContext['plugins']['calibrator']) {
-  const names = calibrators.names() as [string, ...string[]];
-  return CalibrationFitRequestSchema.extend({
-    method: z.enum(names).optional().describe(`Default: temperature. One of the registered calibrators: ${names.join(', ')}.`),
-  });
-}
-
 export const CalibrationSelectRequestSchema = z.strictObject({
   version: z.string().min(1).describe('A version id such as "v2".'),
 });
@@ -70,6 +62,24 @@ export const CalibrationVersionsResponseSchema = z.object({
 });
 
 export const CalibrationDetailResponseSchema = CalibrationInfoSchema.extend({ version: z.string(), active: z.boolean() });
+
+/**
+ * The request and response schemas with `method` one of the server's registered calibrators
+ * (plugins included), so /openapi.json lists them and a plugin's method is accepted.
+ */
+function calibrationSchemas(calibrators: ApiContext['plugins']['calibrator']) {
+  const names = calibrators.names() as [string, ...string[]];
+  const method = z.enum(names);
+  const version = CalibrationVersionSchema.extend({ method });
+  return {
+    fit: CalibrationFitRequestSchema.extend({
+      method: method.optional().describe(`Default: temperature. One of the registered calibrators: ${names.join(', ')}.`),
+    }),
+    version,
+    versions: CalibrationVersionsResponseSchema.extend({ versions: z.array(version) }),
+    detail: CalibrationDetailResponseSchema.extend({ method }),
+  };
+}
 
 interface Version {
   id: string;
@@ -139,6 +149,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
   const initial = initialVersions(ctx);
   const versions = initial.versions;
   let activeId = initial.activeId;
+  const schemas = calibrationSchemas(ctx.plugins.calibrator);
   let next = versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1;
 
   const find = (id: string): Version => {
@@ -193,7 +204,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     summary: 'A calibration version (default: the active one): method, parameters, metrics before and after, conformal threshold, certificate.',
     tag: 'calibration',
     query: z.object({ version: z.string().min(1).optional().describe('A version id such as "v2" (default: the active one).') }),
-    response: CalibrationDetailResponseSchema,
+    response: schemas.detail,
     errors: [400, 404],
     handle({ query }) {
       let v: Version;
@@ -228,7 +239,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     operationId: 'listCalibrationVersions',
     summary: 'Every calibration version, oldest first, with its metrics and which one is active.',
     tag: 'calibration',
-    response: CalibrationVersionsResponseSchema,
+    response: schemas.versions,
     errors: [],
     handle: () => ({ active: activeId, versions: versions.map(summary) }),
   });
@@ -239,8 +250,8 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     operationId: 'fitCalibration',
     summary: 'Classify labeled texts and fit a new calibration version (active only with activate: true).',
     tag: 'calibration',
-    body: fitRequestSchema(ctx.plugins.calibrator),
-    response: CalibrationVersionSchema,
+    body: schemas.fit,
+    response: schemas.version,
     errors: [400, 401, 404, 409, 413, 422, 500, 503],
     admin: true,
     async handle({ body, signal }) {
@@ -305,7 +316,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     summary: 'Make a calibration version the active one for new requests.',
     tag: 'calibration',
     body: CalibrationSelectRequestSchema,
-    response: CalibrationVersionSchema,
+    response: schemas.version,
     errors: [400, 401, 404, 409, 413, 503],
     admin: true,
     handle({ body }) {
