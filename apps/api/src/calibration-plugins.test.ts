@@ -40,7 +40,8 @@ interface Prediction {
 
 /** softmax(z / 2) recomputed from softmax(z): sqrt of each probability, renormalised. */
 function expectHalved(p: Prediction): void {
-  const raw = p.raw!.probabilities;
+  const raw = p.raw?.probabilities ?? {};
+  expect(Object.keys(raw).sort()).toEqual(LABELS);
   const sum = LABELS.reduce((a, l) => a + Math.sqrt(raw[l]), 0);
   for (const l of LABELS) expect(p.probabilities[l], l).toBeCloseTo(Math.sqrt(raw[l]) / sum, 4);
 }
