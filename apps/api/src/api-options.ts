@@ -34,7 +34,7 @@ export interface ApiServerOptions {
    * calibration-vN.json (created if missing); in memory only when absent.
    */
   calibrationDir?: string;
-  /** Abstention rule, as the CLI's --abstain: a registered rule's NAME or NAME:VALUE (ABSTENTION_SPECS: certified, max-probability:THRESHOLD, margin:THRESHOLD, entropy:BITS). */
+  /** Abstention rule, as the CLI's --abstain: a registered rule's NAME or NAME:VALUE (the built-ins: certified, max-probability:THRESHOLD, margin:THRESHOLD, entropy:BITS; a rule from `plugins` too). */
   abstain?: string;
   /** Worker threads running the model (default 1; 0 runs it on the event loop's thread). */
   workers?: number;

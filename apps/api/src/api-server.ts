@@ -85,7 +85,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   let plugins: PluginRegistries;
   try {
     plugins = await openPluginRegistries(resolved.plugins);
-    service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch), explainers: plugins.explainer });
+    service = await openModelService(resolved, { observe: (batch) => monitoring?.observe(batch), explainers: plugins.explainer,
+      calibrators: plugins.calibrator,
+      abstentionRules: plugins.abstention,
+    });
   } catch (error) {
     store?.close();
     throw error;

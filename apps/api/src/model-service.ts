@@ -4,7 +4,9 @@ import {
   createInferenceEngine,
   createPipeline,
   GlassboxError,
+  type AbstentionPlugin,
   type AbstentionRule,
+  type CalibratorPlugin,
   type ExplainerPlugin,
   type ModelCapabilities,
   type PluginRegistry,
@@ -44,6 +46,10 @@ export interface ModelServiceHooks {
   observe?: (batch: ObservedBatch) => void;
   /** The explainers explain() and checkExplainBudget() look methods up in (default: the built-ins). */
   explainers?: PluginRegistry<ExplainerPlugin>;
+  /** The calibrators the calibration file's method is looked up in (default: the built-ins). */
+  calibrators?: PluginRegistry<CalibratorPlugin>;
+  /** The abstention rules the `abstain` option names (default: the built-ins). */
+  abstentionRules?: PluginRegistry<AbstentionPlugin>;
 }
 
 /** How busy the model is, beyond the micro-batcher's counters. */
@@ -160,8 +166,8 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
   const engine = await openEngine(options);
   try {
     const modelId = await engine.modelId();
-    const loaded = options.calibrationPath ? await readCalibrationForEngine(options.calibrationPath, engine) : null;
-    const rulesFor = (file: CalibrationFile | null): AbstentionRule[] => (options.abstain ? [parseAbstentionSpec(options.abstain, file)] : []);
+    const loaded = options.calibrationPath ? await readCalibrationForEngine(options.calibrationPath, engine, hooks.calibrators) : null;
+    const rulesFor = (file: CalibrationFile | null): AbstentionRule[] => (options.abstain ? [parseAbstentionSpec(options.abstain, file, hooks.abstentionRules)] : []);
     const rules = rulesFor(loaded?.file ?? null);
     interface Active {
       file: CalibrationFile | null;
@@ -265,7 +271,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         if (file.model.id !== modelId || file.model.labels.join('\n') !== engine.labels.join('\n')) {
           throw new GlassboxError('CALIBRATION_MODEL_MISMATCH', `calibration fitted for ${file.model.id}, not the served model ${modelId}`);
         }
-        const calibrator = createCalibrator(file.calibration, calibrationId(file));
+        const calibrator = createCalibrator(file.calibration, calibrationId(file), hooks.calibrators);
         const nextRules = rulesFor(file);
         active = {
           file,

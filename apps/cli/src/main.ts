@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { builtinPluginRegistries, openPluginRegistries } from '@glassbox/api';
 import { isGlassboxError, type PluginRegistries } from '@glassbox/core';
-import { ABSTENTION_SPECS } from '@glassbox/calibration';
+import { abstentionSpecs } from '@glassbox/calibration';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -76,6 +76,7 @@ function allCommands(cmd: Command): Command[] {
  */
 export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPluginRegistries()): Command {
   const explainers = registries.explainer;
+  const abstainHelp = abstentionSpecs(registries.abstention);
   const methodHelp = explainers
     .entries()
     .map(({ plugin }) => `${plugin.name}${plugin.requires?.length ? ` (needs ${plugin.requires.join(', ')})` : ''}${plugin.byDefault ? ' [default]' : ''}`)
@@ -99,9 +100,9 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--top-k <n>', 'labels to show per text (with --json: adds top_k)', intOption('--top-k'))
       .option('--json', 'print a JSON array: text, label, score, probabilities')
       .option('--calibration <file>', 'calibrate with a file from glassbox calibrate (adds raw probabilities and the conformal set)')
-      .option('--abstain <rule>', `abstention rule: ${ABSTENTION_SPECS} (certified: the calibration certificate)`),
+      .option('--abstain <rule>', `abstention rule: ${abstainHelp} (certified: the calibration certificate)`),
   ).action(async (texts: string[], flags) => {
-    await predictCommand(texts, flags, io.stdout);
+    await predictCommand(texts, flags, io.stdout, registries);
   });
 
   engineOptions(
@@ -131,7 +132,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--label-column <name>', 'column or field holding the label (default "label")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
-    await evaluateCommand(flags, io.stdout);
+    await evaluateCommand(flags, io.stdout, registries);
   });
 
   engineOptions(
@@ -169,7 +170,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
-    await monitorReferenceCommand(flags, io.stdout);
+    await monitorReferenceCommand(flags, io.stdout, registries);
   });
   engineOptions(
     monitor
@@ -184,7 +185,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
-    await monitorReplayCommand(flags, io.stdout);
+    await monitorReplayCommand(flags, io.stdout, registries);
   });
 
   monitor
@@ -205,7 +206,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .option('--host <host>', 'interface to listen on (default $HOST or 127.0.0.1)')
     .option('--config <file>', 'JSON file with server options (flags win)')
     .option('--calibration <file>', 'serve calibrated probabilities from glassbox calibrate')
-    .option('--abstain <rule>', `abstention rule: ${ABSTENTION_SPECS}`)
+    .option('--abstain <rule>', `abstention rule: ${abstainHelp}`)
     .option('--reference <file>', 'drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges)')
     .option('--store-text', 'keep request texts in the audit trail (off by default)')
     .option('--state <file>', 'SQLite state database (WAL): audit log, feedback, drift window, alarms and calibration versions survive restarts (default $GLASSBOX_STATE, else ./glassbox-data/state.db; ":memory:" keeps nothing)')
@@ -262,7 +263,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--label-column <name>', 'column or field holding the label (default "label")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
-    await calibrateCommand(flags, io.stdout);
+    await calibrateCommand(flags, io.stdout, registries.calibrator);
   });
 
   program

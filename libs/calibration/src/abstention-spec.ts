@@ -5,6 +5,7 @@ import {
   type AbstentionPlugin,
   type AbstentionRule,
   type Calibrator,
+  type CalibratorPlugin,
   type InferenceEngine,
   type PluginOptionValues,
   type PluginRegistry,
@@ -89,21 +90,24 @@ export function lacSet(probabilities: Readonly<Record<string, number>>, qhat: nu
 
 /**
  * Parses a calibration file's JSON for `engine` (refused when it was fitted for another model or
- * other labels) and builds its calibrator.
+ * other labels) and builds its calibrator; its method is looked up in `calibrators` (default: the
+ * built-ins).
  */
 export async function calibrationForEngine(
   json: string,
   engine: Pick<InferenceEngine, 'modelId' | 'labels'>,
   source: string,
+  calibrators?: PluginRegistry<CalibratorPlugin>,
 ): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
-  const file = parseCalibration(json, { modelId: await engine.modelId(), labels: engine.labels }, source);
-  return { file, calibrator: createCalibrator(file.calibration, calibrationId(file)) };
+  const file = parseCalibration(json, { modelId: await engine.modelId(), labels: engine.labels }, source, calibrators);
+  return { file, calibrator: createCalibrator(file.calibration, calibrationId(file), calibrators) };
 }
 
 /** Reads a calibration file from disk and checks it against `engine` (see calibrationForEngine). */
 export async function readCalibrationForEngine(
   path: string,
   engine: Pick<InferenceEngine, 'modelId' | 'labels'>,
+  calibrators?: PluginRegistry<CalibratorPlugin>,
 ): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
   let json: string;
   try {
@@ -111,5 +115,5 @@ export async function readCalibrationForEngine(
   } catch (cause) {
     throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read calibration ${path}: ${(cause as Error).message}`, { cause });
   }
-  return calibrationForEngine(json, engine, path);
+  return calibrationForEngine(json, engine, path, calibrators);
 }

@@ -1,4 +1,4 @@
-import { GlassboxError, softmaxRows } from '@glassbox/core';
+import { GlassboxError, softmaxRows, type CalibratorPlugin, type PluginRegistry } from '@glassbox/core';
 import { certifyAbstention } from './abstention-certificate.js';
 import { computeMetricSet, hashFittingRows, type CalibrationFile } from './calibration-file.js';
 import { createCalibrator, fitCalibration, type CalibrationMethod } from './calibration-method.js';
@@ -16,6 +16,8 @@ export interface BuildCalibrationOptions {
   /** Confidence parameter of the certificate (default 0.001). */
   delta?: number;
   now?: () => Date;
+  /** The registry `method` is looked up in (default: the built-in calibrators). */
+  calibrators?: PluginRegistry<CalibratorPlugin>;
 }
 
 /** Fewest calibration rows for which LAC with miscoverage `alpha` has a finite threshold. */
@@ -41,9 +43,9 @@ export function buildCalibrationFile(
       `conformal alpha ${options.conformalAlpha} needs at least ${minRowsForConformal(options.conformalAlpha)} calibration rows, got ${n}`,
     );
   }
-  const fitted = fitCalibration(options.method, logits, labels, numClasses);
+  const fitted = fitCalibration(options.method, logits, labels, numClasses, options.calibrators);
   const rowsHash = hashFittingRows(logits, labels);
-  const calibrated = createCalibrator(fitted, rowsHash).calibrate(logits, numClasses);
+  const calibrated = createCalibrator(fitted, rowsHash, options.calibrators).calibrate(logits, numClasses);
   const file: CalibrationFile = {
     format: 'glassbox-calibration',
     version: 1,

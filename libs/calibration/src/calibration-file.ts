@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GlassboxError } from '@glassbox/core';
+import { GlassboxError, type CalibratorPlugin, type PluginRegistry } from '@glassbox/core';
 import { CERTIFIABLE_RULES } from './abstention-certificate.js';
 import type { AbstentionCertificate, CertifiableRule } from './abstention-certificate.js';
 import { checkFittedCalibration } from './calibration-method.js';
@@ -195,9 +195,16 @@ function parseCertificate(value: unknown, fail: FieldFailure): AbstentionCertifi
 /**
  * Parses and validates a calibration file. Every field is checked (CALIBRATION_FILE_INVALID naming
  * the field and `source`); with `expected`, a file fitted for another model id or other labels is
- * refused with CALIBRATION_MODEL_MISMATCH. Returns a fresh object holding the known fields only.
+ * refused with CALIBRATION_MODEL_MISMATCH. The method is looked up in `calibrators` (default: the
+ * built-ins; pass the app's registry so a plugin's method reads back). Returns a fresh object
+ * holding the known fields only.
  */
-export function parseCalibration(json: string, expected: ExpectedModel = {}, source = 'calibration file'): CalibrationFile {
+export function parseCalibration(
+  json: string,
+  expected: ExpectedModel = {},
+  source = 'calibration file',
+  calibrators?: PluginRegistry<CalibratorPlugin>,
+): CalibrationFile {
   const fail = failer(source);
   let raw: unknown;
   try {
@@ -222,7 +229,7 @@ export function parseCalibration(json: string, expected: ExpectedModel = {}, sou
     format: FORMAT,
     version: VERSION,
     model,
-    calibration: structuredClone(checkFittedCalibration(file.calibration, calibrationFail, model.labels.length)),
+    calibration: structuredClone(checkFittedCalibration(file.calibration, calibrationFail, model.labels.length, calibrators)),
     fitted_on: {
       count: count(fittedOn.count, 'fitted_on.count', fail),
       sha256: string(fittedOn.sha256, 'fitted_on.sha256', fail, HASH, "'sha256:' and 64 lowercase hex digits"),
@@ -259,9 +266,9 @@ export function calibrationId(file: Pick<CalibrationFile, 'calibration' | 'fitte
 /**
  * The file's text: pretty JSON (2-space indent) and a final newline. The file is validated first,
  * as parseCalibration would read it back, so a malformed one throws CALIBRATION_FILE_INVALID
- * instead of being written.
+ * instead of being written; its method is looked up in `calibrators` (default: the built-ins).
  */
-export function serializeCalibration(file: CalibrationFile): string {
+export function serializeCalibration(file: CalibrationFile, calibrators?: PluginRegistry<CalibratorPlugin>): string {
   const source = 'calibration to save';
   const bad = nonFinitePath(file, '');
   if (bad) {
@@ -270,6 +277,6 @@ export function serializeCalibration(file: CalibrationFile): string {
     });
   }
   const json = `${JSON.stringify(file, null, 2)}\n`;
-  parseCalibration(json, {}, source);
+  parseCalibration(json, {}, source, calibrators);
   return json;
 }

@@ -44,7 +44,8 @@ function checkFitted(value: unknown, fail: FieldFailure, registry: PluginRegistr
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('', 'must be an object { method, params }');
   const { method, params } = value as Record<string, unknown>;
   if (typeof method !== 'string' || !registry.has(method)) {
-    fail('method', `must be one of ${registry.names().join(', ')} (got ${JSON.stringify(method)})`);
+    const hint = typeof method === 'string' ? '; a plugin\'s method needs that plugin loaded (--plugin FILE, or the server\'s plugins)' : '';
+    fail('method', `must be one of ${registry.names().join(', ')} (got ${JSON.stringify(method)})${hint}`);
   }
   if (params === null || typeof params !== 'object' || Array.isArray(params)) fail('params', 'must be an object');
   const classes = checkOf(registry.get(method as string))?.(params as Record<string, unknown>, fail) ?? null;

@@ -63,6 +63,24 @@ export const CalibrationVersionsResponseSchema = z.object({
 
 export const CalibrationDetailResponseSchema = CalibrationInfoSchema.extend({ version: z.string(), active: z.boolean() });
 
+/**
+ * The request and response schemas with `method` one of the server's registered calibrators
+ * (plugins included), so /openapi.json lists them and a plugin's method is accepted.
+ */
+function calibrationSchemas(calibrators: ApiContext['plugins']['calibrator']) {
+  const names = calibrators.names() as [string, ...string[]];
+  const method = z.enum(names);
+  const version = CalibrationVersionSchema.extend({ method });
+  return {
+    fit: CalibrationFitRequestSchema.extend({
+      method: method.optional().describe(`Default: temperature. One of the registered calibrators: ${names.join(', ')}.`),
+    }),
+    version,
+    versions: CalibrationVersionsResponseSchema.extend({ versions: z.array(version) }),
+    detail: CalibrationDetailResponseSchema.extend({ method }),
+  };
+}
+
 interface Version {
   id: string;
   file: CalibrationFile;
@@ -94,7 +112,7 @@ function initialVersions(ctx: ApiContext): { versions: Version[]; activeId: stri
   const versions: Version[] = [];
   for (const { version, file } of store.calibrations(service.modelId)) {
     try {
-      versions.push({ id: version, file: parseCalibration(JSON.stringify(file), expected, `stored calibration ${version}`) });
+      versions.push({ id: version, file: parseCalibration(JSON.stringify(file), expected, `stored calibration ${version}`, ctx.plugins.calibrator) });
     } catch (error) {
       ctx.reportError(error);
     }
@@ -131,6 +149,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
   const initial = initialVersions(ctx);
   const versions = initial.versions;
   let activeId = initial.activeId;
+  const schemas = calibrationSchemas(ctx.plugins.calibrator);
   let next = versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1;
 
   const find = (id: string): Version => {
@@ -185,7 +204,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     summary: 'A calibration version (default: the active one): method, parameters, metrics before and after, conformal threshold, certificate.',
     tag: 'calibration',
     query: z.object({ version: z.string().min(1).optional().describe('A version id such as "v2" (default: the active one).') }),
-    response: CalibrationDetailResponseSchema,
+    response: schemas.detail,
     errors: [400, 404],
     handle({ query }) {
       let v: Version;
@@ -220,7 +239,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     operationId: 'listCalibrationVersions',
     summary: 'Every calibration version, oldest first, with its metrics and which one is active.',
     tag: 'calibration',
-    response: CalibrationVersionsResponseSchema,
+    response: schemas.versions,
     errors: [],
     handle: () => ({ active: activeId, versions: versions.map(summary) }),
   });
@@ -231,8 +250,8 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     operationId: 'fitCalibration',
     summary: 'Classify labeled texts and fit a new calibration version (active only with activate: true).',
     tag: 'calibration',
-    body: CalibrationFitRequestSchema,
-    response: CalibrationVersionSchema,
+    body: schemas.fit,
+    response: schemas.version,
     errors: [400, 401, 404, 409, 413, 422, 500, 503],
     admin: true,
     async handle({ body, signal }) {
@@ -275,11 +294,12 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
         conformalAlpha: body.conformal_alpha,
         abstainRisk: body.abstain_risk,
         delta: body.delta,
+        calibrators: ctx.plugins.calibrator,
       });
       const version: Version = { id: `v${next++}`, file };
       if (options.calibrationDir) {
         await mkdir(options.calibrationDir, { recursive: true });
-        await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file));
+        await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file, ctx.plugins.calibrator));
       }
       if (store) ctx.writes.run(() => store.saveCalibration(service.modelId, version.id, file));
       versions.push(version);
@@ -296,7 +316,7 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     summary: 'Make a calibration version the active one for new requests.',
     tag: 'calibration',
     body: CalibrationSelectRequestSchema,
-    response: CalibrationVersionSchema,
+    response: schemas.version,
     errors: [400, 401, 404, 409, 413, 503],
     admin: true,
     handle({ body }) {

@@ -1,12 +1,12 @@
 import {
   buildCalibrationFile,
-  CALIBRATION_METHODS,
+  builtinCalibrators,
   serializeCalibration,
   type CalibrationFile,
   type CalibrationMethod,
   type MetricSet,
 } from '@glassbox/calibration';
-import { GlassboxError } from '@glassbox/core';
+import { GlassboxError, type CalibratorPlugin, type PluginRegistry } from '@glassbox/core';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { classifyLabeled, type LabeledDataFlags } from './labeled-data.js';
 import { openEngine, type EngineFlags } from './shared.js';
@@ -23,10 +23,11 @@ export interface CalibrateFlags extends EngineFlags, LabeledDataFlags {
 /**
  * Fits a calibrator on labeled data, optionally a LAC conformal threshold and an SGR abstention
  * certificate on the calibrated probabilities, and saves them with the model's identity.
+ * `calibrators`: where --method is looked up (default: the built-ins; runCli adds --plugin's).
  */
-export async function calibrateCommand(flags: CalibrateFlags, out: NodeJS.WritableStream): Promise<CalibrationFile> {
-  if (!CALIBRATION_METHODS.includes(flags.method)) {
-    throw new GlassboxError('INVALID_OPTION', `--method must be one of ${CALIBRATION_METHODS.join(', ')}, got "${flags.method}"`);
+export async function calibrateCommand(flags: CalibrateFlags, out: NodeJS.WritableStream, calibrators: PluginRegistry<CalibratorPlugin> = builtinCalibrators()): Promise<CalibrationFile> {
+  if (!calibrators.has(flags.method)) {
+    throw new GlassboxError('INVALID_OPTION', `--method must be one of ${calibrators.names().join(', ')}, got "${flags.method}"`);
   }
   const engine = await openEngine(flags);
   try {
@@ -38,8 +39,9 @@ export async function calibrateCommand(flags: CalibrateFlags, out: NodeJS.Writab
       conformalAlpha: flags.conformal,
       abstainRisk: flags.abstainRisk,
       delta: flags.delta,
+      calibrators,
     });
-    await writeFileAtomic(flags.out, serializeCalibration(file));
+    await writeFileAtomic(flags.out, serializeCalibration(file, calibrators));
     out.write(flags.json ? `${JSON.stringify(summary(file), null, 2)}\n` : formatCalibration(file, flags.out));
     return file;
   } finally {

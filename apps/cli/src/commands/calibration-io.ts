@@ -1,4 +1,4 @@
-import { type AbstentionRule, type Calibrator, type InferenceEngine } from '@glassbox/core';
+import { type AbstentionRule, type Calibrator, type InferenceEngine, type PluginRegistries } from '@glassbox/core';
 import { parseAbstentionSpec, readCalibrationForEngine, type CalibrationFile } from '@glassbox/calibration';
 
 export { lacSet } from '@glassbox/calibration';
@@ -8,10 +8,21 @@ export interface LoadedCalibration {
   calibrator: Calibrator;
 }
 
-/** Reads a calibration file and checks it was fitted for this model (by the model file's hash). */
-export const loadCalibration: (path: string, engine: InferenceEngine) => Promise<LoadedCalibration> = readCalibrationForEngine;
+/**
+ * The registries a command looks calibration methods and --abstain rules up in: the built-ins
+ * plus what --plugin loaded (runCli passes them); each absent one means the built-ins.
+ */
+export type CalibrationPlugins = Partial<Pick<PluginRegistries, 'calibrator' | 'abstention'>>;
 
-/** `--abstain` values: `certified` (the calibration's SGR certificate), or e.g. `max-probability:0.5`. */
-export function abstentionRule(spec: string, file: CalibrationFile | null): AbstentionRule {
-  return parseAbstentionSpec(spec, file);
+/**
+ * Reads a calibration file and checks it was fitted for this model (by the model file's hash); a
+ * plugin's method reads back only with that plugin in `plugins.calibrator`.
+ */
+export function loadCalibration(path: string, engine: InferenceEngine, plugins: CalibrationPlugins = {}): Promise<LoadedCalibration> {
+  return readCalibrationForEngine(path, engine, plugins.calibrator);
+}
+
+/** `--abstain` values: `certified` (the calibration's SGR certificate), `max-probability:0.5`, or a plugin rule's NAME[:VALUE]. */
+export function abstentionRule(spec: string, file: CalibrationFile | null, plugins: CalibrationPlugins = {}): AbstentionRule {
+  return parseAbstentionSpec(spec, file, plugins.abstention);
 }

@@ -1,6 +1,6 @@
 import { argmax, classificationReport, GlassboxError, softmaxRows, type ClassificationReport } from '@glassbox/core';
 import { computeMetricSet, type ReliabilityBin } from '@glassbox/calibration';
-import { abstentionRule, lacSet, loadCalibration } from './calibration-io.js';
+import { abstentionRule, lacSet, loadCalibration, type CalibrationPlugins } from './calibration-io.js';
 import { classifyLabeled, type LabeledDataFlags } from './labeled-data.js';
 import { openEngine, type EngineFlags } from './shared.js';
 
@@ -37,7 +37,7 @@ export interface EvaluateResult {
  * probabilities and the result adds calibration metrics, conformal coverage (when the file has a
  * conformal threshold) and selective coverage/risk (when it has an abstention certificate).
  */
-export async function evaluateCommand(flags: EvaluateFlags, out: NodeJS.WritableStream): Promise<EvaluateResult> {
+export async function evaluateCommand(flags: EvaluateFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<EvaluateResult> {
   if (flags.conformal !== undefined && !flags.calibration) {
     throw new GlassboxError('INVALID_OPTION', '--conformal needs --calibration FILE (fitted with glassbox calibrate --conformal ALPHA)');
   }
@@ -45,7 +45,7 @@ export async function evaluateCommand(flags: EvaluateFlags, out: NodeJS.Writable
   try {
     const labels = engine.labels;
     const k = labels.length;
-    const loaded = flags.calibration ? await loadCalibration(flags.calibration, engine) : null;
+    const loaded = flags.calibration ? await loadCalibration(flags.calibration, engine, plugins) : null;
     const run = await classifyLabeled(engine, flags);
     const raw = softmaxRows(run.logits, k);
     const probs = loaded ? loaded.calibrator.calibrate(run.logits, k) : raw;
@@ -85,7 +85,7 @@ export async function evaluateCommand(flags: EvaluateFlags, out: NodeJS.Writable
       }
       const cert = loaded.file.certificate;
       if (cert) {
-        const rule = abstentionRule('certified', loaded.file);
+        const rule = abstentionRule('certified', loaded.file, plugins);
         let kept = 0;
         let errors = 0;
         run.gold.forEach((g, i) => {

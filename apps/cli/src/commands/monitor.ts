@@ -12,7 +12,7 @@ import {
 } from '@glassbox/monitor';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { readRecords, type InputFormat } from '../io/records.js';
-import { loadCalibration } from './calibration-io.js';
+import { loadCalibration, type CalibrationPlugins } from './calibration-io.js';
 import { loadCliPlugins, openEngine, type EngineFlags } from './shared.js';
 
 export interface MonitorDataFlags extends EngineFlags {
@@ -23,8 +23,12 @@ export interface MonitorDataFlags extends EngineFlags {
 }
 
 /** Runs every row of a file through the model (and calibration) in order. */
-async function* predictFile(engine: InferenceEngine, flags: MonitorDataFlags): AsyncGenerator<{ result: PipelineResult; label?: string }> {
-  const loaded = flags.calibration ? await loadCalibration(flags.calibration, engine) : null;
+async function* predictFile(
+  engine: InferenceEngine,
+  flags: MonitorDataFlags,
+  plugins: CalibrationPlugins,
+): AsyncGenerator<{ result: PipelineResult; label?: string }> {
+  const loaded = flags.calibration ? await loadCalibration(flags.calibration, engine, plugins) : null;
   const pipeline = createPipeline({ engine, calibrator: loaded?.calibrator });
   const labels: Array<string | undefined> = [];
   const texts = (async function* () {
@@ -45,11 +49,11 @@ export interface ReferenceFlags extends MonitorDataFlags {
 }
 
 /** Profiles the model's confidence, margin, entropy and label shares on a reference set. */
-export async function monitorReferenceCommand(flags: ReferenceFlags, out: NodeJS.WritableStream): Promise<ReferenceProfile> {
+export async function monitorReferenceCommand(flags: ReferenceFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<ReferenceProfile> {
   const engine = await openEngine(flags);
   try {
     const rows: Array<{ probabilities: Record<string, number> }> = [];
-    for await (const { result } of predictFile(engine, flags)) rows.push({ probabilities: result.probabilities });
+    for await (const { result } of predictFile(engine, flags, plugins)) rows.push({ probabilities: result.probabilities });
     const profile = buildReferenceProfile(rows, engine.labels, await engine.modelId());
     await writeFileAtomic(flags.out, `${JSON.stringify(profile, null, 2)}\n`);
     out.write(`reference of ${profile.n} predictions (mean confidence ${profile.mean_confidence.toFixed(4)}) -> ${flags.out}\n`);
@@ -96,7 +100,7 @@ async function replayStatistics(flags: ReplayFlags): Promise<PluginRegistry<Drif
  * traffic, and reports where each alarm would have fired. Single-label rows also feed the
  * monitor's feedback, for realized accuracy beside the label-free estimate.
  */
-export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.WritableStream): Promise<ReplayResult> {
+export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<ReplayResult> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(flags.reference, 'utf8'));
@@ -110,7 +114,7 @@ export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.Writa
     const window = flags.window ?? 300;
     const monitor = createDriftMonitor({ reference, window: { size: window }, statistics: await replayStatistics(flags), onAlarm: (a) => alarms.push(a) });
     let n = 0;
-    for await (const { result, label } of predictFile(engine, flags)) {
+    for await (const { result, label } of predictFile(engine, flags, plugins)) {
       const id = String(n++);
       monitor.observe(result, { id });
       const parts = label?.split(',') ?? [];

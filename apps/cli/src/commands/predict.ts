@@ -1,5 +1,5 @@
 import { createPipeline, GlassboxError, predictionView, topK, type AbstentionRule, type PipelineResult, type PredictionView } from '@glassbox/core';
-import { abstentionRule, lacSet, loadCalibration, type LoadedCalibration } from './calibration-io.js';
+import { abstentionRule, lacSet, loadCalibration, type CalibrationPlugins, type LoadedCalibration } from './calibration-io.js';
 import { openEngine, type EngineFlags } from './shared.js';
 
 export interface PredictFlags extends EngineFlags {
@@ -16,17 +16,18 @@ export type PredictOutput = { text: string } & PredictionView & { conformal_alph
  * Classifies texts. With --calibration the probabilities are calibrated (the raw ones are kept
  * under `raw`) and, where the file has one, the conformal set is added; --abstain sets the
  * abstention decision and its reason (abstained is false without it). The --json rows have the
- * shape of /v1/predict's predictions, plus the text.
+ * shape of /v1/predict's predictions, plus the text. `plugins`: where the calibration's method and
+ * the --abstain rule are looked up (default: the built-ins).
  */
-export async function predictCommand(texts: string[], flags: PredictFlags, out: NodeJS.WritableStream): Promise<void> {
+export async function predictCommand(texts: string[], flags: PredictFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<void> {
   if (texts.length === 0) throw new GlassboxError('INVALID_INPUT', 'no text given: glassbox predict "some text" ...');
   texts.forEach((t, i) => {
     if (t.trim() === '') throw new GlassboxError('INVALID_INPUT', `text ${i + 1} is empty`);
   });
   const engine = await openEngine(flags);
   try {
-    const loaded: LoadedCalibration | null = flags.calibration ? await loadCalibration(flags.calibration, engine) : null;
-    const rules: AbstentionRule[] = flags.abstain ? [abstentionRule(flags.abstain, loaded?.file ?? null)] : [];
+    const loaded: LoadedCalibration | null = flags.calibration ? await loadCalibration(flags.calibration, engine, plugins) : null;
+    const rules: AbstentionRule[] = flags.abstain ? [abstentionRule(flags.abstain, loaded?.file ?? null, plugins)] : [];
     const pipeline = createPipeline({ engine, calibrator: loaded?.calibrator, abstention: rules });
     const results = await pipeline.run(texts);
     const rows = results.map((r) => toOutput(r, flags, loaded));
