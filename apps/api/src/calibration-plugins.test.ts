@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,25 +9,8 @@ const EXAMPLE = fileURLToPath(new URL('../../../examples/plugins/never-below-abs
 const TEXTS = ['I am so happy today', 'this is awful and I hate it', 'what a surprise!'];
 const ROWS = LABELS.flatMap((label) => [`I feel ${label} today`, `so much ${label}, honestly`, `this is ${label} again`].map((text) => ({ text, label })));
 
-// A third-party calibrator, as a plain-object plugin file: softmax(z / 2) whatever the data.
-const HALVE = `export default {
-  kind: 'calibrator',
-  name: 'halve-logits',
-  description: 'softmax(z / 2): a fixed temperature of 2.',
-  fit: () => ({ divisor: 2 }),
-  apply(params, logits, k) {
-    const out = new Float32Array(logits.length);
-    for (let r = 0; r < logits.length / k; r++) {
-      let max = -Infinity;
-      for (let j = 0; j < k; j++) max = Math.max(max, logits[r * k + j] / params.divisor);
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += out[r * k + j] = Math.exp(logits[r * k + j] / params.divisor - max);
-      for (let j = 0; j < k; j++) out[r * k + j] /= sum;
-    }
-    return out;
-  },
-};
-`;
+// A third-party calibrator (softmax(z / 2) whatever the data): examples/plugins/halve-logits-calibrator.mjs.
+const HALVE_EXAMPLE = fileURLToPath(new URL('../../../examples/plugins/halve-logits-calibrator.mjs', import.meta.url));
 
 interface Prediction {
   label: string;
@@ -57,7 +40,7 @@ describe('third-party abstention rules and calibrators through the server option
     rule = join(dir, 'my-floor-rule.mjs');
     calibrator = join(dir, 'halve.mjs');
     await copyFile(EXAMPLE, rule);
-    await writeFile(calibrator, HALVE);
+    await copyFile(HALVE_EXAMPLE, calibrator);
   });
 
   afterAll(async () => {

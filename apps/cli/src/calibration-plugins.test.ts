@@ -11,25 +11,8 @@ const TEXTS = ['I am so happy today', 'this is awful and I hate it', 'what a sur
 const work = mkdtempSync(join(tmpdir(), 'glassbox-calibration-plugins-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// A third-party calibrator, as a plain-object plugin file: softmax(z / 2) whatever the data.
-const HALVE = `export default {
-  kind: 'calibrator',
-  name: 'halve-logits',
-  description: 'softmax(z / 2): a fixed temperature of 2.',
-  fit: () => ({ divisor: 2 }),
-  apply(params, logits, k) {
-    const out = new Float32Array(logits.length);
-    for (let r = 0; r < logits.length / k; r++) {
-      let max = -Infinity;
-      for (let j = 0; j < k; j++) max = Math.max(max, logits[r * k + j] / params.divisor);
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += out[r * k + j] = Math.exp(logits[r * k + j] / params.divisor - max);
-      for (let j = 0; j < k; j++) out[r * k + j] /= sum;
-    }
-    return out;
-  },
-};
-`;
+// A third-party calibrator (softmax(z / 2) whatever the data): examples/plugins/halve-logits-calibrator.mjs.
+const HALVE_EXAMPLE = fileURLToPath(new URL('../../../examples/plugins/halve-logits-calibrator.mjs', import.meta.url));
 
 interface Row {
   label: string;
@@ -72,7 +55,7 @@ describe('calibrate --method with a third-party calibrator (--plugin)', () => {
   const data = join(work, 'labeled.tsv');
   const out = join(work, 'halve-calibration.json');
   beforeAll(() => {
-    writeFileSync(plugin, HALVE);
+    copyFileSync(HALVE_EXAMPLE, plugin);
     const rows = LABELS.flatMap((label, i) => [`I feel ${label} today\t${i}`, `so much ${label}, honestly\t${i}`, `this is ${label} again\t${i}`]);
     writeFileSync(data, `text\tlabel\n${[...rows, ...rows].join('\n')}\n`);
   });
