@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   BUNDLE_NOT_FOUND: { status: 404, summary: 'The model directory does not exist or is not a directory.' },
   BUNDLE_FILE_MISSING: { status: 422, summary: 'A file the model bundle needs (model.onnx, config.json, tokenizer.json) is missing.' },
   BUNDLE_FILE_INVALID: { status: 422, summary: 'A bundle file exists but cannot be parsed or lacks a required field.' },
+  BUNDLE_VARIANT_MISSING: { status: 422, summary: 'The bundle has no graph of the asked variant (fp32 or quantized); the message names the graphs it has.' },
   MODEL_LOAD_FAILED: { status: 500, summary: 'ONNX Runtime could not create a session for the model file.' },
   MODEL_IO_MISMATCH: { status: 500, summary: 'The ONNX graph does not have the inputs/outputs glassbox expects.' },
   INFERENCE_FAILED: { status: 500, summary: 'A forward pass failed inside ONNX Runtime or a worker thread.' },

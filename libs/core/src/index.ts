@@ -1,7 +1,7 @@
 export { ERROR_CODES, ErrorBodySchema, GlassboxError, isGlassboxError } from './errors.js';
 export type { CodedErrorOptions, ErrorBody, ErrorCode, GlassboxErrorOptions } from './errors.js';
 
-export { computeModelId, loadModelBundle, parseModelConfig } from './bundle/model-bundle.js';
+export { computeModelId, loadModelBundle, MODEL_VARIANTS, parseModelConfig } from './bundle/model-bundle.js';
 export type { LoadModelBundleOptions, ModelBundle, ModelConfig, ModelVariant } from './bundle/model-bundle.js';
 
 export { createTextTokenizer, toUtf16Offsets } from './tokenizer/text-tokenizer.js';
@@ -14,7 +14,7 @@ export type { WorkerPoolStats, WorkerSessionPool, WorkerSessionPoolOptions } fro
 
 export { lengthBuckets, padBatch } from './engine/forward-batch.js';
 export type { ForwardBatch } from './engine/forward-batch.js';
-export { createInferenceEngine, splitIntoWindows } from './engine/inference-engine.js';
+export { createInferenceEngine, defaultIntraOpThreads, splitIntoWindows } from './engine/inference-engine.js';
 export type {
   ClassifyInput,
   ForwardOptions,

@@ -47,12 +47,40 @@ describe('loadModelBundle', () => {
     expect(loadModelBundle(dir, { variant: 'quantized' }).modelPath).toBe(join(dir, 'onnx/model_quantized.onnx'));
   });
 
+  it('says which variant it loaded: fp32 when present, else the quantized graph', () => {
+    expect(loadModelBundle(miniModelDir).variant).toBe('fp32');
+    const both = tempBundle({ 'onnx/model.onnx': null, 'onnx/model_quantized.onnx': null, 'config.json': null, 'tokenizer.json': null });
+    expect(loadModelBundle(both).variant).toBe('fp32');
+    expect(loadModelBundle(both, { variant: 'quantized' }).variant).toBe('quantized');
+    const onlyInt8 = tempBundle({ 'onnx/model_quantized.onnx': null, 'config.json': null, 'tokenizer.json': null });
+    const b = loadModelBundle(onlyInt8);
+    expect(b.variant).toBe('quantized');
+    expect(b.layout).toBe('transformers.js');
+    expect(b.modelPath).toBe(join(onlyInt8, 'onnx/model_quantized.onnx'));
+    expect(loadModelBundle(onlyInt8, { variant: 'quantized' }).modelPath).toBe(b.modelPath);
+    const optimumInt8 = tempBundle({ 'model_quantized.onnx': null, 'config.json': null, 'tokenizer.json': null });
+    expect(loadModelBundle(optimumInt8).layout).toBe('optimum');
+  });
+
+  it('refuses a variant the bundle lacks, naming the graphs it has', () => {
+    const onlyInt8 = tempBundle({ 'onnx/model_quantized.onnx': null, 'config.json': null, 'tokenizer.json': null });
+    const e = error(() => loadModelBundle(onlyInt8, { variant: 'fp32' }));
+    expect(e.code).toBe('BUNDLE_VARIANT_MISSING');
+    expect(e.message).toContain('onnx/model_quantized.onnx (quantized)');
+    const e2 = error(() => loadModelBundle(miniModelDir, { variant: 'quantized' }));
+    expect(e2.code).toBe('BUNDLE_VARIANT_MISSING');
+    expect(e2.message).toContain('model.onnx (fp32)');
+    const e3 = error(() => loadModelBundle(miniModelDir, { variant: 'int4' as never }));
+    expect(e3.code).toBe('INVALID_OPTION');
+    expect(e3.message).toMatch(/fp32, quantized/);
+  });
+
   it('names the missing file and what was expected', () => {
     expect(error(() => loadModelBundle('/nonexistent/model')).code).toBe('BUNDLE_NOT_FOUND');
     const noModel = tempBundle({ 'config.json': null, 'tokenizer.json': null });
     const e1 = error(() => loadModelBundle(noModel));
     expect(e1.code).toBe('BUNDLE_FILE_MISSING');
-    expect(e1.message).toMatch(/model\.onnx or onnx\/model\.onnx/);
+    expect(e1.message).toMatch(/model\.onnx, onnx\/model\.onnx, model_quantized\.onnx, onnx\/model_quantized\.onnx/);
     const noTokenizer = tempBundle({ 'model.onnx': null, 'config.json': null });
     const e2 = error(() => loadModelBundle(noTokenizer));
     expect(e2.code).toBe('BUNDLE_FILE_MISSING');

@@ -17,7 +17,11 @@ export interface ModelConfig {
   padTokenId: number | null;
 }
 
-export type ModelVariant = 'default' | 'quantized';
+/** Which ONNX graph of a bundle: the float one (`model.onnx`) or the int8 one (`model_quantized.onnx`). */
+export type ModelVariant = 'fp32' | 'quantized';
+
+/** The variants, in the order a bundle is searched when none is asked for. */
+export const MODEL_VARIANTS: readonly ModelVariant[] = ['fp32', 'quantized'];
 
 export interface ModelBundle {
   /** Absolute path of the bundle directory. */
@@ -25,6 +29,8 @@ export interface ModelBundle {
   /** Bundle name: config's `name_or_path` or the directory name. */
   readonly name: string;
   readonly layout: 'optimum' | 'transformers.js';
+  /** Which graph modelPath is. */
+  readonly variant: ModelVariant;
   readonly modelPath: string;
   readonly configPath: string;
   readonly tokenizerPath: string;
@@ -32,12 +38,16 @@ export interface ModelBundle {
 }
 
 export interface LoadModelBundleOptions {
-  /** transformers.js layouts ship `onnx/model_quantized.onnx` next to `onnx/model.onnx`. */
+  /**
+   * Which graph to load. Without one, the bundle's fp32 graph when it has one, else its
+   * quantized one (a folder holding only `onnx/model_quantized.onnx` loads). Asking for a
+   * variant the folder lacks throws BUNDLE_VARIANT_MISSING naming the graphs it has.
+   */
   variant?: ModelVariant;
 }
 
 const MODEL_FILES: Record<ModelVariant, Array<{ path: string; layout: ModelBundle['layout'] }>> = {
-  default: [
+  fp32: [
     { path: 'model.onnx', layout: 'optimum' },
     { path: 'onnx/model.onnx', layout: 'transformers.js' },
   ],
@@ -57,13 +67,23 @@ export function loadModelBundle(dir: string, options: LoadModelBundleOptions = {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new GlassboxError('BUNDLE_NOT_FOUND', `model directory ${root} does not exist or is not a directory`);
   }
-  const variant = options.variant ?? 'default';
-  const candidates = MODEL_FILES[variant];
-  const found = candidates.find((c) => existsSync(join(root, c.path)));
+  const asked = options.variant;
+  if (asked !== undefined && !MODEL_VARIANTS.includes(asked)) {
+    throw new GlassboxError('INVALID_OPTION', `variant must be one of ${MODEL_VARIANTS.join(', ')}, got ${JSON.stringify(asked)}`);
+  }
+  const present = MODEL_VARIANTS.flatMap((variant) =>
+    MODEL_FILES[variant].filter((c) => existsSync(join(root, c.path))).map((c) => ({ ...c, variant })),
+  );
+  const found = asked === undefined ? present[0] : present.find((c) => c.variant === asked);
   if (!found) {
+    const all = MODEL_VARIANTS.flatMap((v) => MODEL_FILES[v].map((c) => c.path));
+    if (present.length === 0) {
+      throw new GlassboxError('BUNDLE_FILE_MISSING', `no ONNX model in ${root}: expected one of ${all.join(', ')}`);
+    }
     throw new GlassboxError(
-      'BUNDLE_FILE_MISSING',
-      `no ONNX model in ${root}: expected ${candidates.map((c) => c.path).join(' or ')}`,
+      'BUNDLE_VARIANT_MISSING',
+      `${root} has no ${asked} graph (${MODEL_FILES[asked ?? 'fp32'].map((c) => c.path).join(' or ')}); ` +
+        `it has ${present.map((c) => `${c.path} (${c.variant})`).join(', ')}: ask for ${[...new Set(present.map((c) => c.variant))].join(' or ')}, or leave the variant out`,
     );
   }
   const configPath = join(root, 'config.json');
@@ -82,6 +102,7 @@ export function loadModelBundle(dir: string, options: LoadModelBundleOptions = {
     dir: root,
     name: raw.name_or_path ?? raw._name_or_path ?? root.split(/[\\/]/).pop() ?? 'model',
     layout: found.layout,
+    variant: found.variant,
     modelPath: join(root, found.path),
     configPath,
     tokenizerPath,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GlassboxError } from '../errors.js';
 import { miniModelDir, miniNoAttentionsDir } from '../test-support.js';
 import { padBatch } from './forward-batch.js';
-import { createInferenceEngine, type InferenceEngine } from './inference-engine.js';
+import { availableParallelism } from 'node:os';
+import { createInferenceEngine, defaultIntraOpThreads, type InferenceEngine } from './inference-engine.js';
 
 const LABELS = ['anger', 'disgust', 'fear', 'joy', 'neutral', 'sadness', 'surprise'];
 const texts = [
@@ -145,5 +146,33 @@ describe('engine options', () => {
     expect(await codeOf(createInferenceEngine(miniModelDir, { batchSize: 0 }))).toBe('INVALID_OPTION');
     expect(await codeOf(createInferenceEngine(miniModelDir, { maxLength: 100000 }))).toBe('INVALID_OPTION');
     expect(await codeOf(createInferenceEngine(miniModelDir, { longText: 'split' as 'chunk' }))).toBe('INVALID_OPTION');
+    expect(await codeOf(createInferenceEngine(miniModelDir, { intraOpThreads: 0 }))).toBe('INVALID_OPTION');
+  });
+
+  it('defaults intra-op threads to the cores Node can use, shared among worker sessions; an explicit count wins', async () => {
+    expect(defaultIntraOpThreads(0, 8)).toBe(8);
+    expect(defaultIntraOpThreads(1, 8)).toBe(8);
+    expect(defaultIntraOpThreads(2, 8)).toBe(4);
+    expect(defaultIntraOpThreads(3, 8)).toBe(2);
+    expect(defaultIntraOpThreads(4, 2)).toBe(1);
+    expect(defaultIntraOpThreads(0, 1)).toBe(1);
+    const byDefault = await createInferenceEngine(miniModelDir);
+    const explicit = await createInferenceEngine(miniModelDir, { intraOpThreads: 3 });
+    try {
+      expect(byDefault.options.intraOpThreads).toBe(availableParallelism());
+      expect(explicit.options.intraOpThreads).toBe(3);
+    } finally {
+      await Promise.all([byDefault.dispose(), explicit.dispose()]);
+    }
+  });
+
+  it('loads the variant asked for and reports it', async () => {
+    const engine = await createInferenceEngine(miniModelDir, { variant: 'fp32' });
+    try {
+      expect(engine.bundle.variant).toBe('fp32');
+    } finally {
+      await engine.dispose();
+    }
+    expect(await codeOf(createInferenceEngine(miniModelDir, { variant: 'quantized' }))).toBe('BUNDLE_VARIANT_MISSING');
   });
 });

@@ -1,4 +1,5 @@
-import { computeModelId, loadModelBundle, type ModelBundle } from '../bundle/model-bundle.js';
+import { availableParallelism } from 'node:os';
+import { computeModelId, loadModelBundle, type ModelBundle, type ModelVariant } from '../bundle/model-bundle.js';
 import { GlassboxError } from '../errors.js';
 import { argmax, softmax } from '../math/softmax.js';
 import { createOnnxSession, type OnnxSession, type OnnxSessionOptions, type TensorData } from '../onnx/ort.js';
@@ -29,8 +30,11 @@ export interface InferenceEngineOptions extends OnnxSessionOptions {
   chunkAggregate?: 'mean' | 'max';
   /** Worker threads with a session each; 0 (default) runs in this thread. */
   workers?: number;
-  /** Which file of a transformers.js layout to load. */
-  variant?: 'default' | 'quantized';
+  /**
+   * Which graph to load when `model` is a directory: 'fp32' (`model.onnx`) or 'quantized'
+   * (`model_quantized.onnx`); default: fp32 when the bundle has it, else quantized.
+   */
+  variant?: ModelVariant;
 }
 
 export interface Prediction {
@@ -88,7 +92,19 @@ export interface InferenceEngine {
   dispose(): Promise<void>;
 }
 
-type ResolvedEngineOptions = Required<Omit<InferenceEngineOptions, keyof OnnxSessionOptions | 'variant'>>;
+type ResolvedEngineOptions = Required<Omit<InferenceEngineOptions, keyof OnnxSessionOptions | 'variant'>> & {
+  /** Intra-op threads of each session (see defaultIntraOpThreads). */
+  intraOpThreads: number;
+};
+
+/**
+ * The default intra-op thread count of each session: the cores Node can use
+ * (`os.availableParallelism()`) shared among the sessions, at least 1. ONNX Runtime's own default
+ * counts physical cores, which leaves half a machine idle where vCPUs are hyperthreads.
+ */
+export function defaultIntraOpThreads(workers = 0, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+}
 
 const ATTENTION_OUTPUT = /^attentions\.(\d+)$/;
 
@@ -100,8 +116,9 @@ export async function createInferenceEngine(
   const tokenizer = createTextTokenizer(bundle.tokenizerPath);
   const resolved = resolveOptions(options, bundle.config.maxTokens);
   const { batchSize: _b, maxBatchTokens: _m, maxLength: _l, longText: _t, chunkOverlap: _o, chunkAggregate: _a, workers, variant: _v, ...sessionOptions } = options;
-  const pool = resolved.workers > 0 ? await createWorkerSessionPool(bundle.modelPath, { ...sessionOptions, workers }) : null;
-  const session: OnnxSession = pool ?? (await createOnnxSession(bundle.modelPath, sessionOptions));
+  const sessionWith = { ...sessionOptions, intraOpThreads: resolved.intraOpThreads };
+  const pool = resolved.workers > 0 ? await createWorkerSessionPool(bundle.modelPath, { ...sessionWith, workers }) : null;
+  const session: OnnxSession = pool ?? (await createOnnxSession(bundle.modelPath, sessionWith));
 
   const labels = bundle.config.labels;
   if (!session.inputNames.includes('input_ids')) {
@@ -237,7 +254,9 @@ function resolveOptions(o: InferenceEngineOptions, modelMax: number): ResolvedEn
     chunkOverlap: int('chunkOverlap', o.chunkOverlap ?? Math.floor(window / 4), 0, window - 1),
     chunkAggregate: o.chunkAggregate ?? 'mean',
     workers: int('workers', o.workers ?? 0, 0, 64),
+    intraOpThreads: 0,
   };
+  resolved.intraOpThreads = int('intraOpThreads', o.intraOpThreads ?? defaultIntraOpThreads(resolved.workers), 1, 1024);
   if (resolved.longText !== 'truncate' && resolved.longText !== 'chunk') {
     throw new GlassboxError('INVALID_OPTION', `longText must be "truncate" or "chunk", got ${JSON.stringify(o.longText)}`);
   }

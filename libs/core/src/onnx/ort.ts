@@ -6,7 +6,7 @@ import ort from 'onnxruntime-node';
 import { GlassboxError } from '../errors.js';
 
 export interface OnnxSessionOptions {
-  /** Threads inside one operator (default: ONNX Runtime's choice, all cores). */
+  /** Threads inside one operator (here: ONNX Runtime's choice, its physical cores; the engine passes defaultIntraOpThreads). */
   intraOpThreads?: number;
   /** Threads across operators; only used with parallel execution (default 1). */
   interOpThreads?: number;
