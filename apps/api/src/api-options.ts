@@ -1,4 +1,4 @@
-import { GlassboxError } from '@glassbox/core';
+import { defaultIntraOpThreads, GlassboxError, MODEL_VARIANTS, type ModelVariant } from '@glassbox/core';
 import type { MetricsRegistry, StateStore } from '@glassbox/monitor';
 
 /** An OpenTelemetry meter (the type the monitor's registry hands out). */
@@ -38,6 +38,17 @@ export interface ApiServerOptions {
   abstain?: string;
   /** Worker threads running the model (default 1; 0 runs it on the event loop's thread). */
   workers?: number;
+  /**
+   * ONNX Runtime intra-op threads of each worker's session (default: the cores Node can use,
+   * `os.availableParallelism()`, divided among the workers, at least 1; see docs/architecture.md,
+   * "Threads on a small machine").
+   */
+  intraOpThreads?: number;
+  /**
+   * Which graph of each bundle to serve: 'fp32' (`model.onnx`) or 'quantized'
+   * (`model_quantized.onnx`); default: fp32 when the bundle has it, else quantized.
+   */
+  variant?: ModelVariant;
   /** Most texts per forward pass and per micro-batch (default 32). */
   maxBatchSize?: number;
   /**
@@ -188,6 +199,9 @@ export interface ResolvedApiOptions {
   calibrationDir: string | null;
   abstain: string | null;
   workers: number;
+  intraOpThreads: number;
+  /** The variant asked for; null serves what the bundle has (fp32 first). */
+  variant: ModelVariant | null;
   maxBatchSize: number;
   maxWaitMs: number;
   maxBatchTokens: number;
@@ -306,6 +320,10 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     invalid('meter must be an OpenTelemetry Meter');
   }
 
+  const variant = options.variant ?? null;
+  if (variant !== null && !MODEL_VARIANTS.includes(variant)) invalid(`variant must be one of ${MODEL_VARIANTS.join(', ')}, got ${JSON.stringify(variant)}`);
+  const workers = integer('workers', options.workers, 1, 0, 64);
+
   const maxBatchSize = integer('maxBatchSize', options.maxBatchSize, 32, 1, 4096);
   const maxBatchTokens = integer('maxBatchTokens', options.maxBatchTokens, 8192, 1);
   const maxInputs = integer('maxInputs', options.maxInputs, 64, 1, 100_000);
@@ -322,7 +340,9 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     calibrationPath: options.calibrationPath === undefined ? null : nonEmpty('calibrationPath', options.calibrationPath),
     calibrationDir: options.calibrationDir === undefined ? null : nonEmpty('calibrationDir', options.calibrationDir),
     abstain: options.abstain === undefined ? null : nonEmpty('abstain', options.abstain),
-    workers: integer('workers', options.workers, 1, 0, 64),
+    workers,
+    intraOpThreads: integer('intraOpThreads', options.intraOpThreads, defaultIntraOpThreads(workers), 1, 1024),
+    variant,
     maxBatchSize,
     maxWaitMs,
     maxBatchTokens,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { GlassboxError, type PluginRegistries } from '@glassbox/core';
+import { GlassboxError, type ModelVariant, type PluginRegistries } from '@glassbox/core';
 import { createMemoryAuditLog, openStateStore, parseReferenceProfile, type StateStore } from '@glassbox/monitor';
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
@@ -39,6 +39,8 @@ export interface ApiServer {
   readonly app: Express;
   /** Name the model is served under (in responses and model routes). */
   readonly modelName: string;
+  /** Which graph of the bundle is served: 'fp32' or 'quantized'. */
+  readonly modelVariant: ModelVariant;
   /** Where metrics go: `prometheus` (GET /metrics) plus push exporters from the OTEL_* variables. */
   readonly telemetry: { exporters: readonly string[]; otlpUrl: string | null; intervalMs: number };
   /**
@@ -288,6 +290,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugin
   return {
     app,
     modelName: service.name,
+    modelVariant: service.variant,
     telemetry: {
       exporters: monitoring.metrics.exporters,
       otlpUrl: monitoring.metrics.otel.otlp?.url ?? null,

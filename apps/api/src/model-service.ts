@@ -9,6 +9,7 @@ import {
   type CalibratorPlugin,
   type ExplainerPlugin,
   type ModelCapabilities,
+  type ModelVariant,
   type PluginRegistry,
   type InferenceEngine,
   type Pipeline,
@@ -75,6 +76,8 @@ export interface ModelService {
   /** Longest token sequence the model takes, special tokens included. */
   readonly maxLength: number;
   readonly attentions: boolean;
+  /** Which graph is served: 'fp32' or 'quantized' (an ensemble: its first member's). */
+  readonly variant: ModelVariant;
   /** What the model offers plugins (attention outputs, a mask token, ...). */
   readonly capabilities: ModelCapabilities;
   /** The loaded calibration file, or null. */
@@ -131,7 +134,8 @@ export interface ModelService {
 async function openEngine(options: ResolvedApiOptions): Promise<InferenceEngine> {
   const engineOptions = {
     workers: options.workers,
-    intraOpThreads: 1,
+    intraOpThreads: options.intraOpThreads,
+    ...(options.variant ? { variant: options.variant } : {}),
     spinning: false,
     batchSize: options.maxBatchSize,
     maxBatchTokens: options.maxBatchTokens,
@@ -262,6 +266,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       labels: engine.labels,
       maxLength,
       attentions: engine.capabilities.attentions,
+      variant: engine.bundle.variant,
       capabilities: engine.capabilities,
       get calibration() {
         return active.file;

@@ -53,7 +53,8 @@ function engineOptions(cmd: Command): Command {
     .option('--model <dir>', 'model bundle directory (default: models/emotion-mini, or $GLASSBOX_MODEL); repeat for an ensemble', collect)
     .addOption(new Option('--combine <mode>', 'how an ensemble combines its members').choices(['probabilities', 'logits']).default('probabilities'))
     .option('--batch-size <n>', 'sequences per forward pass', intOption('--batch-size'))
-    .option('--threads <n>', 'ONNX Runtime intra-op threads', intOption('--threads'))
+    .option('--threads <n>', 'ONNX Runtime intra-op threads (default: the cores Node can use, os.availableParallelism())', intOption('--threads'))
+    .addOption(new Option('--variant <graph>', 'which graph to load: fp32 (model.onnx) or quantized (model_quantized.onnx); default fp32 when the bundle has it, else quantized').choices(['fp32', 'quantized']))
     .addOption(new Option('--long-text <mode>', 'texts longer than the model maximum').choices(['truncate', 'chunk']).default('truncate'));
 }
 
@@ -214,6 +215,8 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .option('--audit-max-age-days <days>', 'drop audit rows older than this (persistent state only)', numberOption('--audit-max-age-days', 1e-6, 1e6))
     .option('--monitor-window <n>', 'predictions in the drift window (default 500)', intOption('--monitor-window'))
     .option('--workers <n>', 'inference worker threads (default 1)', intOption('--workers'))
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per worker (default: the cores Node can use divided among the workers)', intOption('--threads'))
+    .addOption(new Option('--variant <graph>', 'which graph to serve: fp32 (model.onnx) or quantized (model_quantized.onnx); default fp32 when the bundle has it, else quantized').choices(['fp32', 'quantized']))
     .option('--api-key-file <file>', 'file holding the bearer key for admin and write routes (default $GLASSBOX_API_KEY_FILE); without a key they answer loopback clients only')
     .option('--api-key <key>', 'the bearer key itself (visible in ps: prefer --api-key-file; default $GLASSBOX_API_KEY)')
     .option('--allowed-host <name>', 'also answer requests whose Host header is this name (repeatable; *.example.com for subdomains, * for any); localhost and IP addresses always are', collect)

@@ -114,6 +114,7 @@ export function serviceRoutes(ctx: ApiContext): RouteSpec[] {
           dashboardDir: name(rest.dashboardDir),
           apiKey: apiKey === null ? null : '***',
           model: service.name,
+          modelVariant: service.variant,
           labels: service.labels,
           maxLength: service.maxLength,
         };

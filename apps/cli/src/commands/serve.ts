@@ -19,6 +19,8 @@ export interface ServeFlags extends LoadFlags {
   monitorWindow?: number;
   abstain?: string;
   workers?: number;
+  threads?: number;
+  variant?: 'fp32' | 'quantized';
   apiKey?: string;
   apiKeyFile?: string;
   allowedHost?: string[];
@@ -115,6 +117,8 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.auditMaxAgeDays !== undefined ? { auditMaxAgeDays: flags.auditMaxAgeDays } : {}),
     ...(flags.monitorWindow !== undefined ? { monitorWindow: flags.monitorWindow } : {}),
     ...(flags.workers ? { workers: flags.workers } : {}),
+    ...(flags.threads ? { intraOpThreads: flags.threads } : {}),
+    ...(flags.variant ? { variant: flags.variant } : {}),
     ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
     ...(flags.cors ? { cors: flags.cors } : {}),
@@ -163,7 +167,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  log.write(`glassbox: serving ${server.modelName} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
+  log.write(`glassbox: serving ${server.modelName}${server.modelVariant === 'quantized' ? ' (quantized)' : ''} on http://${host}:${bound} (OpenAPI at /openapi.json)\n`);
   if (apiKey) {
     log.write(`glassbox: admin and write routes need the API key (from ${apiKey.from})\n`);
   } else {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createInferenceEngine, createPluginRegistries, GlassboxError, loadPlugins, type InferenceEngine, type PluginRegistries } from '@glassbox/core';
+import { createInferenceEngine, createPluginRegistries, GlassboxError, loadPlugins, type InferenceEngine, type ModelVariant, type PluginRegistries } from '@glassbox/core';
 import { BUILTIN_DRIFT_STATISTICS } from '@glassbox/monitor';
 import { createEnsembleEngine } from '@glassbox/calibration';
 
@@ -17,6 +17,8 @@ export interface EngineFlags {
   combine?: 'probabilities' | 'logits';
   batchSize?: number;
   threads?: number;
+  /** Which graph of each bundle: fp32 or quantized (default: fp32 when present, else quantized). */
+  variant?: ModelVariant;
   longText?: 'truncate' | 'chunk';
 }
 
@@ -32,6 +34,7 @@ export async function openEngine(flags: EngineFlags): Promise<InferenceEngine> {
     batchSize: flags.batchSize ?? 32,
     longText: flags.longText ?? 'truncate',
     ...(flags.threads ? { intraOpThreads: flags.threads } : {}),
+    ...(flags.variant ? { variant: flags.variant } : {}),
   };
   const engines: InferenceEngine[] = [];
   try {
