@@ -25,13 +25,13 @@ interface GlassboxVariant {
 const VARIANTS: readonly GlassboxVariant[] = [
   {
     label: 'glassbox engine, same batches as the peer',
-    threads: 'in process, ORT default intra-op threads',
+    threads: 'in process, glassbox default: os.availableParallelism() intra-op threads',
     options: { batchSize: BATCH_SIZE },
     wholeInput: false,
   },
   {
     label: 'glassbox engine, one call (length-bucketed)',
-    threads: 'in process, ORT default intra-op threads',
+    threads: 'in process, glassbox default: os.availableParallelism() intra-op threads',
     options: { batchSize: BATCH_SIZE },
     wholeInput: true,
   },

@@ -17,7 +17,7 @@ interface Variant {
 }
 
 const VARIANTS: readonly Variant[] = [
-  { label: 'glassbox engine, in process', threads: 'ORT default intra-op threads', options: {} },
+  { label: 'glassbox engine, in process', threads: 'glassbox default: os.availableParallelism() intra-op threads', options: {} },
   { label: 'glassbox engine, 2 workers', threads: '2 worker threads x 1 intra-op thread, no spinning', options: { workers: 2, intraOpThreads: 1, spinning: false } },
 ];
 
