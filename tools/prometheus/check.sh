@@ -2,7 +2,8 @@
 # Checks the Prometheus drift rules (run from anywhere, e.g. `bash tools/prometheus/check.sh`):
 #   1. regenerating rules.example.yml from test/reference.json gives the committed file byte for byte;
 #   2. promtool check rules on it (and on a variant with every signal and another window);
-#   3. promtool test rules on test/rules.test.yml;
+#   3. promtool test rules on test/rules.test.yml and test/concentrated.test.yml (identical data in 2 of
+#      11 bins: no alert; its rules, test/concentrated.rules.yml, must be in sync too);
 #   4. the values those tests expect equal libs/monitor's driftStatistics / psiAlarm (skipped, with a
 #      note, when @glassbox/monitor is not built).
 # Exits non-zero on the first failure; prints one summary line. PROMTOOL overrides the promtool binary.
@@ -27,6 +28,11 @@ node "$here/generate-rules.mjs" --reference "$here/test/reference.json" --out "$
 diff -u "$here/rules.example.yml" "$tmp/rules.yml" >"$log" 2>&1 ||
   fail "rules.example.yml is out of date; regenerate: node tools/prometheus/generate-rules.mjs --reference tools/prometheus/test/reference.json --out tools/prometheus/rules.example.yml"
 
+node "$here/generate-rules.mjs" --reference "$here/test/concentrated-reference.json" --signals confidence --for 0m --out "$tmp/concentrated.yml" >"$log" 2>&1 ||
+  fail "generate-rules.mjs (concentrated reference)"
+diff -u "$here/test/concentrated.rules.yml" "$tmp/concentrated.yml" >"$log" 2>&1 ||
+  fail "test/concentrated.rules.yml is out of date; regenerate: node tools/prometheus/generate-rules.mjs --reference tools/prometheus/test/concentrated-reference.json --signals confidence --for 0m --out tools/prometheus/test/concentrated.rules.yml"
+
 "$promtool" check rules "$here/rules.example.yml" >"$log" 2>&1 || fail "promtool check rules rules.example.yml"
 rules="$(grep -o 'SUCCESS: [0-9]* rules' "$log" | grep -o '[0-9]*')"
 
@@ -35,7 +41,8 @@ node "$here/generate-rules.mjs" --reference "$here/test/reference.json" --signal
 "$promtool" check rules "$tmp/all.yml" >"$log" 2>&1 || fail "promtool check rules (all signals, 30m)"
 
 (cd "$here/test" && "$promtool" test rules rules.test.yml) >"$log" 2>&1 || fail "promtool test rules test/rules.test.yml"
-tests="$(grep -c '^  - name:' "$here/test/rules.test.yml")"
+(cd "$here/test" && "$promtool" test rules concentrated.test.yml) >"$log" 2>&1 || fail "promtool test rules test/concentrated.test.yml"
+tests="$(cat "$here/test/rules.test.yml" "$here/test/concentrated.test.yml" | grep -c '^  - name:')"
 
 if [ -f "$root/node_modules/@glassbox/monitor/dist/index.js" ]; then
   (cd "$root" && node tools/prometheus/test/expected.mjs --check) >"$log" 2>&1 || fail "test/expected.mjs --check (values vs libs/monitor)"

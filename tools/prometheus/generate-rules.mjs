@@ -124,6 +124,7 @@ function signalRules({ signal, key, alertName, what, binLabels, binCount, refere
     term: `glassbox:${key}_psi_term:${window}`,
     psi: `glassbox:${key}_psi:${window}`,
     df: `glassbox:${key}_df:${window}`,
+    bins: `glassbox:${key}_bins:${window}`,
     critical: `glassbox:${key}_psi_critical:${window}`,
     chi2: `glassbox:${key}_chi2:${window}`,
     chi2Critical: `glassbox:${key}_chi2_critical:${window}`,
@@ -140,25 +141,37 @@ function signalRules({ signal, key, alertName, what, binLabels, binCount, refere
   const inline = (name) => reference.map((_, i) => `sum(${name}{bin="${i}"})`).join('\n+ ');
   rules.push({ record: names.count, expr: inline(names.bin) });
 
-  // PSI = sum_i (c_i - r_i) ln(c_i / r_i), c_i = (x_i + p) / (n + p B), r_i = (ref_i + p) / (m + p B).
+  // PSI = sum_i (c_i - r_i) ln(c_i / r_i), c_i = (x_i + p) / (n + p B), r_i = (ref_i + p) / (m + p B),
+  // over the B bins holding data on either side, as driftStatistics computes it: a bin empty on both
+  // sides takes no pseudo-count and adds nothing (it can only be one empty in the reference), so PSI
+  // and its df count the same bins. Bins with reference counts always hold data; a bin empty in the
+  // reference counts only when the window fills it, so B is a recorded series when there are such bins.
+  const refNonEmpty = reference.filter((r) => r > 0).length;
+  const refEmpty = reference.map((r, i) => (r > 0 ? -1 : i)).filter((i) => i >= 0);
+  const filled = (i) => `(${bin(i)} > bool 0 or on() 0 * ${n})`;
+  if (refEmpty.length > 0) {
+    rules.push({ record: names.bins, expr: `0 * ${n} + ${num(refNonEmpty)}${refEmpty.map((i) => `\n+ ${filled(i)}`).join('')}` });
+  }
+  const pB = refEmpty.length > 0 ? `${num(p)} * sum(${names.bins})` : num(p * B);
   for (let i = 0; i < B; i++) {
-    const c = `(${bin(i)} + ${num(p)}) / (${n} + ${num(p * B)})`;
+    const c = `(${bin(i)} + ${num(p)}) / (${n} + ${pB})`;
+    const r = refEmpty.length > 0 ? `(${num(reference[i] + p)} / (${num(m)} + ${pB}))` : num(refShares[i]);
+    const term = `(${c} - ${r})\n* ln(${c} / ${r})`;
     rules.push({
       record: names.term,
-      expr: `(${c} - ${num(refShares[i])})\n* ln(${c} / ${num(refShares[i])})`,
+      expr: reference[i] > 0 ? term : `(\n  ${term.replace(/\n/g, '\n  ')}\n) and on() ${bin(i)} > 0\nor on() 0 * ${n}`,
       labels: { bin: String(i), ...binLabels(i) },
     });
   }
   // driftStatistics gives PSI 0 for an empty window; so does this (the "or" branch).
   rules.push({ record: names.psi, expr: `clamp_min(\n  ${inline(names.term).replace(/\n/g, '\n  ')}\n, 0) and on() ${n} > 0\nor 0 * ${n}` });
 
-  // df = bins holding data on either side - 1 (at least 1, as psiAlarm uses max(1, df)). Bins with
-  // reference counts always hold data; a bin empty in the reference counts only when the window fills it.
-  const refNonEmpty = reference.filter((r) => r > 0).length;
-  const refEmpty = reference.map((r, i) => (r > 0 ? -1 : i)).filter((i) => i >= 0);
+  // df = B - 1 (at least 1, as psiAlarm uses max(1, df)).
   const dfBase = refNonEmpty - 1;
-  const dfTerms = refEmpty.map((i) => `(${bin(i)} > bool 0)`);
-  rules.push({ record: names.df, expr: `clamp_min(0 * ${n} + ${num(dfBase)}${dfTerms.map((t) => `\n+ ${t}`).join('')}, 1)` });
+  rules.push({
+    record: names.df,
+    expr: refEmpty.length > 0 ? `clamp_min(sum(${names.bins}) - 1, 1)` : `clamp_min(0 * ${n} + ${num(dfBase)}, 1)`,
+  });
   const dfValues = [];
   for (let d = Math.max(1, dfBase); d <= Math.max(1, dfBase + refEmpty.length); d++) dfValues.push(d);
   const quantile = (d) => chiSquareQuantile(1 - opts.alpha, d);

@@ -150,7 +150,7 @@ export function psiAlarm(stats: DriftStatistics, options: ResolvedAlarmOptions =
 
 /** Chi-square homogeneity p-value below `alpha` and JS distance at least `jsFloor`. */
 export function chiSquareAlarm(stats: DriftStatistics, options: ResolvedAlarmOptions = ALARM_DEFAULTS): AlarmDecision {
-  return statisticAlarm(chiSquare, { value: stats.chiSquare.statistic, effect: stats.jsDistance, ...legacy(stats) }, options);
+  return statisticAlarm(chiSquare, { value: stats.values['chi-square'] ?? stats.chiSquare.statistic, effect: stats.jsDistance, ...legacy(stats) }, options);
 }
 
 /** Bucketed KS D above c(α) sqrt((n + m) / (n m)) and at least `ksFloor`. */

@@ -21,8 +21,8 @@ export type { ChiSquareTest } from './statistics/chi-square-statistic.js';
 
 export interface DriftStatisticsOptions {
   /**
-   * Added to every bin of both vectors before normalising, for PSI only (Jeffreys' 0.5 by
-   * default). It keeps ln(c/r) finite for empty bins without inventing epsilon-sized shares,
+   * Added to every bin of both vectors that holds data on either side before normalising, for
+   * PSI only (Jeffreys' 0.5 by default); bins empty on both sides get none and are skipped. It keeps ln(c/r) finite for empty bins without inventing epsilon-sized shares,
    * which would make one empty bin dominate the sum.
    */
   pseudoCount?: number;

@@ -47,6 +47,9 @@ export const SCENARIOS = {
   },
 };
 
+/** concentrated.test.yml's window: 12 scrapes of a [.., 1, 1] + b [.., 0, 2]. */
+export const CONCENTRATED_WINDOW = [0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 36];
+
 function windowCounts({ a, b }, steps) {
   return a.map((x, i) => steps * (x + b[i]));
 }
@@ -91,6 +94,14 @@ function check(values) {
       for (const key of ['psi', 'chi2', 'critical']) if (v[s][key] !== undefined) computed.add(String(v[s][key]));
       if (!text.includes(`value: ${v[s].psi}\n`)) problems.push(`${name}: ${s} PSI ${v[s].psi} is not tested`);
     }
+  }
+  // concentrated.test.yml: identical data in 2 of 11 bins (bins empty on both sides excluded).
+  const concentrated = JSON.parse(readFileSync(join(here, 'concentrated-reference.json'), 'utf8')).counts.confidence;
+  const c = driftStatistics(CONCENTRATED_WINDOW, concentrated);
+  const concentratedText = readFileSync(join(here, 'concentrated.test.yml'), 'utf8');
+  if (psiAlarm(c, ALARM_DEFAULTS).alarm) problems.push('concentrated: psiAlarm fires on identical data');
+  for (const x of [c.psi, criticalOf(c)]) {
+    if (!concentratedText.includes(`value: ${x}\n`)) problems.push(`concentrated.test.yml does not expect ${x} (libs/monitor's PSI / critical value)`);
   }
   let tested = 0;
   for (const [, x] of text.matchAll(/^\s*value: (\S+)$/gm)) {
