@@ -99,7 +99,7 @@ export function pooledChiSquare(current: readonly number[], reference: readonly 
 export const chiSquare: DriftStatisticPlugin<{ floor: number }> = {
   kind: 'drift-statistic',
   name: 'chi-square',
-  description: "Pearson's chi-square homogeneity test of the label counts; alarms when p < alpha and the JS distance reaches its floor.",
+  description: "Pearson's chi-square homogeneity test of the label counts (labels expected fewer than 5 times pooled); alarms when p < alpha and the JS distance reaches its floor.",
   signals: ['categorical'],
   options: { floor: { type: 'number', default: 0.1, minimum: 0, description: 'Jensen-Shannon distance floor.' } },
   compute: ({ current, reference }) => pooledChiSquare(current, reference).statistic,
