@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { availableSqliteDrivers, openStateStore } from '@glassbox/monitor';
 import { DEFAULT_STATE_PATH } from './state-location.js';
-import { LABELS, referenceFor } from './test-server.js';
+import { LABELS, TEST_FEELINGS, TEST_SUBJECTS, useScratchWithReference } from './test-server.js';
 
 /**
  * The state database under a hard crash, in the default configuration of `glassbox serve` (no
@@ -27,16 +26,8 @@ const KILL_AFTER = 120; // acknowledged predictions before the kill
 const MAX_REQUESTS = 2000; // bound on the traffic, whatever happens
 const CLIENTS = 4;
 
-const SUBJECTS = ['my brother', 'the new boss', 'our neighbour', 'the team', 'my best friend', 'the landlord'];
-const FEELINGS = [
-  'made me so angry today',
-  'sent me a lovely gift, I am thrilled',
-  'is moving away and I feel so alone',
-  'left rotten food everywhere, disgusting',
-  'scared me half to death last night',
-  'did something I never expected, wow',
-  'will be at the meeting at three',
-];
+const SUBJECTS = TEST_SUBJECTS;
+const FEELINGS = TEST_FEELINGS;
 const text = (i: number) => `${SUBJECTS[i % SUBJECTS.length]} ${FEELINGS[(i * 5 + Math.floor(i / 7)) % FEELINGS.length]}`;
 
 interface Child {
@@ -91,26 +82,15 @@ async function postJson(base: string, path: string, body: unknown): Promise<{ st
 
 const getJson = async (url: string): Promise<Json> => (await fetch(url)).json();
 
-let dir: string;
-let referencePath: string;
 const sqlite = availableSqliteDrivers().length > 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'glassbox-crash-'));
-  referencePath = join(dir, 'reference.json');
-  await writeFile(referencePath, JSON.stringify(await referenceFor(Array.from({ length: 84 }, (_, i) => text(i + 1000)))));
-});
-
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const scratch = useScratchWithReference('glassbox-crash-', () => Array.from({ length: 84 }, (_, i) => text(i + 1000)));
 
 describe.skipIf(!sqlite)('a server in the default configuration killed with SIGKILL during traffic', () => {
   it('restarts on its default state database without losing any acknowledged prediction, feedback or window count', async () => {
-    const cwd = join(dir, 'run');
+    const cwd = join(scratch.dir, 'run');
     await mkdir(cwd);
     const statePath = join(cwd, DEFAULT_STATE_PATH);
-    const first = await startChild(cwd, { referencePath, monitorWindow: WINDOW });
+    const first = await startChild(cwd, { referencePath: scratch.referencePath, monitorWindow: WINDOW });
     expect(first.banner).toContain(`state in ${statePath}`);
     expect(existsSync(statePath)).toBe(true);
 

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { statfsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GlassboxError } from '@glassbox/core';
 import { availableSqliteDrivers, openStateStore, type AuditLog, type StateStore } from '@glassbox/monitor';
-import { LABELS, referenceFor, startTestServer, type TestResponse, type TestServer } from './test-server.js';
+import { LABELS, startTestServer, TEST_FEELINGS, TEST_SUBJECTS, useScratchWithReference, type TestResponse, type TestServer } from './test-server.js';
 
 /**
  * Never acknowledge what was not stored. A server whose state database stops taking writes (a
@@ -22,16 +21,8 @@ const AUTH = { authorization: `Bearer ${KEY}` };
 const CLIENTS = 4;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
-const SUBJECTS = ['my brother', 'the new boss', 'our neighbour', 'the team', 'my best friend', 'the landlord'];
-const FEELINGS = [
-  'made me so angry today',
-  'sent me a lovely gift, I am thrilled',
-  'is moving away and I feel so alone',
-  'left rotten food everywhere, disgusting',
-  'scared me half to death last night',
-  'did something I never expected, wow',
-  'will be at the meeting at three',
-];
+const SUBJECTS = TEST_SUBJECTS;
+const FEELINGS = TEST_FEELINGS;
 /** A few hundred characters, different for each i, so audit rows (with storeText) fill pages fast. */
 const text = (i: number) =>
   Array.from({ length: 6 }, (_, k) => `${SUBJECTS[(i + k) % SUBJECTS.length]} ${FEELINGS[(i * 5 + k) % FEELINGS.length]}`).join(', ') + ` (#${i})`;
@@ -115,29 +106,18 @@ async function expectAllStoredAfterRestart(path: string, acked: Map<string, stri
   }
 }
 
-let dir: string;
-let referencePath: string;
 const sqlite = availableSqliteDrivers().length > 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'glassbox-full-'));
-  referencePath = join(dir, 'reference.json');
-  await writeFile(referencePath, JSON.stringify(await referenceFor(Array.from({ length: 84 }, (_, i) => text(i + 5000)))));
-});
-
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const scratch = useScratchWithReference('glassbox-full-', () => Array.from({ length: 84 }, (_, i) => text(i + 5000)));
 
 const pageCount = (store: StateStore) => Number(store.database.prepare('PRAGMA page_count').get()?.['page_count']);
 
 describe.skipIf(!sqlite)('a state database that fills up (SQLite max_page_count: a genuine SQLITE_FULL)', () => {
   it('acknowledges only what it stored, turns unready, counts and logs the failure once, and recovers when space returns', async () => {
-    const path = join(dir, 'capped.db');
+    const path = join(scratch.dir, 'capped.db');
     const store = openStateStore({ path });
     const log = captureLog();
     const errors: unknown[] = [];
-    const t = await startTestServer({ stateStore: store, referencePath, apiKey: KEY, storeText: true, log: log.sink, onError: (e) => errors.push(e) });
+    const t = await startTestServer({ stateStore: store, referencePath: scratch.referencePath, apiKey: KEY, storeText: true, log: log.sink, onError: (e) => errors.push(e) });
     let acked: Map<string, string>;
     try {
       expect((await t.get('/ready')).status).toBe(200);
@@ -209,11 +189,11 @@ const ROWS = LABELS.flatMap((label, i) => Array.from({ length: 3 }, (_, k) => ({
 
 describe.skipIf(!sqlite)('a state store whose writes throw', () => {
   it('refuses predictions, feedback, calibration fits and selections with 503 and changes nothing, then recovers', async () => {
-    const path = join(dir, 'breakable.db');
+    const path = join(scratch.dir, 'breakable.db');
     const { store, broken } = breakable(openStateStore({ path }));
     const log = captureLog();
     const errors: unknown[] = [];
-    const t = await startTestServer({ stateStore: store, referencePath, apiKey: KEY, log: log.sink, onError: (e) => errors.push(e) });
+    const t = await startTestServer({ stateStore: store, referencePath: scratch.referencePath, apiKey: KEY, log: log.sink, onError: (e) => errors.push(e) });
     try {
       const ok = await t.post('/v1/predict', { inputs: [text(1), text(2)] });
       expect(ok.status).toBe(200);
@@ -269,7 +249,7 @@ describe.skipIf(!sqlite)('a state database on a disk that fills up (a 2 MiB tmpf
   let cannotMount: string | null = 'not tried';
 
   beforeAll(async () => {
-    mnt = join(dir, 'tmpfs');
+    mnt = join(scratch.dir, 'tmpfs');
     await mkdir(mnt);
     cannotMount = process.platform === 'linux' ? mountTmpfs(mnt) : `tmpfs needs Linux (this is ${process.platform})`;
   });
@@ -287,7 +267,7 @@ describe.skipIf(!sqlite)('a state database on a disk that fills up (a 2 MiB tmpf
     const ballast = join(mnt, 'ballast');
     const log = captureLog();
     const errors: unknown[] = [];
-    const t = await startTestServer({ statePath: path, referencePath, apiKey: KEY, storeText: true, log: log.sink, onError: (e) => errors.push(e) });
+    const t = await startTestServer({ statePath: path, referencePath: scratch.referencePath, apiKey: KEY, storeText: true, log: log.sink, onError: (e) => errors.push(e) });
     let acked: Map<string, string>;
     try {
       // Fill the disk but for a few hundred KiB: room for some predictions, not for all.

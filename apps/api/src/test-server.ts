@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { buildReferenceProfile, type ReferenceProfile } from '@glassbox/monitor';
 import { createApiServer, type ApiServer } from './api-server.js';
 import type { ApiServerOptions } from './api-options.js';
@@ -78,3 +82,36 @@ export async function referenceFor(texts: readonly string[]): Promise<ReferenceP
     await plain.server.close();
   }
 }
+
+/** A scratch directory with a reference profile in it, for a test file. */
+export interface ScratchWithReference {
+  readonly dir: string;
+  /** reference.json in `dir`: the test model's profile of the given texts. */
+  readonly referencePath: string;
+}
+
+/** For the calling test file: a scratch directory holding reference.json, made before all its tests and removed after. */
+export function useScratchWithReference(prefix: string, texts: () => string[]): ScratchWithReference {
+  const scratch = { dir: '', referencePath: '' };
+  beforeAll(async () => {
+    scratch.dir = await mkdtemp(join(tmpdir(), prefix));
+    scratch.referencePath = join(scratch.dir, 'reference.json');
+    await writeFile(scratch.referencePath, JSON.stringify(await referenceFor(texts())));
+  });
+  afterAll(async () => {
+    if (scratch.dir) await rm(scratch.dir, { recursive: true, force: true });
+  });
+  return scratch;
+}
+
+/** Subjects and feelings that test texts combine (every label of the test model among them). */
+export const TEST_SUBJECTS = ['my brother', 'the new boss', 'our neighbour', 'the team', 'my best friend', 'the landlord'];
+export const TEST_FEELINGS = [
+  'made me so angry today',
+  'sent me a lovely gift, I am thrilled',
+  'is moving away and I feel so alone',
+  'left rotten food everywhere, disgusting',
+  'scared me half to death last night',
+  'did something I never expected, wow',
+  'will be at the meeting at three',
+];

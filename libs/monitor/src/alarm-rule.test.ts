@@ -1,14 +1,11 @@
 import { mulberry32 } from '@glassbox/core';
 import { describe, expect, it } from 'vitest';
-import { ALARM_DEFAULTS, chiSquareAlarm, evaluateAlarms, hasAlarmRule, ksAlarm, psiAlarm, resolveAlarmOptions } from './alarm-rule.js';
+import { ALARM_DEFAULTS, chiSquareAlarm, hasAlarmRule, ksAlarm, psiAlarm, resolveAlarmOptions } from './alarm-rule.js';
 import { BUILTIN_DRIFT_STATISTICS } from './statistics/builtin-statistics.js';
-import type { SignalKind } from './alarm-rule.js';
-import { CONFIDENCE_BUCKETS, ENTROPY_BUCKETS, MARGIN_BUCKETS } from './buckets.js';
 import { chiSquareQuantile } from './chi-square.js';
-import { driftStatistics } from './drift-statistics.js';
 import type { DriftStatistics } from './drift-statistics.js';
-import { simulateCounts } from './test-simulation.js';
-import type { SimulatedCounts, SimulatedModel } from './test-simulation.js';
+import { SIMULATED_SIGNALS, simulateCounts, simulatedAlarmRates } from './test-simulation.js';
+import type { SimulatedModel } from './test-simulation.js';
 
 function stats(partial: Partial<DriftStatistics>): DriftStatistics {
   return { psi: 0, jsDistance: 0, ks: 0, chiSquare: { statistic: 0, df: 6, pValue: 1 }, values: {}, effects: {}, bins: 7, n: 100, m: 1000, ...partial };
@@ -78,30 +75,9 @@ describe('resolveAlarmOptions', () => {
 describe('alarm rates on simulated windows (default settings)', () => {
   const WINDOWS = 1000;
   const reference = simulateCounts(mulberry32(2024), 2000);
-  const signals: Array<[keyof SimulatedCounts, SignalKind]> = [
-    ['confidence', 'ordinal'],
-    ['margin', 'ordinal'],
-    ['entropy', 'ordinal'],
-    ['labels', 'nominal'],
-  ];
-
-  const EDGES: Record<keyof SimulatedCounts, readonly number[] | null> = { confidence: CONFIDENCE_BUCKETS, margin: MARGIN_BUCKETS, entropy: ENTROPY_BUCKETS, labels: null };
-
   /** Share of windows alarming, per `signal/statistic`. */
-  function alarmRates(seed: number, n: number, model: SimulatedModel = {}, shift = 0): Record<string, number> {
-    const rng = mulberry32(seed);
-    const alarms: Record<string, number> = {};
-    for (let w = 0; w < WINDOWS; w++) {
-      const window = simulateCounts(rng, n, model, shift);
-      for (const [signal, kind] of signals) {
-        for (const d of evaluateAlarms(driftStatistics(window[signal], reference[signal], { edges: EDGES[signal] }), kind)) {
-          const key = `${signal}/${d.statistic}`;
-          alarms[key] = (alarms[key] ?? 0) + (d.alarm ? 1 : 0);
-        }
-      }
-    }
-    return Object.fromEntries(Object.entries(alarms).map(([k, v]) => [k, v / WINDOWS]));
-  }
+  const alarmRates = (seed: number, n: number, model: SimulatedModel = {}, shift = 0): Record<string, number> =>
+    simulatedAlarmRates({ seed, n, model, shift, reference, windows: WINDOWS });
 
   if (process.env.GLASSBOX_PRINT_RATES) {
     it('prints the measured rates', () => {
@@ -118,7 +94,7 @@ describe('alarm rates on simulated windows (default settings)', () => {
     const rates = alarmRates(n, n);
     // One rate per signal and registered statistic with an alarm rule for that kind of signal.
     const rules = BUILTIN_DRIFT_STATISTICS.filter(hasAlarmRule);
-    const expected = signals.flatMap(([signal, kind]) =>
+    const expected = SIMULATED_SIGNALS.flatMap(({ signal, kind }) =>
       rules.filter((p) => p.signals.includes(kind === 'ordinal' ? 'numeric' : 'categorical')).map((p) => `${signal}/${p.name}`),
     );
     expect(Object.keys(rates).sort()).toEqual(expected.sort());

@@ -1,34 +1,13 @@
 import { mulberry32 } from '@glassbox/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { DriftAlarm, DriftMonitor, MonitorObservation } from './drift-monitor.js';
-import { createDriftMonitor } from './drift-monitor.js';
-import { buildReferenceProfile } from './reference-profile.js';
-import type { TestMetrics } from './test-metrics.js';
-import { createTestMetrics, pipelineResult } from './test-metrics.js';
+import { describe, expect, it } from 'vitest';
+import type { DriftAlarm, DriftMonitor, MonitorObservation } from './drift-types.js';
+import { pipelineResult } from './test-metrics.js';
 import { LABELS, simulateProbabilities } from './test-simulation.js';
+import { ONE_HOT_JOY, useDriftMonitorSetup } from './test-drift-monitor.js';
 
 /** The drift monitor's restore: a window rebuilt from stored observations after a restart. */
 
-const MODEL_ID = 'sha256:test-model';
-const reference = buildReferenceProfile(
-  Array.from({ length: 2000 }, ((rng) => () => simulateProbabilities(rng))(mulberry32(11))),
-  LABELS,
-  MODEL_ID,
-);
-const ONE_HOT_JOY = [0, 0, 0, 1, 0, 0, 0];
-
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-
-function setup(options: Partial<Parameters<typeof createDriftMonitor>[0]> = {}): { metrics: TestMetrics; monitor: DriftMonitor; errors: unknown[] } {
-  const metrics = createTestMetrics();
-  const errors: unknown[] = [];
-  const monitor = createDriftMonitor({ reference, meter: metrics.meter, onError: (e) => errors.push(e), ...options });
-  cleanup.push(() => monitor.shutdown(), () => metrics.shutdown());
-  return { metrics, monitor, errors };
-}
+const setup = useDriftMonitorSetup();
 
 describe('createDriftMonitor: restore after a restart', () => {
   /** Observes `n` predictions through a monitor that hands its observations to `sink`. */

@@ -2,41 +2,22 @@ import type { InferenceEngine, Prediction } from '@glassbox/core';
 import { createPipeline, mulberry32 } from '@glassbox/core';
 import type { HistogramMetricData, MetricData } from '@opentelemetry/sdk-metrics';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIDENCE_BUCKETS, DURATION_BUCKETS, ENTROPY_BUCKETS, MARGIN_BUCKETS } from './buckets.js';
-import type { DriftAlarm, DriftMonitor } from './drift-monitor.js';
-import { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, createDriftMonitor, METRIC_NAMES } from './drift-monitor.js';
-import { buildReferenceProfile } from './reference-profile.js';
+import type { DriftAlarm } from './drift-types.js';
+import { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, METRIC_NAMES } from './drift-instruments.js';
+import { createDriftMonitor } from './drift-monitor.js';
 import { hasAlarmRule } from './alarm-rule.js';
 import { BUILTIN_DRIFT_STATISTICS } from './statistics/builtin-statistics.js';
-import type { TestMetrics } from './test-metrics.js';
-import { createTestMetrics, createThrowingMeter, createThrowingRecordMeter, pipelineResult } from './test-metrics.js';
+import { createThrowingMeter, createThrowingRecordMeter, pipelineResult } from './test-metrics.js';
 import { LABELS, simulateProbabilities } from './test-simulation.js';
+import { MODEL_ID, ONE_HOT_JOY, reference, useDriftMonitorSetup } from './test-drift-monitor.js';
 
 /** The built-in statistics with an alarm rule for numeric or categorical signals, in evaluation order. */
 const rulesFor = (signal: 'numeric' | 'categorical'): string[] =>
   BUILTIN_DRIFT_STATISTICS.filter((p) => hasAlarmRule(p) && p.signals.includes(signal)).map((p) => p.name);
 
-const MODEL_ID = 'sha256:test-model';
-const reference = buildReferenceProfile(
-  Array.from({ length: 2000 }, ((rng) => () => simulateProbabilities(rng))(mulberry32(11))),
-  LABELS,
-  MODEL_ID,
-);
-const ONE_HOT_JOY = [0, 0, 0, 1, 0, 0, 0];
-
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-
-function setup(options: Partial<Parameters<typeof createDriftMonitor>[0]> = {}): { metrics: TestMetrics; monitor: DriftMonitor; errors: unknown[] } {
-  const metrics = createTestMetrics();
-  const errors: unknown[] = [];
-  const monitor = createDriftMonitor({ reference, meter: metrics.meter, onError: (e) => errors.push(e), ...options });
-  cleanup.push(() => monitor.shutdown(), () => metrics.shutdown());
-  return { metrics, monitor, errors };
-}
+const setup = useDriftMonitorSetup();
 
 function histogram(metrics: Map<string, MetricData>, name: string): HistogramMetricData {
   const m = metrics.get(name);

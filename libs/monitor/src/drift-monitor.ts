@@ -28,22 +28,6 @@ import { parseReferenceProfile } from './reference-profile.js';
 import type { SlidingWindow } from './sliding-window.js';
 import { byFiringOrder, checkMonitorState, createDriftWindow, CH, latestFirings, V_CONFIDENCE, V_CORRECT, V_LABELLED, V_LABELLED_CONFIDENCE } from './drift-window.js';
 
-// The monitor's names, kept importable from here.
-export { ATTR_CALIBRATION_ID, ATTR_MODEL_ID, METRIC_NAMES } from './drift-instruments.js';
-export { DRIFT_SIGNALS } from './drift-types.js';
-export type {
-  DriftAlarm,
-  DriftMonitor,
-  DriftMonitorOptions,
-  DriftSignal,
-  DriftStatus,
-  DriftWindowOptions,
-  MonitorObservation,
-  MonitorState,
-  ObserveMeta,
-  SignalStatus,
-} from './drift-types.js';
-
 /**
  * A prediction observer that exports the confidence, margin and entropy of every prediction as
  * OpenTelemetry histograms, counts predictions per label and abstentions per rule, and compares

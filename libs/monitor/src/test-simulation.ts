@@ -1,4 +1,8 @@
+import { mulberry32 } from '@glassbox/core';
+import { evaluateAlarms } from './alarm-rule.js';
+import type { SignalKind } from './alarm-rule.js';
 import { bucketIndex, CONFIDENCE_BUCKETS, ENTROPY_BUCKETS, MARGIN_BUCKETS } from './buckets.js';
+import { driftStatistics } from './drift-statistics.js';
 import { predictionSignals } from './prediction-signals.js';
 
 /**
@@ -90,4 +94,47 @@ export function simulateCounts(rng: () => number, n: number, model: SimulatedMod
     counts.labels[s.labelIndex] += 1;
   }
   return counts;
+}
+
+/** A simulated signal: its name, kind and bucket edges (null for labels). */
+export interface SimulatedSignal {
+  signal: keyof SimulatedCounts;
+  kind: SignalKind;
+  edges: readonly number[] | null;
+}
+
+export const SIMULATED_SIGNALS: readonly SimulatedSignal[] = [
+  { signal: 'confidence', kind: 'ordinal', edges: CONFIDENCE_BUCKETS },
+  { signal: 'margin', kind: 'ordinal', edges: MARGIN_BUCKETS },
+  { signal: 'entropy', kind: 'ordinal', edges: ENTROPY_BUCKETS },
+  { signal: 'labels', kind: 'nominal', edges: null },
+];
+
+export interface AlarmRateOptions {
+  seed: number;
+  /** Predictions per window. */
+  n: number;
+  reference: SimulatedCounts;
+  windows: number;
+  model?: SimulatedModel;
+  /** Confidence shift of every window (see simulateCounts). */
+  shift?: number;
+  signals?: readonly SimulatedSignal[];
+}
+
+/** Share of `windows` seeded simulated windows that alarm against `reference`, per `signal/statistic`. */
+export function simulatedAlarmRates(options: AlarmRateOptions): Record<string, number> {
+  const { seed, n, reference, windows, model = {}, shift = 0, signals = SIMULATED_SIGNALS } = options;
+  const rng = mulberry32(seed);
+  const alarms: Record<string, number> = {};
+  for (let w = 0; w < windows; w++) {
+    const window = simulateCounts(rng, n, model, shift);
+    for (const { signal, kind, edges } of signals) {
+      for (const d of evaluateAlarms(driftStatistics(window[signal], reference[signal], { edges }), kind)) {
+        const key = `${signal}/${d.statistic}`;
+        alarms[key] = (alarms[key] ?? 0) + (d.alarm ? 1 : 0);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(alarms).map(([k, v]) => [k, v / windows]));
 }

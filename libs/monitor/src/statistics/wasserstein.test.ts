@@ -1,11 +1,8 @@
 import { mulberry32 } from '@glassbox/core';
 import { describe, expect, it } from 'vitest';
-import { evaluateAlarms } from '../alarm-rule.js';
-import type { SignalKind } from '../alarm-rule.js';
-import { CONFIDENCE_BUCKETS, ENTROPY_BUCKETS, MARGIN_BUCKETS } from '../buckets.js';
 import { driftStatistics } from '../drift-statistics.js';
-import { simulateCounts } from '../test-simulation.js';
-import type { SimulatedCounts, SimulatedModel } from '../test-simulation.js';
+import { SIMULATED_SIGNALS, simulateCounts, simulatedAlarmRates } from '../test-simulation.js';
+import type { SimulatedModel } from '../test-simulation.js';
 import { BUILTIN_DRIFT_STATISTICS } from './builtin-statistics.js';
 import { ks } from './ks.js';
 import { wasserstein } from './wasserstein.js';
@@ -44,26 +41,9 @@ describe('wasserstein', () => {
   describe('alarm rates on simulated windows (default settings)', () => {
     const WINDOWS = 1000;
     const reference = simulateCounts(mulberry32(2024), 2000);
-    const numeric: Array<[keyof SimulatedCounts, readonly number[]]> = [
-      ['confidence', CONFIDENCE_BUCKETS],
-      ['margin', MARGIN_BUCKETS],
-      ['entropy', ENTROPY_BUCKETS],
-    ];
-    const kind: SignalKind = 'ordinal';
-
-    function alarmRates(seed: number, n: number, model: SimulatedModel = {}, shift = 0): Record<string, number> {
-      const rng = mulberry32(seed);
-      const alarms: Record<string, number> = {};
-      for (let w = 0; w < WINDOWS; w++) {
-        const window = simulateCounts(rng, n, model, shift);
-        for (const [signal, edges] of numeric) {
-          for (const d of evaluateAlarms(driftStatistics(window[signal], reference[signal], { edges }), kind)) {
-            alarms[`${signal}/${d.statistic}`] = (alarms[`${signal}/${d.statistic}`] ?? 0) + (d.alarm ? 1 : 0);
-          }
-        }
-      }
-      return Object.fromEntries(Object.entries(alarms).map(([k, v]) => [k, v / WINDOWS]));
-    }
+    const numeric = SIMULATED_SIGNALS.filter((s) => s.kind === 'ordinal');
+    const alarmRates = (seed: number, n: number, model: SimulatedModel = {}, shift = 0): Record<string, number> =>
+      simulatedAlarmRates({ seed, n, model, shift, reference, windows: WINDOWS, signals: numeric });
 
     if (process.env.GLASSBOX_PRINT_RATES) {
       it('prints the measured rates', () => {
@@ -77,7 +57,7 @@ describe('wasserstein', () => {
 
     it.each([50, 300])('false-alarm rate at n = %i is at most that of the existing statistics, and below 1 percent', (n) => {
       const rates = alarmRates(n, n);
-      for (const [signal] of numeric) {
+      for (const { signal } of numeric) {
         const own = rates[`${signal}/wasserstein`];
         expect(own, signal).toBeLessThan(0.01);
         expect(own, signal).toBeLessThanOrEqual(Math.max(rates[`${signal}/psi`], rates[`${signal}/ks`]));
