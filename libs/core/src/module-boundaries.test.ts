@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { createProjectGraphAsync } from '@nx/devkit';
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 // Lints code as if it were a file of this library, with the workspace's real ESLint config.
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -11,6 +12,13 @@ const lint = async (code: string, file: string) => {
 };
 
 describe('module boundaries', () => {
+  // @nx/enforce-module-boundaries reads the project graph nx caches on disk and silently skips
+  // itself when there is none (a fresh clone where no nx command has run yet, or a cache being
+  // rewritten by a concurrent nx process), so the test computes and writes it first.
+  beforeAll(async () => {
+    await createProjectGraphAsync({ exitOnError: false });
+  }, 120_000);
+
   it('fails lint when core imports an app', async () => {
     const errors = await lint("import { runCli } from '@glassbox/cli';\nexport const x = runCli;\n", 'libs/core/src/bad-import.ts');
     expect(errors).toContain('@nx/enforce-module-boundaries');
