@@ -253,6 +253,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .argument('<in_dir>', 'model bundle with an fp32 graph (model.onnx or onnx/model.onnx)')
     .argument('<out_dir>', 'new bundle: model_quantized.onnx (onnx/model_quantized.onnx for that layout) with config and tokenizer files; load it with --variant quantized or as is')
     .addOption(new Option('--operator <op>', 'run-time activation quantization: dynamic-quantize-matmul (com.microsoft, ONNX Runtime) or matmul-integer (standard ONNX ops)').choices([...QUANTIZE_OPERATORS]).default('dynamic-quantize-matmul'))
+    .option('--no-embeddings', 'keep embedding tables (Gather over a constant table) in float; by default they are stored as int8 per row')
     .option('--check-text <text>', 'text to compare fp32 and int8 logits on (repeatable; default 8 built-in texts)', collect)
     .option('--no-check', 'skip the fp32 comparison')
     .option('--json', 'print {input, output, ratio, quantized_matrices, quantized_parameters, skipped, check: {max_abs_logit_difference, same_label}} as JSON')

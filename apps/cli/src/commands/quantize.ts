@@ -15,6 +15,8 @@ export const QUANTIZE_CHECK_TEXTS = [
 export interface QuantizeFlags {
   json?: boolean;
   operator?: QuantizeOperator;
+  /** false (--no-embeddings): keep embedding tables in float. */
+  embeddings?: boolean;
   /** false (--no-check): skip the fp32 comparison. */
   check?: boolean;
   /** Texts to compare on (default QUANTIZE_CHECK_TEXTS). */
@@ -34,7 +36,10 @@ export interface QuantizeOutput {
   output: { path: string; bytes: number };
   ratio: number;
   operator: QuantizeOperator;
+  /** MatMul/Gemm weights quantized per output channel. */
   quantized_matrices: number;
+  /** Embedding tables quantized per row. */
+  quantized_embeddings: number;
   quantized_parameters: number;
   skipped: QuantizeBundleResult['skipped'];
   max_weight_error: number;
@@ -62,7 +67,10 @@ export async function compareLogits(fp32Dir: string, quantizedDir: string, texts
 
 /** `glassbox quantize IN_DIR OUT_DIR`: a quantized-only bundle, its size change and how far its logits are from fp32. */
 export async function quantizeCommand(inDir: string, outDir: string, flags: QuantizeFlags, out: NodeJS.WritableStream): Promise<QuantizeOutput> {
-  const result = await quantizeBundle(inDir, outDir, flags.operator ? { operator: flags.operator } : {});
+  const result = await quantizeBundle(inDir, outDir, {
+    ...(flags.operator ? { operator: flags.operator } : {}),
+    ...(flags.embeddings === false ? { embeddings: false } : {}),
+  });
   const texts = flags.checkText?.length ? flags.checkText : QUANTIZE_CHECK_TEXTS;
   const check = flags.check === false ? null : await compareLogits(inDir, outDir, texts);
   const report: QuantizeOutput = {
@@ -70,7 +78,8 @@ export async function quantizeCommand(inDir: string, outDir: string, flags: Quan
     output: result.output,
     ratio: result.ratio,
     operator: result.operator,
-    quantized_matrices: result.matrices.length,
+    quantized_matrices: result.matrices.filter((m) => m.kind === 'matmul').length,
+    quantized_embeddings: result.matrices.filter((m) => m.kind === 'embedding').length,
     quantized_parameters: result.parameters,
     skipped: result.skipped,
     max_weight_error: Math.max(...result.matrices.map((m) => m.maxWeightError)),
@@ -83,8 +92,8 @@ export async function quantizeCommand(inDir: string, outDir: string, flags: Quan
   }
   const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
   out.write(
-    `quantized ${report.quantized_matrices} weight matrices (${report.quantized_parameters.toLocaleString('en-US')} weights; int8, symmetric, per output channel; ${report.operator})` +
-      `${report.skipped.length ? `; ${report.skipped.length} MatMul/Gemm left in float (no constant weight)` : ''}\n`,
+    `quantized ${report.quantized_matrices} weight matrices (int8, symmetric, per output channel; ${report.operator}) and ${report.quantized_embeddings} embedding tables (int8 per row): ` +
+      `${report.quantized_parameters.toLocaleString('en-US')} weights${report.skipped.length ? `; ${report.skipped.length} MatMul/Gemm/Gather left in float` : ''}\n`,
   );
   out.write(`${report.input.path} ${report.input.bytes} bytes (${mb(report.input.bytes)}) -> ${report.output.path} ${report.output.bytes} bytes (${mb(report.output.bytes)}), ratio ${report.ratio.toFixed(3)}\n`);
   out.write(`copied ${report.copied.join(', ') || 'nothing'}\n`);

@@ -21,14 +21,22 @@ export const QUANTIZE_OPERATORS: readonly QuantizeOperator[] = ['dynamic-quantiz
 export interface QuantizeModelOptions {
   /** Default `dynamic-quantize-matmul` (measured faster; see docs/architecture.md). */
   operator?: QuantizeOperator;
+  /**
+   * Also store embedding tables (Gather over a constant 2-D float table) as int8 with one scale
+   * per row, dequantized after the lookup (weights only: a lookup has no activations to
+   * quantize). Default true; most of a small model's bytes are its embeddings.
+   */
+  embeddings?: boolean;
 }
 
 export interface QuantizedMatrix {
-  /** The MatMul/Gemm node replaced. */
+  /** matmul: a MatMul/Gemm weight, int8 per output channel; embedding: a Gather table, int8 per row. */
+  kind: 'matmul' | 'embedding';
+  /** The MatMul/Gemm/Gather node replaced. */
   node: string;
   /** The weight it read. */
   weight: string;
-  /** [inputs, outputs] = [K, N]; N scales. */
+  /** matmul: [inputs, outputs] = [K, N], N scales; embedding: [rows, width], one scale per row. */
   shape: [number, number];
   /** Largest |w - dequantized w| over the matrix. */
   maxWeightError: number;
@@ -38,7 +46,7 @@ export interface QuantizeModelResult {
   bytes: Uint8Array;
   operator: QuantizeOperator;
   matrices: QuantizedMatrix[];
-  /** MatMul/Gemm nodes left in float, with why. */
+  /** MatMul/Gemm/Gather nodes left in float, with why. */
   skipped: Array<{ node: string; reason: string }>;
   /** Weights now stored as int8. */
   parameters: number;
@@ -60,6 +68,7 @@ const QUANTIZED_OPS = new Set([
 export const QUANTIZATION_METADATA_KEY = 'glassbox.quantization';
 
 const FLOAT = proto.TensorProto.DataType.FLOAT;
+const castToFloat: onnx.IAttributeProto = { name: 'to', type: proto.AttributeProto.AttributeType.INT, i: FLOAT };
 
 interface Weight {
   tensor: onnx.ITensorProto;
@@ -97,12 +106,50 @@ export function quantizeModel(bytes: Uint8Array, options: QuantizeModelOptions =
   const nodes: onnx.INodeProto[] = [];
   let parameters = 0;
 
+  const embeddings = options.embeddings ?? true;
+  const quantize = (weight: Weight, matrix: Float32Array, rows: number, cols: number, axis: 0 | 1) => {
+    const q = quantizePerChannel(matrix, rows, cols, axis);
+    const base = weight.tensor.name ?? 'weight';
+    const qName = fresh(`${base}_quantized`);
+    const scaleName = fresh(`${base}_scale`);
+    newInitializers.push(
+      { name: qName, dataType: proto.TensorProto.DataType.INT8, dims: [rows, cols], rawData: new Uint8Array(q.values.buffer) },
+      { name: scaleName, dataType: FLOAT, dims: axis === 1 ? [cols] : [rows, 1], rawData: new Uint8Array(q.scales.buffer) },
+    );
+    for (const v of weight.via) touched.nodes.add(v);
+    touched.tensors.add(base);
+    parameters += rows * cols;
+    return { qName, scaleName, base, maxWeightError: maxAbsDifference(matrix, dequantizePerChannel(q)) };
+  };
+
   for (const node of graph.node ?? []) {
-    if ((node.opType !== 'MatMul' && node.opType !== 'Gemm') || !DEFAULT_DOMAIN.has(node.domain ?? '')) {
+    const label = node.name || node.output?.[0] || '(unnamed)';
+    const isMatMul = node.opType === 'MatMul' || node.opType === 'Gemm';
+    if (!DEFAULT_DOMAIN.has(node.domain ?? '') || !(isMatMul || (embeddings && node.opType === 'Gather'))) {
       nodes.push(node);
       continue;
     }
-    const label = node.name || node.output?.[0] || '(unnamed)';
+    const output = node.output?.[0] ?? '';
+    const prefix = `${label}_quant`;
+    if (!isMatMul) {
+      const table = planGather(node, index, graphInputs);
+      if ('reason' in table) {
+        if (table.reason) skipped.push({ node: label, reason: table.reason });
+        nodes.push(node);
+        continue;
+      }
+      const { qName, scaleName, base, maxWeightError } = quantize(table.weight, table.matrix, table.rows, table.cols, 0);
+      const [rowsQ, rowScales, rowsF] = [fresh(`${output}_int8`), fresh(`${output}_row_scale`), fresh(`${output}_int8_float`)];
+      const indices = node.input?.[1] ?? '';
+      nodes.push(
+        { name: `${prefix}_Gather`, opType: 'Gather', input: [qName, indices], output: [rowsQ] },
+        { name: `${prefix}_GatherScale`, opType: 'Gather', input: [scaleName, indices], output: [rowScales] },
+        { name: `${prefix}_Cast`, opType: 'Cast', input: [rowsQ], output: [rowsF], attribute: [castToFloat] },
+        { name: `${prefix}_Mul`, opType: 'Mul', input: [rowsF, rowScales], output: [output] },
+      );
+      matrices.push({ kind: 'embedding', node: label, weight: base, shape: [table.rows, table.cols], maxWeightError });
+      continue;
+    }
     const plan = planNode(node, index, graphInputs);
     if ('reason' in plan) {
       skipped.push({ node: label, reason: plan.reason });
@@ -110,18 +157,9 @@ export function quantizeModel(bytes: Uint8Array, options: QuantizeModelOptions =
       continue;
     }
     const { weight, matrix, rows, cols, bias } = plan;
-    const q = quantizePerChannel(matrix, rows, cols);
-    const base = weight.tensor.name ?? label;
-    const qName = fresh(`${base}_quantized`);
-    const scaleName = fresh(`${base}_scale`);
-    newInitializers.push(
-      { name: qName, dataType: proto.TensorProto.DataType.INT8, dims: [rows, cols], rawData: new Uint8Array(q.values.buffer) },
-      { name: scaleName, dataType: FLOAT, dims: [cols], rawData: new Uint8Array(q.scales.buffer) },
-    );
+    const { qName, scaleName, base, maxWeightError } = quantize(weight, matrix, rows, cols, 1);
     const input = node.input?.[0] ?? '';
-    const output = node.output?.[0] ?? '';
     const product = bias ? fresh(`${output}_matmul`) : output;
-    const prefix = `${label}_quant`;
     if (operator === 'dynamic-quantize-matmul') {
       nodes.push({ name: prefix, opType: 'DynamicQuantizeMatMul', domain: 'com.microsoft', input: [input, qName, scaleName], output: [product] });
     } else {
@@ -132,23 +170,18 @@ export function quantizeModel(bytes: Uint8Array, options: QuantizeModelOptions =
         nodes.push({ name: fresh(`${input}_DynamicQuantizeLinear`), opType: 'DynamicQuantizeLinear', input: [input], output: quantized });
       }
       const [aq, aScale, aZero] = quantized;
-      const integer = fresh(`${output}_int32`);
-      const asFloat = fresh(`${output}_int32_float`);
-      const scale = fresh(`${output}_scale`);
+      const [integer, asFloat, scale] = [fresh(`${output}_int32`), fresh(`${output}_int32_float`), fresh(`${output}_scale`)];
       nodes.push(
         { name: `${prefix}_MatMulInteger`, opType: 'MatMulInteger', input: [aq, qName, aZero], output: [integer] },
-        { name: `${prefix}_Cast`, opType: 'Cast', input: [integer], output: [asFloat], attribute: [{ name: 'to', type: proto.AttributeProto.AttributeType.INT, i: FLOAT }] },
+        { name: `${prefix}_Cast`, opType: 'Cast', input: [integer], output: [asFloat], attribute: [castToFloat] },
         { name: `${prefix}_scale`, opType: 'Mul', input: [aScale, scaleName], output: [scale] },
         { name: `${prefix}_Mul`, opType: 'Mul', input: [asFloat, scale], output: [product] },
       );
     }
     if (bias) nodes.push({ name: `${prefix}_bias`, opType: 'Add', input: [product, bias], output: [output] });
-    for (const v of weight.via) touched.nodes.add(v);
-    touched.tensors.add(weight.tensor.name ?? '');
-    matrices.push({ node: label, weight: base, shape: [rows, cols], maxWeightError: maxAbsDifference(matrix, dequantizePerChannel(q)) });
-    parameters += rows * cols;
+    matrices.push({ kind: 'matmul', node: label, weight: base, shape: [rows, cols], maxWeightError });
   }
-  if (matrices.length === 0) {
+  if (!matrices.some((m) => m.kind === 'matmul')) {
     throw new GlassboxError(
       'QUANTIZE_UNSUPPORTED',
       `no MatMul or Gemm of the graph has a constant 2-D float weight to quantize${skipped.length ? ` (${skipped.map((s) => `${s.node}: ${s.reason}`).slice(0, 3).join('; ')})` : ''}`,
@@ -162,7 +195,13 @@ export function quantizeModel(bytes: Uint8Array, options: QuantizeModelOptions =
   if (operator === 'dynamic-quantize-matmul' && opsetVersion(model, 'com.microsoft') === null) {
     model.opsetImport.push(proto.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }));
   }
-  const metadata = { mode: 'dynamic', weights: 'int8, symmetric, per output channel', activations: 'uint8, per tensor, at run time', operator, matrices: matrices.length };
+  const metadata = {
+    mode: 'dynamic',
+    weights: 'int8, symmetric, per output channel (embedding tables: per row)',
+    activations: 'uint8, per tensor, at run time',
+    operator,
+    matrices: matrices.length,
+  };
   model.metadataProps = [
     ...(model.metadataProps ?? []).filter((m) => m.key !== QUANTIZATION_METADATA_KEY),
     proto.StringStringEntryProto.create({ key: QUANTIZATION_METADATA_KEY, value: JSON.stringify(metadata) }),
@@ -216,6 +255,16 @@ function planNode(node: onnx.INodeProto, index: GraphIndex, graphInputs: Set<str
   return i('transB') !== 0
     ? { weight, matrix: transpose(values, dims[0], dims[1]), rows: dims[1], cols: dims[0], bias }
     : { weight, matrix: values, rows: dims[0], cols: dims[1], bias };
+}
+
+/** An embedding lookup over a constant 2-D table (Gather axis 0); `reason: ''` for Gathers that are not lookups (shapes, indices). */
+function planGather(node: onnx.INodeProto, index: GraphIndex, graphInputs: Set<string>): { weight: Weight; matrix: Float32Array; rows: number; cols: number } | { reason: string } {
+  const weight = constantWeight(node.input?.[0] ?? '', index, graphInputs);
+  if (!weight || (weight.tensor.dims ?? []).length !== 2) return { reason: '' };
+  if (toNumber(findAttribute(node, 'axis')?.i) !== 0) return { reason: 'Gather along axis 1 of its table' };
+  const [rows, cols] = (weight.tensor.dims ?? []).map(toNumber);
+  const matrix = tensorFloats(weight.tensor);
+  return matrix && matrix.length === rows * cols ? { weight, matrix, rows, cols } : { reason: '' };
 }
 
 /** The initializer (or Constant) behind a tensor, through Cast-to-float and Identity; null if it is computed or a graph input. */

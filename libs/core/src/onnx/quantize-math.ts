@@ -11,8 +11,9 @@ export const INT8_MAX = 127;
 export interface PerChannelWeights {
   /** Quantized weights, same [K, N] row-major layout as the input. */
   values: Int8Array;
-  /** One scale per output channel (column): w[k, n] ≈ values[k, n] * scales[n]. */
+  /** One scale per channel: per column (axis 1, w[k, n] ≈ values[k, n] * scales[n]) or per row (axis 0). */
   scales: Float32Array;
+  axis: 0 | 1;
 }
 
 /** IEEE 754 half precision bits to float32 (subnormals, infinities and NaN included). */
@@ -38,37 +39,32 @@ export function transpose(values: Float32Array, rows: number, cols: number): Flo
 }
 
 /**
- * Symmetric per-output-channel int8 quantization of a [K, N] weight matrix (K inputs, N
- * outputs): scale[n] = max_k |w[k, n]| / 127, q = round(w / scale) clamped to ±127. A column of
- * zeros gets scale 1 (so dequantization gives zeros, not NaN). Non-finite weights throw.
+ * Symmetric per-channel int8 quantization of a [rows, cols] matrix. `axis` 1 (default): one
+ * scale per column, the output channels of a [K, N] MatMul weight; `axis` 0: one per row, the
+ * tokens of an embedding table. scale = max |w| over the channel / 127, q = round(w / scale)
+ * clamped to ±127. A channel of zeros gets scale 1 (dequantizing to zeros, not NaN). Non-finite
+ * weights throw.
  */
-export function quantizePerChannel(weights: Float32Array, rows: number, cols: number): PerChannelWeights {
+export function quantizePerChannel(weights: Float32Array, rows: number, cols: number, axis: 0 | 1 = 1): PerChannelWeights {
   if (rows * cols !== weights.length) throw new RangeError(`a ${rows}x${cols} matrix needs ${rows * cols} values, got ${weights.length}`);
-  const scales = new Float32Array(cols);
-  for (let k = 0; k < rows; k++) {
-    for (let n = 0; n < cols; n++) {
-      const w = weights[k * cols + n];
-      if (!Number.isFinite(w)) throw new RangeError(`weight [${k}, ${n}] is ${w}; cannot quantize a non-finite weight`);
-      const a = Math.abs(w);
-      if (a > scales[n]) scales[n] = a;
-    }
-  }
-  for (let n = 0; n < cols; n++) scales[n] = scales[n] > 0 ? scales[n] / INT8_MAX : 1;
+  const channel = axis === 1 ? (i: number) => i % cols : (i: number) => Math.floor(i / cols);
+  const scales = new Float32Array(axis === 1 ? cols : rows);
+  weights.forEach((w, i) => {
+    if (!Number.isFinite(w)) throw new RangeError(`weight [${Math.floor(i / cols)}, ${i % cols}] is ${w}; cannot quantize a non-finite weight`);
+    const c = channel(i);
+    scales[c] = Math.max(scales[c], Math.abs(w));
+  });
+  scales.forEach((m, c) => (scales[c] = m > 0 ? m / INT8_MAX : 1));
   const values = new Int8Array(weights.length);
-  for (let k = 0; k < rows; k++) {
-    for (let n = 0; n < cols; n++) {
-      const q = Math.round(weights[k * cols + n] / scales[n]);
-      values[k * cols + n] = Math.max(-INT8_MAX, Math.min(INT8_MAX, q));
-    }
-  }
-  return { values, scales };
+  weights.forEach((w, i) => (values[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w / scales[channel(i)])))));
+  return { values, scales, axis };
 }
 
-/** values[k, n] * scales[n]: the weights the quantized graph computes with. */
-export function dequantizePerChannel({ values, scales }: PerChannelWeights): Float32Array {
-  const cols = scales.length;
+/** values * scales along the channel axis: the weights the quantized graph computes with. */
+export function dequantizePerChannel({ values, scales, axis }: PerChannelWeights): Float32Array {
+  const cols = axis === 1 ? scales.length : values.length / scales.length;
   const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i] * scales[i % cols];
+  for (let i = 0; i < values.length; i++) out[i] = values[i] * scales[axis === 1 ? i % cols : Math.floor(i / cols)];
   return out;
 }
 
