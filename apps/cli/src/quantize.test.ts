@@ -81,7 +81,9 @@ describe('the quantized bundle loads wherever a model loads', () => {
     const int8 = JSON.parse((await cli('predict', '--model', out, '--json', ...TEXTS)).stdout) as Row[];
     const embedded = JSON.parse((await cli('predict', '--variant', 'quantized', '--json', ...TEXTS)).stdout) as Row[];
     expectClose(int8, fp32, LOGIT_TOLERANCE);
-    expectClose(embedded, int8, 1e-6); // the committed variant is this command's output
+    expectClose(embedded, int8, 1e-6);
+    // The committed variant is this command's output, byte for byte.
+    expect(readFileSync(join(out, 'model_quantized.onnx')).equals(readFileSync(join(MODEL_DIR, 'model_quantized.onnx')))).toBe(true);
   }, 60_000);
 
   it('batch, evaluate, calibrate and monitor reference/replay', async () => {

@@ -140,6 +140,11 @@ describe('quantizeModel', () => {
     expect(Math.max(...got['g'].map((v, i) => Math.abs(v - want['g'][i] ) / Math.max(...want['g'].map(Math.abs))))).toBeLessThan(0.02);
   });
 
+  it('gives the same outputs with either operator (same arithmetic: uint8 activations, int8 weights, int32 sums)', async () => {
+    const [a, b] = [await run(quantizeModel(fp32, { operator: 'dynamic-quantize-matmul' }).bytes, 'dqmm'), await run(quantizeModel(fp32, { operator: 'matmul-integer' }).bytes, 'mmi')];
+    for (const name of ['h', 'g', 'a']) a[name].forEach((v, i) => expect(v).toBeCloseTo(b[name][i], 5));
+  });
+
   it('removes the float weights it replaced (fp16 initializer and its Cast included) and marks the graph', () => {
     const q = quantizeModel(fp32);
     const model = decodeModel(q.bytes);
