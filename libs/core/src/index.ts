@@ -10,11 +10,29 @@ export type { Encoding, SpecialTokenNames, TextTokenizer, TokenSpan } from './to
 export { createOnnxSession } from './onnx/ort.js';
 export type { Feeds, OnnxSession, OnnxSessionOptions, TensorData } from './onnx/ort.js';
 export { createWorkerSessionPool } from './onnx/worker-session-pool.js';
+export {
+  appendToGraph,
+  constantInts,
+  decodeModel,
+  encodeVarint,
+  externalDataFiles,
+  findAttribute,
+  indexGraph,
+  intAttribute,
+  intsAttribute,
+  opsetVersion,
+  proto as onnxProto,
+  scanFields,
+  tensorInts,
+  toNumber as onnxInt,
+  topologicalOrder,
+} from './onnx/onnx-graph.js';
+export type { GraphIndex } from './onnx/onnx-graph.js';
 export type { WorkerPoolStats, WorkerSessionPool, WorkerSessionPoolOptions } from './onnx/worker-session-pool.js';
 
 export { lengthBuckets, padBatch } from './engine/forward-batch.js';
 export type { ForwardBatch } from './engine/forward-batch.js';
-export { createInferenceEngine, defaultIntraOpThreads, splitIntoWindows } from './engine/inference-engine.js';
+export { createInferenceEngine, defaultIntraOpThreads, FEATURES_OUTPUT, splitIntoWindows } from './engine/inference-engine.js';
 export type {
   ClassifyInput,
   ForwardOptions,

@@ -5,10 +5,10 @@ import {
   intAttribute,
   intsAttribute,
   opsetVersion,
-  toNumber,
+  onnxInt as toNumber,
   topologicalOrder,
   type GraphIndex,
-} from './onnx-graph.js';
+} from '@glassbox/core';
 
 /**
  * Finds the self-attention blocks of an exported transformer by graph pattern: each layer's

@@ -11,7 +11,7 @@ import { GlassboxError } from '@glassbox/core';
 import type { onnx } from 'onnx-proto';
 import type { AttentionSite } from './attention-sites.js';
 import { declaredHeads, declaredTypes, DEFAULT_DOMAINS, findAttentionSites, FLOAT } from './attention-sites.js';
-import { appendToGraph, decodeModel, externalDataFiles, proto } from './onnx-graph.js';
+import { appendToGraph, decodeModel, externalDataFiles, onnxProto as proto } from '@glassbox/core';
 
 // The graph pattern lives in attention-sites.ts; kept importable from here.
 export { findAttentionSites } from './attention-sites.js';

@@ -5,7 +5,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
-import { GlassboxError } from '@glassbox/core';
+import { GlassboxError } from '../errors.js';
 
 /**
  * The generated protobuf classes. onnx-proto is CommonJS without static named exports, so
