@@ -138,7 +138,9 @@ describe.skipIf(!haveShared)('glassbox finetune: emotion-mini adapted to negativ
     expect(predictions.map((x: { label: string }) => x.label)).toEqual(['positive', 'negative']);
     const x = await cli('explain', '--model', out, '--method', 'rollout', '--json', 'I love this so much');
     expect(x.stderr).toBe('');
-    expect(JSON.parse(x.stdout)[0].label ?? JSON.parse(x.stdout).label).toBe('positive');
+    const explanation = JSON.parse(x.stdout);
+    expect(explanation.label).toBe('positive');
+    expect(Object.keys(explanation.probabilities)).toEqual(['negative', 'positive', 'other']);
     const c = await cli('calibrate', '--model', out, '--data', data, '--rows', '1:400', '--out', join(work, 'cal.json'), '--json');
     expect(c.code).toBe(0);
     const e = await cli('evaluate', '--model', out, '--data', data, '--calibration', join(out, 'calibration.json'), '--json');
@@ -152,10 +154,12 @@ describe.skipIf(!haveShared)('glassbox finetune: emotion-mini adapted to negativ
       const { port } = await server.listen(0, '127.0.0.1');
       const post = async (path: string, body: unknown) =>
         (await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+      expect(server.modelName).toBe('mini-3label');
       const v1 = await post('/v1/predict', { inputs: ['I love this so much'] });
-      expect(v1.predictions?.[0]?.label ?? v1[0]?.label).toBe('positive');
-      const hf = await post(`/models/${server.modelName ?? 'mini-3label'}`, { inputs: 'I love this so much' });
-      expect(JSON.stringify(hf)).toContain('"positive"');
+      expect(v1.predictions[0].label).toBe('positive');
+      const hf = await post(`/models/${server.modelName}`, { inputs: 'I love this so much' });
+      expect(hf[0][0].label).toBe('positive');
+      expect(hf[0].map((s: { label: string }) => s.label).sort()).toEqual(['negative', 'other', 'positive']);
       const tei = await post('/predict', { inputs: 'this is disgusting' });
       expect(tei[0].label).toBe('negative');
       expect(tei.map((s: { label: string }) => s.label).sort()).toEqual(['negative', 'other', 'positive']);

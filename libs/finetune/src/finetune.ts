@@ -42,8 +42,8 @@ export interface FinetuneOptions extends Omit<TrainHeadOptions, 'classWeights' |
   testSplit?: number;
   classWeighting?: ClassWeighting;
   seed?: number;
-  /** Sequences per forward pass (default 32). */
-  batchSize?: number;
+  /** Sequences per forward pass while computing features (default 32); `batchSize` is the head's minibatch. */
+  forwardBatchSize?: number;
   /** ONNX Runtime intra-op threads (default: the engine's). */
   threads?: number;
   onFeatures?: (done: number, total: number) => void;
@@ -117,7 +117,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (split.train.length === 0 || split.validation.length === 0) {
     throw new GlassboxError('TRAINING_DATA_INVALID', `${texts.length} rows are too few to split into training and validation parts`);
   }
-  const engineOptions = { batchSize: options.batchSize ?? 32, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
+  const engineOptions = { batchSize: options.forwardBatchSize ?? 32, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
   const scratch = await mkdtemp(join(tmpdir(), 'glassbox-finetune-'));
   let engine: InferenceEngine | null = null;
   try {

@@ -19,15 +19,15 @@ import {
 import type { LinearHead } from './head-graph.js';
 
 export interface TrainHeadOptions {
-  /** Most epochs (default 50). */
+  /** Most epochs (default 100; early stopping usually ends sooner). */
   epochs?: number;
-  /** Rows per Adam step (default 64). */
+  /** Rows per Adam step (default 128). */
   batchSize?: number;
-  /** Adam learning rate (default 0.005). */
+  /** Adam learning rate (default 0.001). */
   learningRate?: number;
   /** L2 strength on the weights (default 1e-4). */
   l2?: number;
-  /** Epochs without a lower validation loss before stopping (default 3). */
+  /** Epochs without a lower validation loss before stopping (default 5). */
   patience?: number;
   seed?: number;
   /** Loss weight per class (default all 1). */
@@ -72,9 +72,9 @@ export function trainHead(data: HeadData, options: TrainHeadOptions = {}): Train
   if (train.length === 0 || validation.length === 0) {
     throw new GlassboxError('TRAINING_DATA_INVALID', `training needs rows in both the training (${train.length}) and validation (${validation.length}) parts`);
   }
-  const epochs = options.epochs ?? 50;
-  const batchSize = options.batchSize ?? 64;
-  const learningRate = options.learningRate ?? 0.005;
+  const epochs = options.epochs ?? 100;
+  const batchSize = options.batchSize ?? 128;
+  const learningRate = options.learningRate ?? 0.001;
   const rng = mulberry32(options.seed ?? 0);
   const scaler = fitStandardizer(data.features, d, train);
   const problem: HeadProblem = {
@@ -89,7 +89,7 @@ export function trainHead(data: HeadData, options: TrainHeadOptions = {}): Train
   const params = new Float64Array(k * d + k);
   const grad = new Float64Array(params.length);
   const adam = createAdamState(params.length);
-  const stopping = createEarlyStopping({ patience: options.patience ?? 3 });
+  const stopping = createEarlyStopping({ patience: options.patience ?? 5 });
   let best = params.slice();
   const reports: EpochReport[] = [];
   const order = [...train];

@@ -75,7 +75,7 @@ export async function finetuneCommand(flags: FinetuneFlags, out: NodeJS.Writable
   const showProgress = flags.progress !== false;
   const featuresBar = progressBar('features |{bar}| {percentage}% | {value}/{total} texts | ETA {eta_formatted}');
   const epochsBar = progressBar('training |{bar}| epoch {value}/{total} | validation loss {loss} | accuracy {accuracy}');
-  const epochs = flags.epochs ?? 50;
+  const epochs = flags.epochs ?? 100;
   let epochsStarted = false;
   let result: FinetuneResult;
   try {
@@ -93,7 +93,7 @@ export async function finetuneCommand(flags: FinetuneFlags, out: NodeJS.Writable
       ...(flags.l2 !== undefined && { l2: flags.l2 }),
       ...(flags.learningRate !== undefined && { learningRate: flags.learningRate }),
       ...(flags.patience !== undefined && { patience: flags.patience }),
-      ...(flags.batchSize !== undefined && { batchSize: flags.batchSize }),
+      ...(flags.batchSize !== undefined && { forwardBatchSize: flags.batchSize }),
       ...(flags.threads !== undefined && { threads: flags.threads }),
       onFeatures: (done, total) => {
         if (!showProgress) return;
