@@ -89,6 +89,27 @@ describe('glassbox finetune: bad input gets one coded line', () => {
   });
 });
 
+describe('glassbox finetune: label sets', () => {
+  it('infers a new label set from the data (names sorted) and keeps the base labels when the data uses them', async () => {
+    const rows = ['what a lovely day', 'this is terrible', 'I am so happy for you', 'I hate waiting', 'great news', 'awful service', 'thanks a lot', 'never again', 'wonderful', 'dreadful'];
+    const named = write('named.csv', `text,label\n${rows.map((t, i) => `${t},${i % 2 ? 'sour' : 'sweet'}`).join('\n')}\n`);
+    const r = await cli('finetune', '--model', MODEL_DIR, '--data', named, '--out', join(work, 'sour-sweet'), '--epochs', '3', '--json', '--no-progress');
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout);
+    expect(report.labels).toEqual(['sour', 'sweet']);
+    expect(report.before.base).toBeNull();
+    const own = write('own.csv', `text,label\n${rows.map((t, i) => `${t},${i % 2 ? 'anger' : '3'}`).join('\n')}\n`);
+    const o = await cli('finetune', '--model', MODEL_DIR, '--data', own, '--out', join(work, 'own-labels'), '--epochs', '3', '--json', '--no-progress');
+    const ownReport = JSON.parse(o.stdout);
+    expect(ownReport.labels).toEqual(['anger', 'disgust', 'fear', 'joy', 'neutral', 'sadness', 'surprise']);
+    expect(ownReport.before.base).not.toBeNull(); // same labels: the base head is scored too
+    // same labels as the base model: the two bundles combine as an ensemble (serve --model A --model B)
+    const ensemble = await cli('predict', '--model', MODEL_DIR, '--model', join(work, 'own-labels'), '--json', 'what a lovely day');
+    expect(ensemble.stderr).toBe('');
+    expect(Object.keys(JSON.parse(ensemble.stdout)[0].probabilities)).toHaveLength(7);
+  }, 60_000);
+});
+
 describe.skipIf(!haveShared)('glassbox finetune: emotion-mini adapted to negative/positive/other on part of the dev split', () => {
   const data = join(work, 'dev-3label.tsv');
   const out = join(work, 'mini-3label');
