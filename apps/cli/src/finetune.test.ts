@@ -43,6 +43,11 @@ describe('glassbox finetune: bad input gets one coded line', () => {
     expectOneLineError(await cli('finetune', '--model', MODEL_DIR, '--data', single, '--out', out, '--no-progress'), /single class \(joy\).*\[TRAINING_DATA_INVALID\]/);
   });
 
+  it('too few rows to split into training and validation parts', async () => {
+    const two = write('two-rows.csv', 'text,label\nwhat a lovely day,good\nthis is terrible,bad\n');
+    expectOneLineError(await cli('finetune', '--model', MODEL_DIR, '--data', two, '--out', out, '--no-progress'), /2 rows are too few to split.*\[TRAINING_DATA_INVALID\]/);
+  });
+
   it('an empty file', async () => {
     const empty = write('empty.csv', 'text,label\n');
     expectOneLineError(await cli('finetune', '--model', MODEL_DIR, '--data', empty, '--out', out, '--no-progress'), /no single-label rows.*\[INPUT_FORMAT\]/);
@@ -107,7 +112,7 @@ describe('glassbox finetune: label sets', () => {
     const ensemble = await cli('predict', '--model', MODEL_DIR, '--model', join(work, 'own-labels'), '--json', 'what a lovely day');
     expect(ensemble.stderr).toBe('');
     expect(Object.keys(JSON.parse(ensemble.stdout)[0].probabilities)).toHaveLength(7);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe.skipIf(!haveShared)('glassbox finetune: emotion-mini adapted to negative/positive/other on part of the dev split', () => {
@@ -167,7 +172,7 @@ describe.skipIf(!haveShared)('glassbox finetune: emotion-mini adapted to negativ
     const e = await cli('evaluate', '--model', out, '--data', data, '--calibration', join(out, 'calibration.json'), '--json');
     expect(e.code).toBe(0);
     expect(Object.keys(JSON.parse(e.stdout).per_class)).toEqual(['negative', 'positive', 'other']);
-  });
+  }, 120_000);
 
   it('serves the new labels on the glassbox, Hugging Face and TEI routes', async () => {
     const server: ApiServer = await createApiServer({ modelDir: out, workers: 1, calibrationPath: join(out, 'calibration.json') });
@@ -176,20 +181,21 @@ describe.skipIf(!haveShared)('glassbox finetune: emotion-mini adapted to negativ
       const post = async (path: string, body: unknown) =>
         (await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
       expect(server.modelName).toBe('mini-3label');
-      const v1 = await post('/v1/predict', { inputs: ['I love this so much'] });
+      type Scores = Array<{ label: string; score: number }>;
+      const v1 = (await post('/v1/predict', { inputs: ['I love this so much'] })) as { predictions: Array<{ label: string }> };
       expect(v1.predictions[0].label).toBe('positive');
-      const hf = await post(`/models/${server.modelName}`, { inputs: 'I love this so much' });
+      const hf = (await post(`/models/${server.modelName}`, { inputs: 'I love this so much' })) as Scores[];
       expect(hf[0][0].label).toBe('positive');
-      expect(hf[0].map((s: { label: string }) => s.label).sort()).toEqual(['negative', 'other', 'positive']);
-      const tei = await post('/predict', { inputs: 'this is disgusting' });
+      expect(hf[0].map((s) => s.label).sort()).toEqual(['negative', 'other', 'positive']);
+      const tei = (await post('/predict', { inputs: 'this is disgusting' })) as Scores;
       expect(tei[0].label).toBe('negative');
-      expect(tei.map((s: { label: string }) => s.label).sort()).toEqual(['negative', 'other', 'positive']);
-      const info = await (await fetch(`http://127.0.0.1:${port}/info`)).json();
+      expect(tei.map((s) => s.label).sort()).toEqual(['negative', 'other', 'positive']);
+      const info = (await (await fetch(`http://127.0.0.1:${port}/info`)).json()) as { id2label: Record<string, string> };
       expect(info.id2label).toEqual({ 0: 'negative', 1: 'positive', 2: 'other' });
     } finally {
       await server.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 if (!haveShared) {

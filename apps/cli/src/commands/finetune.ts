@@ -76,6 +76,7 @@ export async function finetuneCommand(flags: FinetuneFlags, out: NodeJS.Writable
   const featuresBar = progressBar('features |{bar}| {percentage}% | {value}/{total} texts | ETA {eta_formatted}');
   const epochsBar = progressBar('training |{bar}| epoch {value}/{total} | validation loss {loss} | accuracy {accuracy}');
   const epochs = flags.epochs ?? 100;
+  let featuresStarted = false;
   let epochsStarted = false;
   let result: FinetuneResult;
   try {
@@ -97,7 +98,10 @@ export async function finetuneCommand(flags: FinetuneFlags, out: NodeJS.Writable
       ...(flags.threads !== undefined && { threads: flags.threads }),
       onFeatures: (done, total) => {
         if (!showProgress) return;
-        if (done === Math.min(total, 1024) || !featuresBar.isActive) featuresBar.start(total, 0);
+        if (!featuresStarted) {
+          featuresBar.start(total, 0);
+          featuresStarted = true;
+        }
         featuresBar.update(done);
         if (done === total) featuresBar.stop();
       },
