@@ -7,6 +7,7 @@ import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { exposeAttentionsCommand } from './commands/expose-attentions.js';
+import { finetuneCommand } from './commands/finetune.js';
 import { monitorReferenceCommand, monitorReplayCommand, monitorStateCommand } from './commands/monitor.js';
 import { serveCommand } from './commands/serve.js';
 import { pluginsCommand, pluginSpecsIn } from './commands/plugins.js';
@@ -39,6 +40,26 @@ function numberOption(name: string, min: number, max: number) {
       throw new InvalidArgumentError((e as Error).message);
     }
   };
+}
+
+/** A number in [min, max) (a share that may be 0) or, with max Infinity, any number >= min. */
+function nonNegativeOption(name: string, max = Infinity) {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n >= max) throw new InvalidArgumentError(`${name} must be a number ${max === Infinity ? '>= 0' : `in [0, ${max})`}, got "${v}"`);
+    return n;
+  };
+}
+
+function seedOption(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--seed must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+/** A command line as a POSIX shell would take it back (arguments quoted where needed). */
+function shellLine(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 function portOption(v: string): number {
@@ -76,7 +97,7 @@ function allCommands(cmd: Command): Command[] {
  * The glassbox CLI. Choices and help that name plugins (explain's --method) come from
  * `registries`: the built-ins, plus what --plugin loaded (runCli loads them before building).
  */
-export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPluginRegistries()): Command {
+export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPluginRegistries(), argv?: readonly string[]): Command {
   const explainers = registries.explainer;
   const abstainHelp = abstentionSpecs(registries.abstention);
   const methodHelp = explainers
@@ -285,6 +306,33 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
   });
 
   program
+    .command('finetune')
+    .description('train a new classification head on the frozen encoder (own labels or a new label set) and write a new bundle')
+    .option('--model <dir>', 'base model bundle (default: models/emotion-mini, or $GLASSBOX_MODEL)')
+    .requiredOption('--data <file>', 'GoEmotions TSV, or CSV/JSONL with text and label (name or id), as evaluate reads')
+    .requiredOption('--out <dir>', 'directory for the new bundle (model.onnx, config.json, tokenizer.json, MODEL_CARD.md, calibration.json)')
+    .option('--labels <a,b,c>', 'the label set, in id order (default: the model\'s labels when the data uses them, else the data\'s label names sorted)')
+    .option('--epochs <n>', 'most epochs (default 100; early stopping usually ends sooner)', intOption('--epochs'))
+    .option('--val-split <f>', 'share of each label held out for early stopping and the temperature refit (default 0.1)', numberOption('--val-split', 0, 1))
+    .option('--test-split <f>', 'share of each label held out for the before/after figures (default 0.1; 0 reports them on the validation rows)', nonNegativeOption('--test-split', 1))
+    .addOption(new Option('--class-weights <mode>', 'loss weights per label: auto = inverse frequency, none = equal').choices(['auto', 'none']).default('none'))
+    .option('--seed <n>', 'seed of the split and the minibatch order (default 0)', seedOption)
+    .option('--l2 <lambda>', 'L2 penalty on the head weights (default 1e-4)', nonNegativeOption('--l2'))
+    .option('--learning-rate <lr>', 'Adam learning rate (default 0.001)', numberOption('--learning-rate', 0, 10))
+    .option('--patience <n>', 'epochs without a lower validation loss before stopping (default 5)', intOption('--patience'))
+    .option('--batch-size <n>', 'sequences per forward pass while computing features (default 32)', intOption('--batch-size'))
+    .option('--threads <n>', 'ONNX Runtime intra-op threads (default: the cores Node can use)', intOption('--threads'))
+    .option('--rows <start:end>', 'only rows START..END of the file (1-based, inclusive)')
+    .option('--text-column <name>', 'column or field holding the text (default "text")')
+    .option('--label-column <name>', 'column or field holding the label (default "label")')
+    .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl']))
+    .option('--json', 'print the report (per-epoch figures, before/after, temperature, time) as JSON')
+    .option('--no-progress', 'no progress bars on stderr')
+    .action(async (flags) => {
+      await finetuneCommand({ ...flags, command: shellLine(['glassbox', ...(argv ?? ['finetune'])]) }, io.stdout);
+    });
+
+  program
     .command('plugins')
     .description('list every registered plugin (built-in and --plugin): kind, name, requirements, source')
     .option('--json', 'print { plugins: [{ kind, name, description, source, origin, requires, options }] }')
@@ -302,7 +350,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
 /** Runs the CLI; resolves to the exit code. Errors become one line on stderr. */
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   try {
-    const program = buildProgram(io, await openPluginRegistries(pluginSpecsIn(argv), process.cwd()));
+    const program = buildProgram(io, await openPluginRegistries(pluginSpecsIn(argv), process.cwd()), argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {

@@ -40,7 +40,7 @@ export type { WorkerPoolStats, WorkerSessionPool, WorkerSessionPoolOptions } fro
 
 export { lengthBuckets, padBatch } from './engine/forward-batch.js';
 export type { ForwardBatch } from './engine/forward-batch.js';
-export { createInferenceEngine, defaultIntraOpThreads, splitIntoWindows } from './engine/inference-engine.js';
+export { createInferenceEngine, defaultIntraOpThreads, FEATURES_OUTPUT, splitIntoWindows } from './engine/inference-engine.js';
 export type {
   ClassifyInput,
   ForwardOptions,

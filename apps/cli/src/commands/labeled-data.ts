@@ -30,36 +30,54 @@ export function parseRowRange(spec: string | undefined): [number, number] | null
   return [Number(m[1]), Number(m[2])];
 }
 
+/** A single-label record of a labeled file: its text, its label cell (name or id) and its row number. */
+export interface LabeledRecord {
+  text: string;
+  label: string;
+  row: number;
+}
+
 /**
  * Reads labeled data (GoEmotions TSV with comma-separated label ids, or CSV/JSONL with text and
- * label as name or id), skips and counts multi-label rows, and classifies the rest in order.
+ * label as name or id) in order: rows outside --rows are left out, multi-label rows are skipped
+ * and counted through `onSkip`, a row without a label is INPUT_FORMAT.
  */
+export async function* readLabeledRecords(flags: LabeledDataFlags, onSkip: () => void = () => undefined): AsyncGenerator<LabeledRecord> {
+  const range = parseRowRange(flags.rows);
+  const records = readRecords(flags.data, { format: flags.format, textColumn: flags.textColumn, labelColumn: flags.labelColumn });
+  for await (const r of records) {
+    if (range && (r.row < range[0] || r.row > range[1])) continue;
+    if (r.label === undefined || r.label.trim() === '') {
+      throw new GlassboxError('INPUT_FORMAT', `${flags.data}:${r.row}: no label`);
+    }
+    const parts = r.label.split(',').filter((x) => x.trim() !== '');
+    if (parts.length !== 1) {
+      onSkip();
+      continue;
+    }
+    yield { text: r.text, label: parts[0].trim(), row: r.row };
+  }
+}
+
+/** INPUT_FORMAT for a file (or --rows range) that held no single-label row. */
+export function noLabeledRows(flags: LabeledDataFlags): GlassboxError {
+  return new GlassboxError('INPUT_FORMAT', `${flags.data}: no single-label rows${flags.rows ? ` in rows ${flags.rows}` : ''}`);
+}
+
+/** Reads labeled data (readLabeledRecords) and classifies the rows in order. */
 export async function classifyLabeled(engine: InferenceEngine, flags: LabeledDataFlags): Promise<LabeledRun> {
   const labels = engine.labels;
-  const range = parseRowRange(flags.rows);
   const gold: number[] = [];
   let skipped = 0;
-  const records = readRecords(flags.data, { format: flags.format, textColumn: flags.textColumn, labelColumn: flags.labelColumn });
   const texts = (async function* () {
-    for await (const r of records) {
-      if (range && (r.row < range[0] || r.row > range[1])) continue;
-      if (r.label === undefined || r.label.trim() === '') {
-        throw new GlassboxError('INPUT_FORMAT', `${flags.data}:${r.row}: no label`);
-      }
-      const parts = r.label.split(',').filter((x) => x.trim() !== '');
-      if (parts.length !== 1) {
-        skipped++;
-        continue;
-      }
-      gold.push(labelId(labels, parts[0], `${flags.data}:${r.row}`));
+    for await (const r of readLabeledRecords(flags, () => skipped++)) {
+      gold.push(labelId(labels, r.label, `${flags.data}:${r.row}`));
       yield r.text;
     }
   })();
   const predictions: Prediction[] = [];
   for await (const p of engine.classifyStream(texts)) predictions.push(p);
-  if (predictions.length === 0) {
-    throw new GlassboxError('INPUT_FORMAT', `${flags.data}: no single-label rows${range ? ` in rows ${flags.rows}` : ''}`);
-  }
+  if (predictions.length === 0) throw noLabeledRows(flags);
   const k = labels.length;
   const logits = new Float32Array(predictions.length * k);
   predictions.forEach((p, i) => logits.set(p.logits, i * k));

@@ -56,7 +56,15 @@ export interface Prediction {
 export interface ForwardOptions {
   /** Also return per-layer attention probabilities (needs the `attentions` capability). */
   attentions?: boolean;
+  /**
+   * Also return the `features` graph output, the `<s>` hidden state the classification head reads
+   * (a graph rewritten by libs/finetune's `exposeHiddenState` has it).
+   */
+  features?: boolean;
 }
+
+/** Name of the graph output holding the `<s>` hidden state (see ForwardOptions.features). */
+export const FEATURES_OUTPUT = 'features';
 
 export interface ForwardResult {
   /** Row-major [batchSize x numLabels]. */
@@ -65,6 +73,9 @@ export interface ForwardResult {
   /** Per layer, row-major [batchSize x heads x seqLen x seqLen]. */
   attentions?: Float32Array[];
   numHeads?: number;
+  /** Row-major [batchSize x featureSize]: the `<s>` hidden state, when asked for. */
+  features?: Float32Array;
+  featureSize?: number;
 }
 
 export interface InferenceEngine {
@@ -151,7 +162,13 @@ export async function createInferenceEngine(
     if (session.inputNames.includes('token_type_ids')) {
       feeds['token_type_ids'] = { data: new BigInt64Array(batch.inputIds.length), dims };
     }
-    const fetch = opts.attentions ? [logitsName, ...attentionNames] : [logitsName];
+    if (opts.features && !session.outputNames.includes(FEATURES_OUTPUT)) {
+      throw new GlassboxError(
+        'MODEL_IO_MISMATCH',
+        `${bundle.modelPath} has no \`${FEATURES_OUTPUT}\` output; expose the hidden state first (exposeHiddenState, libs/finetune)`,
+      );
+    }
+    const fetch = [logitsName, ...(opts.attentions ? attentionNames : []), ...(opts.features ? [FEATURES_OUTPUT] : [])];
     inFlight++;
     let out: Record<string, TensorData>;
     try {
@@ -171,6 +188,11 @@ export async function createInferenceEngine(
     if (opts.attentions) {
       result.attentions = attentionNames.map((n) => out[n].data as Float32Array);
       result.numHeads = out[attentionNames[0]].dims[1];
+    }
+    if (opts.features) {
+      const f = out[FEATURES_OUTPUT];
+      result.features = f.data as Float32Array;
+      result.featureSize = f.dims[f.dims.length - 1];
     }
     return result;
   }

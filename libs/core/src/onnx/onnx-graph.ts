@@ -326,8 +326,8 @@ export function appendToGraph(model: Uint8Array, additions: onnx.IGraphProto): U
   return out;
 }
 
-/** Writes bytes to a temporary file beside `path`, then renames it into place (never half-written). */
-export async function writeBytesAtomic(path: string, bytes: Uint8Array, what = 'the model'): Promise<void> {
+/** Writes bytes (or text) to a temporary file beside `path`, then renames it into place (never half-written). */
+export async function writeBytesAtomic(path: string, bytes: Uint8Array | string, what = 'the model'): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
   try {
     await writeFile(temp, bytes);
