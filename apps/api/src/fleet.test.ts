@@ -208,11 +208,16 @@ describe.skipIf(missing !== null)('a fleet: PostgreSQL, Prometheus and three rep
 
   it('without PostgreSQL replicas refuse writes (503) and turn unready; they recover with nothing acknowledged lost', async () => {
     await postgres.kill();
+    // Unready with no traffic at all: the heartbeat finds the database gone.
+    for (const r of replicas) await until(`${r.base} unready`, async () => (await r.get('/ready')).status === 503);
     for (const r of replicas) {
+      const read = await r.get(`/v1/predictions/${acknowledged[0]}`);
+      expect(read.status).toBe(500);
+      expect(read.body.error_type).toBe('STORE_FAILED');
       const refused = await r.post('/v1/predict', { inputs: ['the train leaves at noon'] });
       expect(refused.status).toBe(503);
       expect(refused.body.error_type).toBe('AUDIT_WRITE_FAILED');
-      await until(`${r.base} unready`, async () => (await r.get('/ready')).status === 503);
+      expect(refused.headers.get('retry-after')).toBe('5');
     }
     await postgres.restart();
     for (const r of replicas) await until(`${r.base} ready again`, async () => (await r.get('/ready')).status === 200);
