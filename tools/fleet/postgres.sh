@@ -7,7 +7,8 @@
 #   tools/fleet/postgres.sh kill DIR           # immediate shutdown, as a crash would (no checkpoint)
 #
 # The cluster listens on 127.0.0.1:PORT (default 55432) and on a Unix socket in DIR; trust
-# authentication, so only for loopback tests. PG_BIN overrides the binaries' directory.
+# authentication and initdb --no-sync, so only for loopback tests and try-outs. PG_BIN overrides
+# the binaries' directory.
 set -euo pipefail
 cmd=${1:?usage: postgres.sh start|stop|kill DIR [PORT]}
 dir=${2:?usage: postgres.sh start|stop|kill DIR [PORT]}
@@ -27,9 +28,9 @@ case "$cmd" in
       runuser -u postgres -- test -x "$dir" || { echo "postgres.sh: user postgres cannot reach $dir (make its parents searchable: chmod o+x)" >&2; exit 1; }
     fi
     if [ ! -f "$data/PG_VERSION" ]; then
-      as_pg "$bin/initdb" -D "$data" -A trust -U glassbox --no-instructions >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+      as_pg "$bin/initdb" -D "$data" -A trust -U glassbox --no-instructions --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    as_pg "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -o "-c listen_addresses=127.0.0.1 -p $port -k $dir" -w -t 30 start >/dev/null \
+    as_pg "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -o "-c listen_addresses=127.0.0.1 -p $port -k $dir" -w -t 90 start >/dev/null \
       || { tail -n 20 "$dir/postgres.log" >&2; exit 1; }
     echo "postgres://glassbox@127.0.0.1:$port/postgres"
     ;;

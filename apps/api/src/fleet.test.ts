@@ -137,14 +137,14 @@ describe.skipIf(missing !== null)('a fleet: PostgreSQL, Prometheus and three rep
         timeout: 60_000,
       })
     ).stdout.trim();
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const r of replicas) await r.server.close().catch(() => undefined);
     if (dir) await run('bash', [join(ROOT, 'tools/fleet/prometheus.sh'), 'stop', join(dir, 'prometheus')]).catch(() => undefined);
     await postgres?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
 
   const alerts = async (): Promise<Array<{ labels: { alertname: string }; state: string }>> =>
     ((await (await fetch(`${prometheus}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: { alertname: string }; state: string }> } }).data.alerts;

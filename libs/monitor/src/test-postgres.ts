@@ -42,7 +42,7 @@ export interface TestPostgres {
   kill(): Promise<void>;
   /** Starts it again (after kill) on the same port and data. */
   restart(): Promise<void>;
-  /** Stops the cluster and removes its directory. Idempotent. */
+  /** Stops the cluster (immediately: its data is thrown away) and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -51,7 +51,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   chmodSync(parent, 0o711); // the postgres user must reach its directory inside
   const dir = join(parent, 'pg');
   const port = String(await freePort());
-  const script = (cmd: string) => run('bash', [SCRIPT, cmd, dir, port], { timeout: 60_000 });
+  const script = (cmd: string) => run('bash', [SCRIPT, cmd, dir, port], { timeout: 120_000 });
   let url: string;
   try {
     url = (await script('start')).stdout.trim();
@@ -78,7 +78,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await script('stop').catch(() => script('kill').catch(() => undefined));
+      await script('kill').catch(() => undefined);
       rmSync(parent, { recursive: true, force: true });
     },
   };
@@ -99,8 +99,8 @@ export function usePostgresForFile(): FilePostgres {
   let databases = 0;
   beforeAll(async () => {
     if (!missing) postgres = await startTestPostgres();
-  }, 90_000);
-  afterAll(() => postgres?.stop(), 60_000);
+  }, 180_000);
+  afterAll(() => postgres?.stop(), 120_000);
   return {
     missing,
     async database(prefix) {
