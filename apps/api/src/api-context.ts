@@ -2,7 +2,7 @@ import type { PluginRegistries } from '@glassbox/core';
 import type { AdminAccess } from './access-control.js';
 import type { ResolvedApiOptions } from './api-options.js';
 import type { FeedbackTokens } from './feedback-token.js';
-import type { AuditLog, StateStore } from '@glassbox/monitor';
+import type { AsyncAuditLog, AsyncCalibrationStore, StateStore } from '@glassbox/monitor';
 import type { MicroBatcherStats } from './micro-batcher.js';
 import type { LoadStats, ModelService } from './model-service.js';
 import type { Monitoring } from './monitoring.js';
@@ -36,10 +36,16 @@ export interface ApiContext {
   readonly plugins: PluginRegistries;
   /** Metrics registry, drift monitor (when configured) and alarm log. */
   readonly monitoring: Monitoring;
-  /** The most recent /v1/predict results (in the state database when there is one). */
-  readonly audit: AuditLog;
-  /** The state database; null when the server keeps its state in memory. */
+  /** The most recent /v1/predict results (in the state database when there is one; shared with PostgreSQL). */
+  readonly audit: AsyncAuditLog;
+  /** The SQLite state database; null when the server keeps its state in memory or in PostgreSQL. */
   readonly store: StateStore | null;
+  /** Calibration versions and the active one (SQLite or PostgreSQL); null in memory. */
+  readonly calibrationStore: AsyncCalibrationStore | null;
+  /** With a shared store (PostgreSQL): how often the fleet's active calibration is read; else null. */
+  readonly calibrationPollMs: number | null;
+  /** Runs `fn` when the server closes (timers of the routes). */
+  onClose(fn: () => void): void;
   /** Who may use the admin and write routes: the API key, or loopback clients without one. */
   readonly adminAccess: AdminAccess;
   /** Signs and checks the feedback_token of each /v1/predict prediction. */

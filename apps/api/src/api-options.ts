@@ -174,6 +174,17 @@ export interface ApiServerOptions {
    */
   statePath?: string;
   /**
+   * With a PostgreSQL statePath: this replica's name in audit rows, feedback events and
+   * heartbeats (default `<hostname>:<pid>`).
+   */
+  replicaId?: string;
+  /**
+   * With a PostgreSQL statePath: milliseconds between reads of the fleet's active calibration (a
+   * selection on one replica is active on all within this) and between heartbeats (a replica
+   * that cannot write turns unready within this). Default 2000.
+   */
+  sharedStatePollMs?: number;
+  /**
    * An open state store (openStateStore) to use instead of opening `statePath`; the server owns
    * it from then on and closes it on close(). For embedding and tests.
    */
@@ -234,6 +245,8 @@ export interface ResolvedApiOptions {
   auditMaxAgeDays: number | null;
   /** The state database file; null when the state is in memory (or `stateStore` was given). */
   statePath: string | null;
+  replicaId: string | null;
+  sharedStatePollMs: number;
   stateDurability: 'normal' | 'full';
   storeText: boolean;
   log: LogSink;
@@ -374,6 +387,8 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     auditLimit: integer('auditLimit', options.auditLimit, 10_000, 0, 10_000_000),
     auditMaxAgeDays: age ?? null,
     statePath: options.statePath === undefined || options.statePath === ':memory:' ? null : nonEmpty('statePath', options.statePath),
+    replicaId: options.replicaId === undefined ? null : nonEmpty('replicaId', options.replicaId),
+    sharedStatePollMs: integer('sharedStatePollMs', options.sharedStatePollMs, 2000, 10, 3_600_000),
     stateDurability: durability,
     storeText: options.storeText ?? false,
     log: options.log ?? process.stderr,

@@ -4,7 +4,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { GlassboxError, type ModelVariant, type PluginRegistries } from '@glassbox/core';
-import { createMemoryAuditLog, openStateStore, parseReferenceProfile, type StateStore } from '@glassbox/monitor';
+import {
+  createMemoryAuditLog,
+  fromAuditLog,
+  fromCalibrationStore,
+  isPostgresUrl,
+  openPgStateStore,
+  openStateStore,
+  parseReferenceProfile,
+  type PgStateStore,
+  type StateStore,
+} from '@glassbox/monitor';
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
@@ -24,7 +34,8 @@ import { createSecurityHeaders, noStore } from './security-headers.js';
 import { createStaticDashboard } from './static-dashboard.js';
 import { createStateWrites, observeStateWrites, type StateWrites } from './state-writes.js';
 import { createJsonBody, mountRoutes, type RouteSpec } from './route-table.js';
-import { calibrationRoutes } from './routes/calibration-routes.js';
+import { calibrationRoutes, initialVersions, type InitialVersions } from './routes/calibration-routes.js';
+import { startHeartbeat } from './shared-heartbeat.js';
 import { openPluginRegistries } from './plugin-set.js';
 import { glassboxRoutes } from './routes/glassbox-routes.js';
 import { pluginRoutes } from './routes/plugin-routes.js';
@@ -82,6 +93,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   let reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
   let monitoring: Monitoring | null = null;
   let store: StateStore | null = options.stateStore ?? null;
+  let shared: PgStateStore | null = null;
+  /** Run at close (and when the start fails): the heartbeat and the routes' timers. */
+  const closers: Array<() => void> = [];
   // Every route's predictions reach the monitoring through the service, once it exists.
   let service: ModelService;
   let plugins: PluginRegistries;
@@ -96,15 +110,19 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     throw error;
   }
   try {
-    if (resolved.statePath) {
+    const retention = {
+      auditRows: resolved.auditLimit,
+      ...(resolved.auditMaxAgeDays !== null && { auditMaxAgeMs: resolved.auditMaxAgeDays * 86_400_000 }),
+    };
+    if (resolved.statePath && isPostgresUrl(resolved.statePath)) {
+      // Shared by the replicas: the audit log, feedback, calibration versions; the drift window stays per replica.
+      shared = await openPgStateStore({ url: resolved.statePath, retention, ...(resolved.replicaId !== null && { replicaId: resolved.replicaId }) });
+      await shared.prune();
+    } else if (resolved.statePath) {
       store = openStateStore({
         path: resolved.statePath,
         durability: resolved.stateDurability,
-        retention: {
-          auditRows: resolved.auditLimit,
-          ...(resolved.auditMaxAgeDays !== null && { auditMaxAgeMs: resolved.auditMaxAgeDays * 86_400_000 }),
-          observations: resolved.monitorWindow,
-        },
+        retention: { ...retention, observations: resolved.monitorWindow },
       });
     }
     if (store) {
@@ -117,7 +135,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       }
     }
     const openStore = store;
-    const writes = createStateWrites({ probe: openStore && (() => openStore.probe()), log: resolved.log });
+    const heartbeat = shared && startHeartbeat(shared, resolved.sharedStatePollMs);
+    if (heartbeat) closers.push(heartbeat.stop);
+    const writes = createStateWrites({ probe: heartbeat?.probe ?? (openStore && (() => openStore.probe())), log: resolved.log });
+    heartbeat?.watch(writes);
     monitoring = createMonitoring({
       statistics: plugins['drift-statistic'],
       modelId: service.modelId,
@@ -133,10 +154,23 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       onError: (error) => safeReport(resolved, error),
     });
     observeStateWrites(resolved.meter ?? monitoring.metrics.meter(), writes, (error) => safeReport(resolved, error));
-    return buildServer(resolved, service, plugins, monitoring, store, writes);
+    const calibrationStore = shared ?? (store && fromCalibrationStore(store));
+    const reportError = (error: unknown) => safeReport(resolved, error);
+    const state: SharedParts = {
+      store,
+      shared,
+      calibrationStore,
+      closers,
+      // Tokens outlive a restart with the state database (and verify on every replica with PostgreSQL); in memory they die with the process.
+      secret: shared ? await shared.secret('feedback-token') : store ? store.secret('feedback-token') : randomBytes(32),
+      initial: await initialVersions({ service, calibrationStore, plugins, reportError }),
+    };
+    return buildServer(resolved, service, plugins, monitoring, state, writes);
   } catch (error) {
+    for (const close of closers.splice(0)) close();
     await monitoring?.shutdown();
     store?.close();
+    await shared?.close();
     await service.dispose();
     throw error;
   }
@@ -150,7 +184,26 @@ function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
   }
 }
 
-function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugins: PluginRegistries, monitoring: Monitoring, store: StateStore | null, writes: StateWrites): ApiServer {
+/** Where the server keeps its state, opened by createApiServer. */
+interface SharedParts {
+  store: StateStore | null;
+  shared: PgStateStore | null;
+  calibrationStore: ApiContext['calibrationStore'];
+  /** Run at close: timers of the routes and the heartbeat. */
+  closers: Array<() => void>;
+  secret: Buffer;
+  initial: InitialVersions;
+}
+
+function buildServer(
+  resolved: ResolvedApiOptions,
+  service: ModelService,
+  plugins: PluginRegistries,
+  monitoring: Monitoring,
+  parts: SharedParts,
+  writes: StateWrites,
+): ApiServer {
+  const { store, shared, closers } = parts;
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -176,11 +229,13 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugin
     service,
     plugins,
     monitoring,
-    audit: store ? store.auditLog() : createMemoryAuditLog(resolved.auditLimit),
+    audit: shared ? shared.audit : fromAuditLog(store ? store.auditLog() : createMemoryAuditLog(resolved.auditLimit)),
     store,
+    calibrationStore: parts.calibrationStore,
+    calibrationPollMs: shared ? resolved.sharedStatePollMs : null,
+    onClose: (fn) => closers.push(fn),
     adminAccess,
-    // Tokens outlive a restart with the state database; in memory they die with the process.
-    feedbackTokens: createFeedbackTokens(store ? store.secret('feedback-token') : randomBytes(32)),
+    feedbackTokens: createFeedbackTokens(parts.secret),
     writes,
     version,
     reportError,
@@ -197,7 +252,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugin
     ...serviceRoutes(ctx),
     ...glassboxRoutes(ctx),
     ...pluginRoutes(ctx),
-    ...calibrationRoutes(ctx),
+    ...calibrationRoutes(ctx, parts.initial),
     ...monitorRoutes(ctx),
     ...hfRoutes(ctx),
     ...teiRoutes(ctx),
@@ -248,7 +303,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugin
   // No file path of this machine reaches a client, even inside an error message.
   const redact = createPathRedactor([
     ...resolved.modelDirs,
-    ...[resolved.statePath, resolved.calibrationPath, resolved.calibrationDir, resolved.referencePath, resolved.dashboardDir].filter(
+    ...[resolved.statePath && !isPostgresUrl(resolved.statePath) ? resolved.statePath : null, resolved.calibrationPath, resolved.calibrationDir, resolved.referencePath, resolved.dashboardDir].filter(
       (p): p is string => p !== null && p !== ':memory:',
     ),
   ]);
@@ -349,8 +404,10 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugin
         try {
           await service.dispose();
         } finally {
+          for (const close of closers.splice(0)) close();
           await monitoring.shutdown();
           store?.close();
+          await shared?.close();
         }
         state = 'closed';
       })();

@@ -97,13 +97,13 @@ export interface ModelService {
   prepare(texts: readonly string[], policy?: TextPolicy): Promise<string[]>;
   /**
    * Classifies through the micro-batcher; `calibrated` picks the calibrated or the raw pipeline.
-   * Each result gets a fresh id; `commit` (when given) runs next, and only once it returns does
-   * the batch go to the `observe` hook: a commit that throws (an audit write that failed) rejects
+   * Each result gets a fresh id; `commit` (when given) runs next, and only once it returns (or its
+   * promise resolves) does the batch go to the `observe` hook: a commit that throws (an audit write that failed) rejects
    * the call and leaves the predictions unobserved.
    */
   classify(
     texts: readonly string[],
-    options: { calibrated: boolean; signal?: AbortSignal; commit?: (results: readonly ServedResult[]) => void },
+    options: { calibrated: boolean; signal?: AbortSignal; commit?: (results: readonly ServedResult[]) => void | Promise<void> },
   ): Promise<ServedResult[]>;
   /**
    * Tokens each text costs the model: its token count up to the model's maximum length (texts
@@ -354,7 +354,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         const durationSeconds = (performance.now() - started) / 1000;
         const results = await pipeline.process(predictions);
         const served = results.map((r): ServedResult => ({ ...r, id: randomUUID() }));
-        commit?.(served);
+        await commit?.(served);
         await observe(pipelines, { calibrated, predictions, results: served, durationSeconds });
         return served;
       },

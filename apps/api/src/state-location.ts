@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { isPostgresUrl, redactUrl } from '@glassbox/monitor';
 
 /**
  * Where `glassbox serve` keeps its state when nothing says otherwise: an SQLite file in a data
@@ -21,7 +22,7 @@ export interface StateLocationChoices {
 }
 
 export interface StateLocation {
-  /** An absolute file path, or ':memory:'. */
+  /** An absolute file path, ':memory:', or a postgres:// URL (shared by replicas). */
   path: string;
   persistent: boolean;
   /** Which setting chose it (the first given of flag, env, config), or 'default'. */
@@ -49,6 +50,14 @@ export function resolveStateLocation(choices: StateLocationChoices, cwd: string 
       description: `state in memory (${IN_MEMORY_STATE}): nothing will survive a restart; ${KEPT} are lost when the server stops`,
     };
   }
+  if (isPostgresUrl(raw)) {
+    return {
+      path: raw,
+      persistent: true,
+      source,
+      description: `state in PostgreSQL ${redactUrl(raw)}, shared with every replica on it: the audit trail, feedback and calibration versions (the drift window stays in memory per replica)`,
+    };
+  }
   const path = resolve(cwd, raw);
   return {
     path,
@@ -60,5 +69,5 @@ export function resolveStateLocation(choices: StateLocationChoices, cwd: string 
 
 /** Creates the directory of a persistent location (with its parents) when missing. */
 export async function prepareStateLocation(location: StateLocation): Promise<void> {
-  if (location.persistent) await mkdir(dirname(location.path), { recursive: true });
+  if (location.persistent && !isPostgresUrl(location.path)) await mkdir(dirname(location.path), { recursive: true });
 }

@@ -29,6 +29,8 @@ export interface StateWritesOptions {
 export interface StateWrites extends Omit<StateWriteHealth, 'attempt'> {
   /** Runs a write a response depends on; a failure is recorded and rethrown as AUDIT_WRITE_FAILED. */
   run<T>(fn: () => T): T;
+  /** `run` for a write that resolves once committed (the PostgreSQL store). */
+  runAsync<T>(fn: () => Promise<T>): Promise<T>;
   /** The error a refused request gets while writes fail. */
   refusal(): ApiError;
 }
@@ -55,6 +57,17 @@ export function createStateWrites(options: StateWritesOptions): StateWrites {
       } catch {
         throw refusal();
       }
+    },
+    async runAsync(fn) {
+      let result;
+      try {
+        result = await fn();
+      } catch (error) {
+        health.record(error);
+        throw refusal();
+      }
+      health.record(null);
+      return result;
     },
     record: health.record,
     check: health.check,

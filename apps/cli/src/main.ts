@@ -214,7 +214,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
   monitor
     .command('state')
     .description("summarise a server's state database (--state): integrity, window, feedback, calibrations, audit log, latest alarms")
-    .argument('<file>', 'the SQLite state database (with the server stopped: a running server holds it)')
+    .argument('<file>', 'the SQLite state database (with the server stopped: a running server holds it), or the postgres:// URL replicas share (they may keep running)')
     .option('--alarms <n>', 'latest alarms to list (default 10)', intOption('--alarms'))
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, flags) => {
@@ -232,7 +232,8 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .option('--abstain <rule>', `abstention rule: ${abstainHelp}`)
     .option('--reference <file>', 'drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges)')
     .option('--store-text', 'keep request texts in the audit trail (off by default)')
-    .option('--state <file>', 'SQLite state database (WAL): audit log, feedback, drift window, alarms and calibration versions survive restarts (default $GLASSBOX_STATE, else ./glassbox-data/state.db; ":memory:" keeps nothing)')
+    .option('--state <file|url>', 'SQLite state database (WAL): audit log, feedback, drift window, alarms and calibration versions survive restarts (default $GLASSBOX_STATE, else ./glassbox-data/state.db; ":memory:" keeps nothing); a postgres:// URL shares the audit log, feedback and calibration versions among replicas (docs/deployment.md)')
+    .option('--replica-id <name>', 'with a postgres:// state: this replica\'s name in audit rows and heartbeats (default $GLASSBOX_REPLICA_ID, else hostname:pid)')
     .option('--audit-limit <n>', 'predictions kept in the audit log, the oldest drop first (default 10000)', intOption('--audit-limit'))
     .option('--audit-max-age-days <days>', 'drop audit rows older than this (persistent state only)', numberOption('--audit-max-age-days', 1e-6, 1e6))
     .option('--monitor-window <n>', 'predictions in the drift window (default 500)', intOption('--monitor-window'))

@@ -90,6 +90,12 @@ export type {
   StoredObservation,
 } from './state-store.js';
 
+export { fromAuditLog, fromCalibrationStore } from './shared-state.js';
+export type { AsyncAuditLog, AsyncCalibrationStore } from './shared-state.js';
+export { isPostgresUrl, openPgStateStore, redactUrl } from './pg/pg-state-store.js';
+export type { PgStateStore, PgStateStoreOptions } from './pg/pg-state-store.js';
+export { PG_SCHEMA_VERSION } from './pg/pg-schema.js';
+
 export { createStateWriteHealth, observeStateWriteHealth, STATE_WRITE_METRICS } from './state-write-health.js';
 export type { StateWriteHealth, StateWriteHealthOptions } from './state-write-health.js';
 

@@ -126,7 +126,8 @@ function invalid(message: string): never {
   throw new GlassboxError('INVALID_OPTION', message);
 }
 
-function resolveRetention(retention: StateRetention = {}): ResolvedRetention {
+/** Retention with its defaults; INVALID_OPTION for a bad limit. */
+export function resolveRetention(retention: StateRetention = {}): ResolvedRetention {
   const count = (name: keyof typeof DEFAULT_RETENTION, min: number): number => {
     const v = retention[name] ?? DEFAULT_RETENTION[name];
     if (!Number.isInteger(v) || v < min) invalid(`retention.${name} must be an integer >= ${min}, got ${String(v)}`);

@@ -15,6 +15,7 @@ import {
   type CalibrationFile,
   type MetricSet,
 } from '@glassbox/calibration';
+import type { StoredCalibration } from '@glassbox/monitor';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
@@ -102,29 +103,42 @@ async function writeAtomic(path: string, text: string): Promise<void> {
  * it is not among them (then it is active: the operator changed it); otherwise the stored
  * selection stays active.
  */
-const sameCalibration = (a: CalibrationFile, b: CalibrationFile | null): boolean => b !== null && calibrationId(a) === calibrationId(b);
+export interface InitialVersions {
+  versions: Version[];
+  activeId: string | null;
+}
 
-function initialVersions(ctx: ApiContext): { versions: Version[]; activeId: string | null } {
-  const { service, store } = ctx;
-  const configured = service.calibration;
-  if (!store) return configured ? { versions: [{ id: 'v1', file: configured }], activeId: 'v1' } : { versions: [], activeId: null };
-  const expected = { id: service.modelId, labels: service.labels };
-  const versions: Version[] = [];
-  for (const { version, file } of store.calibrations(service.modelId)) {
+/** Stored versions not among `known`, parsed; one that does not parse is reported and skipped. */
+function parseStored(ctx: Pick<ApiContext, 'service' | 'plugins' | 'reportError'>, stored: readonly StoredCalibration[], known: readonly Version[]): Version[] {
+  const expected = { id: ctx.service.modelId, labels: ctx.service.labels };
+  const parsed: Version[] = [];
+  for (const { version, file } of stored) {
+    if (known.some((v) => v.id === version)) continue;
     try {
-      versions.push({ id: version, file: parseCalibration(JSON.stringify(file), expected, `stored calibration ${version}`, ctx.plugins.calibrator) });
+      parsed.push({ id: version, file: parseCalibration(JSON.stringify(file), expected, `stored calibration ${version}`, ctx.plugins.calibrator) });
     } catch (error) {
       ctx.reportError(error);
     }
   }
-  let activeId = store.activeCalibration(service.modelId);
+  return parsed;
+}
+
+const sameCalibration = (a: CalibrationFile, b: CalibrationFile | null): boolean => b !== null && calibrationId(a) === calibrationId(b);
+
+export async function initialVersions(ctx: Pick<ApiContext, 'service' | 'calibrationStore' | 'plugins' | 'reportError'>): Promise<InitialVersions> {
+  const { service, calibrationStore: store } = ctx;
+  const configured = service.calibration;
+  if (!store) return configured ? { versions: [{ id: 'v1', file: configured }], activeId: 'v1' } : { versions: [], activeId: null };
+  const versions: Version[] = [];
+  versions.push(...parseStored(ctx, await store.calibrations(service.modelId), []));
+  let activeId = await store.activeCalibration(service.modelId);
   if (configured) {
     if (!versions.some((v) => sameCalibration(v.file, configured))) {
       const id = `v${versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1}`;
-      store.saveCalibration(service.modelId, id, configured);
+      await store.saveCalibration(service.modelId, id, configured);
       versions.push({ id, file: configured });
       activeId = id;
-      store.setActiveCalibration(service.modelId, id);
+      await store.setActiveCalibration(service.modelId, id);
     }
   }
   const configuredId = versions.find((v) => sameCalibration(v.file, configured))?.id ?? null;
@@ -144,9 +158,8 @@ function initialVersions(ctx: ApiContext): { versions: Version[]; activeId: stri
  * Calibration versions: the configured file and those fitted through POST /v1/calibration/fit,
  * kept in memory or in the state database (and in calibrationDir), listed, shown and selected.
  */
-export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
-  const { service, options, store } = ctx;
-  const initial = initialVersions(ctx);
+export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): RouteSpec[] {
+  const { service, options, calibrationStore: store } = ctx;
   const versions = initial.versions;
   let activeId = initial.activeId;
   const schemas = calibrationSchemas(ctx.plugins.calibrator);
@@ -180,14 +193,14 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
    * with nothing changed; one the abstention rule cannot use (setCalibration throws) puts the
    * stored selection back.
    */
-  const activate = (v: Version) => {
-    if (store) ctx.writes.run(() => store.setActiveCalibration(service.modelId, v.id));
+  const activate = async (v: Version) => {
+    if (store) await ctx.writes.runAsync(() => store.setActiveCalibration(service.modelId, v.id));
     try {
       service.setCalibration(v.file);
     } catch (error) {
       if (store) {
         try {
-          store.setActiveCalibration(service.modelId, activeId);
+          await store.setActiveCalibration(service.modelId, activeId);
         } catch (restoreError) {
           ctx.writes.record(restoreError);
         }
@@ -196,6 +209,43 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     }
     activeId = v.id;
   };
+
+  /**
+   * A shared store (PostgreSQL): takes the versions other replicas stored and the fleet's active
+   * version. Polled every calibrationPollMs, so a selection on one replica is active on all within it.
+   */
+  const sync = async () => {
+    if (!store) return;
+    versions.push(...parseStored(ctx, await store.calibrations(service.modelId), versions));
+    versions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+    next = Math.max(next, versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1);
+    const stored = await store.activeCalibration(service.modelId);
+    const v = versions.find((x) => x.id === stored);
+    if (v && v.id !== activeId) {
+      service.setCalibration(v.file);
+      activeId = v.id;
+    }
+  };
+  if (store && ctx.calibrationPollMs !== null) {
+    let running = false;
+    let failing = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      sync()
+        .then(
+          () => (failing = false),
+          (error: unknown) => {
+            // Once per outage: the heartbeat already reports the database down (/ready, the log).
+            if (!failing) ctx.reportError(error);
+            failing = true;
+          },
+        )
+        .finally(() => (running = false));
+    }, ctx.calibrationPollMs);
+    timer.unref();
+    ctx.onClose(() => clearInterval(timer));
+  }
 
   const get = defineRoute({
     method: 'get',
@@ -296,15 +346,16 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
         delta: body.delta,
         calibrators: ctx.plugins.calibrator,
       });
+      if (store && ctx.calibrationPollMs !== null) await sync(); // another replica may have taken the next id
       const version: Version = { id: `v${next++}`, file };
       if (options.calibrationDir) {
         await mkdir(options.calibrationDir, { recursive: true });
         await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file, ctx.plugins.calibrator));
       }
-      if (store) ctx.writes.run(() => store.saveCalibration(service.modelId, version.id, file));
+      if (store) await ctx.writes.runAsync(() => store.saveCalibration(service.modelId, version.id, file));
       versions.push(version);
       versions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
-      if (body.activate) activate(version);
+      if (body.activate) await activate(version);
       return summary(version);
     },
   });
@@ -319,9 +370,11 @@ export function calibrationRoutes(ctx: ApiContext): RouteSpec[] {
     response: schemas.version,
     errors: [400, 401, 404, 409, 413, 503],
     admin: true,
-    handle({ body }) {
+    async handle({ body }) {
+      // Fitted on another replica since the last poll: look before refusing.
+      if (store && ctx.calibrationPollMs !== null && !versions.some((x) => x.id === body.version)) await sync();
       const v = find(body.version);
-      activate(v);
+      await activate(v);
       return summary(v);
     },
   });

@@ -100,7 +100,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
       const results = await service.classify(prepared, {
         calibrated,
         signal,
-        commit: (served) => {
+        commit: async (served) => {
           const time = new Date().toISOString();
           const entries = served.map((r, i) => ({
             id: r.id,
@@ -113,7 +113,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
             ...(options.storeText && { text: prepared[i] }),
             feedback: null,
           }));
-          ctx.writes.run(() => audit.addAll(entries));
+          await ctx.writes.runAsync(() => audit.addAll(entries));
         },
       });
       const conformal = calibrated ? service.calibration?.conformal : undefined;

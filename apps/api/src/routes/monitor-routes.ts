@@ -113,8 +113,8 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     }
     return monitoring.monitor;
   };
-  const requireEntry = (id: string): AuditEntry => {
-    const entry = audit.get(id);
+  const requireEntry = async (id: string): Promise<AuditEntry> => {
+    const entry = await audit.get(id);
     if (!entry) {
       throw new ApiError('PREDICTION_NOT_FOUND', `no prediction "${id}" in the audit trail (it keeps the last ${audit.limit} /v1/predict results)`);
     }
@@ -236,12 +236,12 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     response: PredictionsPageSchema,
     errors: [400, 401],
     admin: true,
-    handle({ query }) {
+    async handle({ query }) {
       if (query.label !== undefined && !service.labels.includes(query.label)) {
         throw new GlassboxError('UNKNOWN_LABEL', `label "${query.label}" is not a model label; expected one of ${service.labels.join(', ')}`);
       }
       const flag = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
-      const page = audit.list(query.limit ?? DEFAULT_PAGE, query.cursor, {
+      const page = await audit.list(query.limit ?? DEFAULT_PAGE, query.cursor, {
         label: query.label,
         abstained: flag(query.abstained),
         feedback: flag(query.feedback),
@@ -249,7 +249,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
         sinceMs: query.since === undefined ? undefined : Date.parse(query.since),
         untilMs: query.until === undefined ? undefined : Date.parse(query.until),
       });
-      return { predictions: page.entries, next_cursor: page.nextCursor, size: audit.size, audit_limit: audit.limit };
+      return { predictions: page.entries, next_cursor: page.nextCursor, size: await audit.size(), audit_limit: audit.limit };
     },
   });
 
@@ -268,8 +268,8 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     admin: true,
     limited: true,
     async handle({ params, query, signal }) {
-      const stored = requireEntry(params['id']);
-      const entry = { ...stored, feedback_history: audit.feedbackHistory(stored.id) };
+      const stored = await requireEntry(params['id']);
+      const entry = { ...stored, feedback_history: await audit.feedbackHistory(stored.id) };
       if (query.explain !== 'true') return entry;
       if (entry.text === undefined) {
         throw new ApiError('TEXT_NOT_STORED', 'this prediction was stored without its text (start the server with storeText: true to re-explain)');
@@ -289,7 +289,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
     response: FeedbackResponseSchema,
     errors: [400, 401, 403, 404, 413, 415, 503],
     tokenAuth: true,
-    handle({ body, req }) {
+    async handle({ body, req }) {
       if (body.feedback_token !== undefined) {
         if (!ctx.feedbackTokens.verify(body.id, body.feedback_token)) {
           throw new ApiError('FORBIDDEN', 'feedback_token is not the one /v1/predict returned with this prediction');
@@ -297,13 +297,13 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
       } else {
         ctx.adminAccess.check(req);
       }
-      const entry = requireEntry(body.id);
+      const entry = await requireEntry(body.id);
       if (!service.labels.includes(body.label)) {
         throw new GlassboxError('UNKNOWN_LABEL', `label "${body.label}" is not a model label; expected one of ${service.labels.join(', ')}`);
       }
       const correct = entry.label === body.label;
       // Stored before it is acknowledged or reaches the drift window: a failed write is a 503.
-      ctx.writes.run(() => audit.addFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() }));
+      await ctx.writes.runAsync(() => audit.addFeedback(entry.id, { label: body.label, correct, time: new Date().toISOString() }));
       let monitored = false;
       try {
         monitored = monitoring.recordFeedback(entry.id, body.label);

@@ -4,6 +4,8 @@ import { createPipeline, createPluginRegistry, GlassboxError, type DriftStatisti
 import {
   buildReferenceProfile,
   createDriftMonitor,
+  isPostgresUrl,
+  openPgStateStore,
   openStateStore,
   parseReferenceProfile,
   type DriftAlarm,
@@ -156,6 +158,7 @@ export interface StateFlags {
  * versions, audit rows, and the latest alarms. Opening it replays a WAL left by a crash.
  */
 export async function monitorStateCommand(path: string, flags: StateFlags, out: NodeJS.WritableStream): Promise<StateSummary> {
+  if (isPostgresUrl(path)) return sharedStateCommand(path, flags, out);
   if (!existsSync(path)) throw new GlassboxError('INPUT_FILE_UNREADABLE', `no state database at ${path}`);
   const store = openStateStore({ path });
   try {
@@ -182,5 +185,29 @@ export async function monitorStateCommand(path: string, flags: StateFlags, out: 
     return summary;
   } finally {
     store.close();
+  }
+}
+
+/**
+ * `glassbox monitor state postgres://…`: what the replicas share (audit rows per replica and each
+ * replica's latest heartbeat, calibration versions); running replicas may stay up.
+ */
+async function sharedStateCommand(url: string, flags: StateFlags, out: NodeJS.WritableStream): Promise<StateSummary> {
+  const store = await openPgStateStore({ url, replicaId: 'glassbox monitor state' });
+  try {
+    const summary = await store.summary();
+    if (flags.json) out.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+      out.write(`${summary.path}: schema ${summary.schemaVersion}, ${summary.driver}\n`);
+      const span = summary.auditSpan ? ` (${summary.auditSpan.oldest} to ${summary.auditSpan.newest})` : '';
+      out.write(`audit log: ${summary.auditRows} prediction(s)${span}\n`);
+      for (const r of summary.replicas ?? []) out.write(`replica ${r.replica}: ${r.auditRows} audit row(s), heartbeat ${r.heartbeat ?? 'none'}\n`);
+      for (const m of summary.models) {
+        out.write(`model ${m.modelId}: calibrations ${m.calibrations.join(', ') || 'none'}${m.activeCalibration ? ` (active ${m.activeCalibration})` : ''}\n`);
+      }
+    }
+    return summary;
+  } finally {
+    await store.close();
   }
 }

@@ -14,6 +14,7 @@ export interface ServeFlags extends LoadFlags {
   reference?: string;
   storeText?: boolean;
   state?: string;
+  replicaId?: string;
   auditLimit?: number;
   auditMaxAgeDays?: number;
   monitorWindow?: number;
@@ -149,6 +150,8 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   }
   await prepareStateLocation(state);
   options.statePath = state.path;
+  const replicaId = flags.replicaId ?? env['GLASSBOX_REPLICA_ID'];
+  if (replicaId) options.replicaId = replicaId;
   const server = await createApiServer(options);
   let bound: number;
   try {

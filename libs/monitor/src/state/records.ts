@@ -73,8 +73,9 @@ export interface StoredCalibration {
 
 /** What a state database holds, per model and in all (`glassbox monitor state`). */
 export interface StateSummary {
+  /** The file, or (PostgreSQL) the URL without its password. */
   path: string;
-  driver: SqliteDriverName;
+  driver: SqliteDriverName | 'pg';
   schemaVersion: number;
   /** SQLite's integrity_check: ['ok'] for a sound database. */
   integrity: string[];
@@ -94,6 +95,8 @@ export interface StateSummary {
     activeCalibration: string | null;
     seriesPoints: number;
   }>;
+  /** PostgreSQL: the replicas that wrote audit rows or heartbeats, with their audit rows and latest heartbeat. */
+  replicas?: Array<{ replica: string; auditRows: number; heartbeat: string | null }>;
 }
 
 /** Retention with its defaults filled in; `auditMaxAgeMs` null for no age limit. */
