@@ -122,6 +122,10 @@ export function toErrorReply(error: unknown): ErrorReply {
     // An engine or library error (ApiError, the HTTP layer's subclass, was answered above).
     // A crashed worker is replaced at once: the client may retry.
     const headers: Record<string, string> = error.code === 'WORKER_CRASHED' ? { 'Retry-After': '1' } : {};
+    // The state database unreachable while serving (PostgreSQL down, a locked SQLite file) is a
+    // condition of this replica, not a bug: 503 with Retry-After, so clients and load balancers
+    // go elsewhere, as /ready does. The error handler is still told.
+    if (error.code === 'STORE_FAILED') return reply(error.code, 503, error.message, { 'Retry-After': '5' }, true);
     return reply(error.code, error.status, error.message, headers, error.status >= 500 && error.code !== 'ENGINE_DISPOSED');
   }
   const parser = error as BodyParserError | null;

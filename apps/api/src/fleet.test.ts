@@ -212,8 +212,9 @@ describe.skipIf(missing !== null)('a fleet: PostgreSQL, Prometheus and three rep
     for (const r of replicas) await until(`${r.base} unready`, async () => (await r.get('/ready')).status === 503);
     for (const r of replicas) {
       const read = await r.get(`/v1/predictions/${acknowledged[0]}`);
-      expect(read.status).toBe(500);
+      expect(read.status).toBe(503);
       expect(read.body.error_type).toBe('STORE_FAILED');
+      expect(read.headers.get('retry-after')).toBe('5');
       const refused = await r.post('/v1/predict', { inputs: ['the train leaves at noon'] });
       expect(refused.status).toBe(503);
       expect(refused.body.error_type).toBe('AUDIT_WRITE_FAILED');
