@@ -5,7 +5,7 @@ import {
   intAttribute,
   intsAttribute,
   opsetVersion,
-  onnxInt as toNumber,
+  toNumber,
   topologicalOrder,
   type GraphIndex,
 } from '@glassbox/core';

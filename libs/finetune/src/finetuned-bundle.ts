@@ -1,7 +1,7 @@
-import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { writeBytesAtomic } from '@glassbox/core';
 
 /** Tokenizer files a Hugging Face bundle may carry beside tokenizer.json; copied as they are. */
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'added_tokens.json'];
@@ -19,13 +19,6 @@ export function finetunedConfig(base: Record<string, unknown>, labels: readonly 
   };
 }
 
-/** Writes `data` to `path` through a temporary file in the same directory, then renames it. */
-export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = join(dirname(path), `.${randomUUID()}.tmp`);
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
 /** Writes model.onnx, config.json and the tokenizer files of a fine-tuned bundle into `outDir`. */
 export async function writeFinetunedBundle(options: {
   baseDir: string;
@@ -41,6 +34,7 @@ export async function writeFinetunedBundle(options: {
     const from = join(options.baseDir, file);
     if (existsSync(from)) await copyFile(from, join(options.outDir, file));
   }
-  await writeAtomic(join(options.outDir, 'config.json'), `${JSON.stringify(finetunedConfig(base, options.labels, options.name, options.baseName), null, 2)}\n`);
-  await writeAtomic(join(options.outDir, 'model.onnx'), options.model);
+  const config = `${JSON.stringify(finetunedConfig(base, options.labels, options.name, options.baseName), null, 2)}\n`;
+  await writeBytesAtomic(join(options.outDir, 'config.json'), new TextEncoder().encode(config), 'config.json');
+  await writeBytesAtomic(join(options.outDir, 'model.onnx'), options.model);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeModel, FEATURES_OUTPUT, GlassboxError, onnxInt } from '@glassbox/core';
+import { decodeModel, FEATURES_OUTPUT, GlassboxError, toNumber } from '@glassbox/core';
 import { exposeHiddenStateInModel, findHiddenState } from './hidden-state.js';
 import { floats, headModel, node, robertaHead } from './test-graphs.js';
 
@@ -56,7 +56,7 @@ describe('exposeHiddenStateInModel', () => {
     const graph = decodeModel(out).graph;
     expect(graph?.output?.map((o) => o.name)).toEqual(['logits', FEATURES_OUTPUT]);
     expect(graph?.node?.at(-1)).toMatchObject({ opType: 'Identity', input: ['cls'], output: [FEATURES_OUTPUT] });
-    expect(onnxInt(graph?.output?.[1].type?.tensorType?.shape?.dim?.[1]?.dimValue)).toBe(8);
+    expect(toNumber(graph?.output?.[1].type?.tensorType?.shape?.dim?.[1]?.dimValue)).toBe(8);
     expect(exposeHiddenStateInModel(out).bytes).toBe(out);
   });
 });

@@ -19,7 +19,7 @@ import {
   intAttribute,
   intsAttribute,
   onnxProto,
-  onnxInt,
+  toNumber,
   type GraphIndex,
 } from '@glassbox/core';
 import type { onnx } from 'onnx-proto';
@@ -53,7 +53,7 @@ function isConstant(name: string, g: GraphIndex): boolean {
 /** Dims of a constant tensor (through Casts); null when it is not an initializer. */
 function constantDims(name: string, g: GraphIndex): number[] | null {
   const init = g.initializers.get(name);
-  if (init) return (init.dims ?? []).map(onnxInt);
+  if (init) return (init.dims ?? []).map(toNumber);
   const p = g.producers.get(name)?.node;
   if (p && (p.opType === 'Cast' || p.opType === 'Identity')) return constantDims(p.input?.[0] ?? '', g);
   return null;
