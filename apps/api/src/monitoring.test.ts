@@ -104,7 +104,7 @@ describe('a server with a reference profile', () => {
     expect(logLines.map((l) => JSON.parse(l).event)).toEqual(['glassbox.drift.calibrated', 'glassbox.security.no_api_key']);
     expect(JSON.parse(logLines[0])).toMatchObject({ level: 'info', tests: 11, simulated_predictions: expect.any(Number) });
     logLines.length = 0;
-  });
+  }, 120_000); // the run-length calibration at start: seconds
 
   afterAll(async () => {
     await t?.server.close();
