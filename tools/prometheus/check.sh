@@ -4,8 +4,9 @@
 #   2. promtool check rules on it (and on a variant with every signal and another window);
 #   3. promtool test rules on test/rules.test.yml and test/concentrated.test.yml (identical data in 2 of
 #      11 bins: no alert; its rules, test/concentrated.rules.yml, must be in sync too);
-#   4. the values those tests expect equal libs/monitor's driftStatistics / psiAlarm (skipped, with a
-#      note, when @glassbox/monitor is not built).
+#   4. the values those tests expect equal libs/monitor's driftStatistics / psiAlarm, and rules from a
+#      reference calibrated to an expected run length use libs/monitor's calibrated thresholds
+#      (test/calibrated.mjs; both skipped, with a note, when @glassbox/monitor is not built).
 # Exits non-zero on the first failure; prints one summary line. PROMTOOL overrides the promtool binary.
 set -euo pipefail
 
@@ -46,7 +47,9 @@ tests="$(cat "$here/test/rules.test.yml" "$here/test/concentrated.test.yml" | gr
 
 if [ -f "$root/node_modules/@glassbox/monitor/dist/index.js" ]; then
   (cd "$root" && node tools/prometheus/test/expected.mjs --check) >"$log" 2>&1 || fail "test/expected.mjs --check (values vs libs/monitor)"
-  crosscheck="expected values equal libs/monitor's driftStatistics"
+  (cd "$root" && node tools/prometheus/test/calibrated.mjs "$tmp/calibrated.yml") >"$log" 2>&1 || fail "test/calibrated.mjs (run-length thresholds vs libs/monitor)"
+  "$promtool" check rules "$tmp/calibrated.yml" >"$log" 2>&1 || fail "promtool check rules (calibrated reference)"
+  crosscheck="expected values equal libs/monitor's driftStatistics, calibrated thresholds equal its run-length ones"
 else
   crosscheck="libs/monitor cross-check skipped (@glassbox/monitor not built)"
 fi

@@ -43,6 +43,8 @@ const USAGE = `usage: node tools/prometheus/generate-rules.mjs --reference refer
   --min-samples N     no alert below N predictions in the window                      [${DEFAULTS.minSamples}]
   --for DUR           alert 'for' duration                                            [${DEFAULTS.for}]
   --severity S        alert severity label                                            [${DEFAULTS.severity}]
+  --per-window        ignore the reference's run-length calibration (run_length): plain per-window
+                      critical values at --alpha
 `;
 
 // Chi-square quantile: libs/monitor's own (built by `npm ci` / `npm run build`), so the constants
@@ -179,7 +181,13 @@ function signalRules({ signal, key, alertName, what, binLabels, binCount, refere
     dfValues.length === 1
       ? `(0 * sum(${names.df}) + ${num(quantile(dfValues[0]))})`
       : `(\n  ${dfValues.map((d) => `(sum(${names.df}) == bool ${d}) * ${num(quantile(d))}`).join('\n  + ')}\n)`;
-  rules.push({ record: names.critical, expr: `(1 / ${n} + 1 / ${num(m)}) * ${lookup}` });
+  // A reference calibrated to an expected run length (libs/monitor run-length.ts) scales each
+  // critical value by its test's multiplier, as the in-process monitor does.
+  const scaled = (statistic, expr) => {
+    const k = opts.perWindow ? undefined : opts.runLength?.multipliers?.[signal]?.[statistic];
+    return k === undefined ? expr : `${num(k)} * ${expr}`;
+  };
+  rules.push({ record: names.critical, expr: scaled('psi', `(1 / ${n} + 1 / ${num(m)}) * ${lookup}`) });
 
   if (chiSquare) {
     // Pearson's X^2 of the 2 x B table (current, reference) x bins, as driftStatistics computes it:
@@ -193,7 +201,7 @@ function signalRules({ signal, key, alertName, what, binLabels, binCount, refere
       return r > 0 ? `(\n    ${term}\n  )` : `(\n    ${term}\n    and on() ${x} > 0 or on() 0 * ${n}\n  )`;
     });
     rules.push({ record: names.chi2, expr: `(\n  ${terms.join('\n  + ')}\n) and on() ${n} > 0\nor 0 * ${n}` });
-    rules.push({ record: names.chi2Critical, expr: lookup });
+    rules.push({ record: names.chi2Critical, expr: scaled('chi-square', lookup) });
   }
 
   const value = (name, fmt) => `{{ with query "${name}" }}{{ . | first | value | printf "${fmt}" }}{{ end }}`;
@@ -228,6 +236,11 @@ export function generateRules(profile, options = {}) {
   for (const s of signals) if (!ALL_SIGNALS.includes(s)) fail(`unknown signal "${s}"; choose from ${ALL_SIGNALS.join(', ')}.`);
   if (signals.length === 0) fail('--signals must name at least one signal.');
   const selector = opts.selector ?? `model_id=${promString(reference.model.id)}`;
+  const runLength = opts.perWindow ? undefined : reference.run_length;
+  if (runLength !== undefined && runLength.settings?.alpha !== opts.alpha) {
+    fail(`the reference's thresholds were calibrated at alpha ${runLength.settings?.alpha}, not ${opts.alpha}; pass --per-window or the same --alpha.`);
+  }
+  opts.runLength = runLength;
 
   const recording = [];
   const alerts = [];
@@ -282,6 +295,12 @@ export function generateRules(profile, options = {}) {
     `# reference: model ${reference.model.id}, n ${reference.n}, calibration ${reference.calibration ?? 'none'}`,
     `# window ${window}, alpha ${num(opts.alpha)}, PSI floor ${num(opts.psiFloor)}, min samples ${opts.minSamples}, pseudo-count ${num(opts.pseudoCount)}`,
     `# series selector: ${selector === '' ? '(none)' : selector}`,
+    ...(runLength
+      ? [
+          `# critical values x the reference's run-length multipliers: expected run length ${num(runLength.settings.expected_run_length)} predictions,`,
+          `# calibrated for an in-process window of ${runLength.settings.window} predictions (a time window holding about as many keeps that level)`,
+        ]
+      : []),
   ];
   return `${header.join('\n')}\n${toYaml({
     // One group: rules in a group run in order at one evaluation time, so each rule (and each alert's
@@ -336,6 +355,7 @@ function main(argv) {
         'min-samples': { type: 'string' },
         for: { type: 'string' },
         severity: { type: 'string' },
+        'per-window': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -369,6 +389,7 @@ function main(argv) {
       minSamples: number(args['min-samples']),
       for: args.for,
       severity: args.severity,
+      perWindow: args['per-window'],
     });
     if (args.out) writeFileSync(args.out, yaml);
     else process.stdout.write(yaml);

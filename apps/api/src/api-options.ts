@@ -162,6 +162,12 @@ export interface ApiServerOptions {
   referencePath?: string;
   /** Predictions in the drift monitor's sliding window (default 500). */
   monitorWindow?: number;
+  /**
+   * Predictions between false drift alarms under no drift, for the whole monitor (default 200,000):
+   * every threshold is calibrated to it at start unless the reference already holds thresholds for
+   * this window (`glassbox monitor reference --window`). null: per-window tests at alpha 0.001.
+   */
+  expectedRunLength?: number | null;
   /** /v1/predict results kept in the audit log; the oldest drop first (default 10000; 0 keeps none). */
   auditLimit?: number;
   /** Audit rows older than this many days are dropped (state database only; default: no age limit). */
@@ -241,6 +247,7 @@ export interface ResolvedApiOptions {
   onError: (error: unknown) => void;
   referencePath: string | null;
   monitorWindow: number;
+  expectedRunLength: number | null;
   auditLimit: number;
   auditMaxAgeDays: number | null;
   /** The state database file; null when the state is in memory (or `stateStore` was given). */
@@ -384,6 +391,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     onError: options.onError ?? ((error: unknown) => console.error('glassbox api: unexpected error', error)),
     referencePath: options.referencePath === undefined ? null : nonEmpty('referencePath', options.referencePath),
     monitorWindow: integer('monitorWindow', options.monitorWindow, 500, 1, 1_000_000),
+    expectedRunLength: options.expectedRunLength === null ? null : integer('expectedRunLength', options.expectedRunLength, 200_000, 1, 1e12),
     auditLimit: integer('auditLimit', options.auditLimit, 10_000, 0, 10_000_000),
     auditMaxAgeDays: age ?? null,
     statePath: options.statePath === undefined || options.statePath === ':memory:' ? null : nonEmpty('statePath', options.statePath),

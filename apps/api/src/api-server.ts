@@ -147,6 +147,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       abstentionRules: service.abstentionRules,
       reference,
       window: resolved.monitorWindow,
+      expectedRunLength: resolved.expectedRunLength,
       log: resolved.log,
       meter: resolved.meter,
       store,

@@ -90,7 +90,7 @@ describe.skipIf(!sqlite)('a server in the default configuration killed with SIGK
     const cwd = join(scratch.dir, 'run');
     await mkdir(cwd);
     const statePath = join(cwd, DEFAULT_STATE_PATH);
-    const first = await startChild(cwd, { referencePath: scratch.referencePath, monitorWindow: WINDOW });
+    const first = await startChild(cwd, { referencePath: scratch.referencePath, monitorWindow: WINDOW, expectedRunLength: null });
     expect(first.banner).toContain(`state in ${statePath}`);
     expect(existsSync(statePath)).toBe(true);
 
@@ -154,7 +154,7 @@ describe.skipIf(!sqlite)('a server in the default configuration killed with SIGK
     store.close();
 
     // Restarted without --reference: the stored profile and window come back.
-    const second = await startChild(cwd, { monitorWindow: WINDOW });
+    const second = await startChild(cwd, { monitorWindow: WINDOW, expectedRunLength: null });
     try {
       for (const [id, label] of acked) {
         const res = await fetch(`${second.base}/v1/predictions/${id}`);

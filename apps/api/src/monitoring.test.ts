@@ -94,14 +94,17 @@ describe('a server with a reference profile', () => {
     t = await startTestServer({
       referencePath,
       monitorWindow: WINDOW,
+      expectedRunLength: 200_000,
       storeText: true,
       log: { write: (line: string) => logLines.push(line) },
       onError: (e) => errors.push(e),
     });
+    // The reference holds no thresholds for this window: they are calibrated at start, and said so.
     // Without an API key the server says so once, at listen; the drift lines come after it.
-    expect(logLines.map((l) => JSON.parse(l).event)).toEqual(['glassbox.security.no_api_key']);
+    expect(logLines.map((l) => JSON.parse(l).event)).toEqual(['glassbox.drift.calibrated', 'glassbox.security.no_api_key']);
+    expect(JSON.parse(logLines[0])).toMatchObject({ level: 'info', tests: 11, simulated_predictions: expect.any(Number) });
     logLines.length = 0;
-  });
+  }, 120_000); // the run-length calibration at start: seconds
 
   afterAll(async () => {
     await t?.server.close();
@@ -118,6 +121,9 @@ describe('a server with a reference profile', () => {
     const before = await t.get('/v1/monitor');
     expect(before.status).toBe(200);
     expect(before.body).toMatchObject({ observed: 0, window: 0, window_size: WINDOW, estimated_accuracy: null, realized_accuracy: null, alarms: [] });
+    // The alarm level: the configured run length, the minimum sample size and the thresholds.
+    expect(before.body).toMatchObject({ min_samples: 30, run_length: { expected_run_length: 200_000, window: WINDOW, tests: 11, cached: false } });
+    expect(before.body.run_length.thresholds.labels['chi-square']).toBeGreaterThan(0);
     expect(before.body.model_id).toBe(profile.model.id);
     expect(before.body.reference.n).toBe(REFERENCE_TEXTS.length);
 

@@ -30,6 +30,8 @@ export interface MonitoringOptions {
   /** A parsed-JSON reference profile, or null for no drift monitor. */
   reference: unknown;
   window: number;
+  /** Predictions between false drift alarms under no drift (default 200,000; null: per-window tests). */
+  expectedRunLength?: number | null;
   /** The drift statistics computed, gauged and alarmed on. Default: the built-ins. */
   statistics?: PluginRegistry<DriftStatisticPlugin>;
   log: LogSink;

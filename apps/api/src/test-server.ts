@@ -40,8 +40,13 @@ async function read(res: Response): Promise<TestResponse> {
 }
 
 /** Starts a server on 127.0.0.1, port 0, with one worker unless told otherwise. */
+/**
+ * A server on a free loopback port. Its drift monitor runs per-window tests unless the test asks
+ * for a run length (`expectedRunLength`): calibrating at every start would cost each test file
+ * seconds of simulation for nothing it checks.
+ */
 export async function startTestServer(options: Partial<ApiServerOptions> = {}): Promise<TestServer> {
-  const server = await createApiServer({ modelDir: options.modelDirs ? undefined : MODEL_DIR, workers: 1, ...options } as ApiServerOptions);
+  const server = await createApiServer({ modelDir: options.modelDirs ? undefined : MODEL_DIR, workers: 1, expectedRunLength: null, ...options } as ApiServerOptions);
   const { port } = await server.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   return {

@@ -9,6 +9,7 @@ import { explainCommand } from './commands/explain.js';
 import { exposeAttentionsCommand } from './commands/expose-attentions.js';
 import { finetuneCommand } from './commands/finetune.js';
 import { monitorReferenceCommand, monitorReplayCommand, monitorStateCommand } from './commands/monitor.js';
+import { monitorSimulateCommand } from './commands/monitor-simulate.js';
 import { serveCommand } from './commands/serve.js';
 import { pluginsCommand, pluginSpecsIn } from './commands/plugins.js';
 import { predictCommand } from './commands/predict.js';
@@ -190,6 +191,9 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .requiredOption('--data <file>', 'reference texts (.csv, .tsv, .jsonl)')
       .requiredOption('--out <file>', 'reference profile JSON to write')
       .option('--calibration <file>', 'profile calibrated probabilities')
+      .option('--window <n>', 'drift window the alarm thresholds are calibrated for (default 500, the server default)', intOption('--window'))
+      .option('--expected-run-length <n>', 'predictions between false alarms of the whole monitor under no drift (default 200000)', intOption('--expected-run-length'))
+      .option('--no-progress', 'no progress bar on stderr')
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
@@ -197,11 +201,36 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
   });
   engineOptions(
     monitor
+      .command('simulate')
+      .description('measure the expected run length under no drift and the detection delay of clear shifts at these settings')
+      .requiredOption('--reference <file>', 'reference profile (e.g. from the train split)')
+      .requiredOption('--data <file>', 'held-out in-domain texts (e.g. the dev split; single labels drive the label scenarios)')
+      .option('--ood <file>', 'out-of-domain texts (.csv, .tsv, .jsonl; e.g. node tools/drift-sim/licence-sentences.mjs)')
+      .option('--window <n>', "drift window (default: the reference's calibrated window, else 500)", intOption('--window'))
+      .option('--expected-run-length <n>', 'alarm level (default 200000)', intOption('--expected-run-length'))
+      .option('--streams <n>', 'run-length streams (default 30)', intOption('--streams'))
+      .option('--stream-length <n>', 'predictions per run-length stream (default 20 windows)', intOption('--stream-length'))
+      .option('--runs <n>', 'detection-delay runs per scenario (default 50)', intOption('--runs'))
+      .option('--cap <n>', 'most shifted predictions per run (default 5 windows)', intOption('--cap'))
+      .option('--shift-to <label>', 'label of the single-label and label-share scenarios (default the first model label)')
+      .option('--seed <n>', 'seed of the resampling (default 1)', intOption('--seed'))
+      .option('--calibration <file>', 'monitor calibrated probabilities')
+      .option('--json', 'print the report as JSON')
+      .option('--no-progress', 'no progress bars on stderr')
+      .option('--text-column <name>', 'column or field holding the text (default "text")')
+      .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
+  ).action(async (flags) => {
+    await monitorSimulateCommand(flags, io.stdout, registries);
+  });
+  engineOptions(
+    monitor
       .command('replay')
       .description('run a file through the model and the drift monitor as if it were traffic; report when alarms fire')
       .requiredOption('--reference <file>', 'reference profile from glassbox monitor reference')
       .requiredOption('--data <file>', 'texts to replay in order (labels, if present, give realized accuracy)')
-      .option('--window <n>', 'sliding window of the last N predictions (default 300)', intOption('--window'))
+      .option('--window <n>', "sliding window of the last N predictions (default: the reference's calibrated window, else 300)", intOption('--window'))
+      .option('--expected-run-length <n>', 'predictions between false alarms under no drift (default 200000; thresholds recalibrated when the reference has none for these settings)', intOption('--expected-run-length'))
+      .option('--no-progress', 'no progress bar on stderr')
       .option('--calibration <file>', 'monitor calibrated probabilities')
       .option('--json', 'print {alarms: [{index, statistic, signal, value, threshold}], statistics, final, predictions, ...}')
       .option('--statistic <name>', `only this drift statistic, repeatable: ${registries['drift-statistic'].names().join(', ')}`, collect)
@@ -237,6 +266,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .option('--audit-limit <n>', 'predictions kept in the audit log, the oldest drop first (default 10000)', intOption('--audit-limit'))
     .option('--audit-max-age-days <days>', 'drop audit rows older than this (persistent state only)', numberOption('--audit-max-age-days', 1e-6, 1e6))
     .option('--monitor-window <n>', 'predictions in the drift window (default 500)', intOption('--monitor-window'))
+    .option('--expected-run-length <n>', 'predictions between false drift alarms under no drift, whole monitor (default 200000; calibrated at start unless the reference holds thresholds for the window)', intOption('--expected-run-length'))
     .option('--workers <n>', 'inference worker threads (default 1)', intOption('--workers'))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per worker (default: the cores Node can use divided among the workers)', intOption('--threads'))
     .addOption(new Option('--variant <graph>', 'which graph to serve: fp32 (model.onnx) or quantized (model_quantized.onnx); default fp32 when the bundle has it, else quantized').choices(['fp32', 'quantized']))

@@ -29,14 +29,18 @@ function licenceSentences(n: number): string[] {
 async function replay(file: string) {
   const r = await cli('monitor', 'replay', '--reference', join(work, 'reference.json'), '--data', file, '--json');
   expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout) as { predictions: number; alarms: Array<{ index: number; statistic: string }> };
+  const result = JSON.parse(r.stdout) as { predictions: number; window: number; expected_run_length: number; alarms: Array<{ index: number; statistic: string }> };
+  // The reference's cached thresholds: its window and run length.
+  expect(result).toMatchObject({ window: 500, expected_run_length: 200_000 });
+  return result;
 }
 
 describe.skipIf(!existsSync(join(data, 'dev.tsv')))('monitor: reference from the train split, replays', () => {
   beforeAll(async () => {
-    const r = await cli('monitor', 'reference', '--data', join(data, 'train.tsv'), '--out', join(work, 'reference.json'));
+    const r = await cli('monitor', 'reference', '--data', join(data, 'train.tsv'), '--out', join(work, 'reference.json'), '--no-progress');
     expect(r.code).toBe(0);
-  }, 120_000);
+    expect(r.stdout).toMatch(/thresholds for window 500 and expected run length 200000: 11 tests/);
+  }, 300_000);
 
   it('raises no alarm over the whole dev split', async () => {
     const r = await replay(join(data, 'dev.tsv'));
@@ -44,22 +48,39 @@ describe.skipIf(!existsSync(join(data, 'dev.tsv')))('monitor: reference from the
     expect(r.alarms).toEqual([]);
   }, 60_000);
 
-  it('alarms within 300 predictions on a stream of only anger-labelled dev texts', async () => {
+  it('alarms within 100 predictions on a stream of only anger-labelled dev texts', async () => {
     const anger = readFileSync(join(data, 'dev.tsv'), 'utf8').split('\n').filter((l) => l.split('\t')[1] === '0');
     const file = join(work, 'anger.tsv');
     writeFileSync(file, `${anger.join('\n')}\n`);
     const r = await replay(file);
     expect(r.alarms.length).toBeGreaterThan(0);
-    expect(r.alarms[0].index).toBeLessThan(300);
+    expect(r.alarms[0].index).toBeLessThan(100);
   }, 60_000);
 
-  it('alarms within 300 predictions on out-of-domain formal text', async () => {
+  it('alarms within 100 predictions on out-of-domain formal text', async () => {
     const file = join(work, 'licences.jsonl');
     writeFileSync(file, licenceSentences(400).map((text) => JSON.stringify({ text })).join('\n'));
     const r = await replay(file);
     expect(r.alarms.length).toBeGreaterThan(0);
-    expect(r.alarms[0].index).toBeLessThan(300);
+    expect(r.alarms[0].index).toBeLessThan(100);
   }, 60_000);
+
+  it('simulate measures the run length under no drift and the delay of each shift', async () => {
+    const dev = join(work, 'dev-head.tsv');
+    writeFileSync(dev, `${readFileSync(join(data, 'dev.tsv'), 'utf8').split('\n').slice(0, 1000).join('\n')}\n`);
+    const r = await cli(
+      ...['monitor', 'simulate', '--reference', join(work, 'reference.json'), '--data', dev, '--ood', join(work, 'licences.jsonl')],
+      ...['--window', '100', '--streams', '20', '--stream-length', '500', '--runs', '4', '--json', '--no-progress'],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ window: 100, expected_run_length: 200_000, in_domain: 1000 });
+    expect(report.run_length.combined.exposure).toBeGreaterThan(0);
+    expect(Object.keys(report.run_length.statistics)).toEqual(['psi', 'ks', 'chi-square', 'wasserstein']);
+    expect(Object.keys(report.scenarios)).toEqual(['anger-only', 'out-of-domain', 'label-shares+10pt-anger', 'temperature-2']);
+    // Out-of-domain text after a window of (anger) in-domain text: every run alarms.
+    expect(report.scenarios['out-of-domain'].delay.combined.detected).toBe(4);
+  }, 300_000);
 });
 
 describe('monitor: bad input', () => {

@@ -209,6 +209,9 @@ describe.skipIf(skipReason !== null)('the dashboard in Chromium', () => {
     await page.waitForSelector('#drift-ratio-chart rect.bar');
     expect(await page.textContent('#drift-alarms')).toBe('');
     expect(await page.textContent('#drift-stats')).toMatch(/estimated accuracy\s*\d+\.\d%/);
+    // The alarm level, and no realized accuracy before any feedback.
+    expect(await page.textContent('#drift-stats')).toMatch(/expected run length\s*200,000 predictions/);
+    expect(await page.textContent('#drift-stats')).toMatch(/realized accuracy\s*–/);
     for (let i = 0; i < 80; i++) await post('/v1/predict', { inputs: ANGRY });
     await page.waitForSelector('#drift-alarms li.alarm', { timeout: 15_000 }); // by polling, without a reload
     expect(await page.textContent('#drift-alarms')).toMatch(/labels · chi-square/);
@@ -221,6 +224,8 @@ describe.skipIf(skipReason !== null)('the dashboard in Chromium', () => {
     // Over time: PSI and JS lines per signal, label-share lines per label.
     await page.waitForFunction(() => document.querySelectorAll('#drift-psi-series path.series-line[d*="L"]').length === 4, undefined, { timeout: 15_000 });
     expect(await page.locator('#drift-js-series path.series-line').count()).toBe(4);
+    // Each signal's PSI alarm threshold, dashed.
+    expect(await page.locator('#drift-psi-series line.threshold-line').count()).toBe(4);
     expect(await page.locator('#drift-label-series path.series-line').count()).toBe(7);
     expect(await page.textContent('#drift-psi-series .legend')).toMatch(/confidence.*margin.*entropy.*labels/);
     expect(await page.textContent('#drift-psi-series')).toMatch(/PSI/);

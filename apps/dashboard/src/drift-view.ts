@@ -44,6 +44,19 @@ function referenceVsWindow(container: HTMLElement, title: string, sig: Signal, n
   });
 }
 
+/**
+ * Each signal's PSI alarm threshold at a full window: the calibrated one (or, with per-window
+ * tests, the current decision's), never below the PSI effect floor.
+ */
+function psiThresholds(s: MonitorStatus): Array<{ name: string; color: string; value: number }> {
+  return Object.entries(s.signals).flatMap(([name, sig]) => {
+    const decision = sig.decisions.find((d) => d.statistic === 'psi');
+    const calibrated = s.run_length?.thresholds[name]?.psi;
+    const value = Math.max(calibrated ?? decision?.threshold ?? NaN, decision?.effect.floor ?? 0);
+    return Number.isFinite(value) ? [{ name, color: SIGNAL_COLORS[name] ?? COLORS.raw, value }] : [];
+  });
+}
+
 export function driftView(root: HTMLElement): { refresh(): void; stop(): void } {
   const live = el('p', { class: 'live', attrs: { id: 'drift-live', 'aria-live': 'polite' } });
   const body = el('div', { attrs: { id: 'drift-body' } }, [notice('info', 'Loading the drift monitor…')]);
@@ -85,20 +98,38 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
   const render = (s: MonitorStatus, alarms: Alarm[], points: SeriesPoint[]) => {
     if (!built) build();
     const active = new Set(s.alarms.map((a) => `${a.signal}/${a.statistic}`));
+    const below = s.window < s.min_samples;
+    const feedback = s.labelled > 0;
     parts.stats.replaceChildren(
-      stat('window', `${s.window} / ${s.window_size}`, 'Predictions in the sliding window'),
+      stat(
+        'window',
+        `${s.window} / ${s.window_size}${below ? ` (< ${s.min_samples}: no alarms)` : ''}`,
+        `Predictions in the sliding window; windows under ${s.min_samples} predictions never alarm`,
+      ),
+      stat(
+        'expected run length',
+        s.run_length ? `${s.run_length.expected_run_length.toLocaleString('en-US')} predictions` : 'per-window tests',
+        s.run_length
+          ? `Thresholds calibrated so that, under no drift, the whole monitor (${s.run_length.tests} signal × statistic tests) raises a false alarm at most once per this many predictions on average (window ${s.run_length.window})`
+          : 'Each window is tested at alpha 0.001: no stated false-alarm rate per stream',
+      ),
       stat('observed', String(s.observed)),
       stat('reference n', String(s.reference.n)),
       stat('reference confidence', pct(s.reference.mean_confidence)),
       stat('estimated accuracy', pct(s.estimated_accuracy), 'CBPE: mean top-class probability over the window'),
-      stat('realized accuracy', pct(s.realized_accuracy), `Over ${s.labelled} window predictions with feedback`),
-      stat('accuracy gap', s.accuracy_gap === null ? '–' : pct(s.accuracy_gap), 'Mean confidence minus accuracy (> 0: over-confident)'),
+      stat(
+        'realized accuracy',
+        feedback && s.realized_accuracy !== null ? `${pct(s.realized_accuracy)} (n = ${s.labelled})` : '–',
+        feedback ? `Over the ${s.labelled} window predictions with feedback` : 'No feedback yet: send labels to POST /v1/feedback',
+      ),
+      stat('accuracy gap', feedback && s.accuracy_gap !== null ? pct(s.accuracy_gap) : '–', 'Mean confidence minus accuracy over the predictions with feedback (> 0: over-confident)'),
       stat('active alarms', String(s.alarms.length)),
     );
     const rows = Object.entries(s.signals).flatMap(([name, sig]) =>
       sig.decisions.map((d) => ({ name: `${name} · ${d.statistic}`, value: d.value, threshold: d.threshold, alarm: d.alarm })),
     );
     if (s.window === 0) parts.ratio.replaceChildren(notice('empty', 'The window is empty', 'Statistics appear once predictions are served.'));
+    else if (below) parts.ratio.replaceChildren(notice('info', `${s.window} of ${s.min_samples} predictions`, `Windows under ${s.min_samples} predictions never alarm: too few for any test.`));
     else ratioBars(parts.ratio, rows);
     parts.signals.replaceChildren(
       table(
@@ -145,8 +176,9 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
     const times = points.map((p) => new Date(p.time));
     const signals = Object.keys(points[points.length - 1].psi) as Array<keyof SeriesPoint['psi']>;
     const perSignal = (key: 'psi' | 'js') => signals.map((name) => ({ name, color: SIGNAL_COLORS[name] ?? COLORS.raw, values: points.map((p) => p[key][name] ?? null) }));
-    lineChart(parts.psi, { title: 'PSI over time, per signal', times, series: perSignal('psi'), xLabel: 'time', yLabel: 'PSI', yMin: 0.1 });
-    lineChart(parts.js, { title: 'JS distance over time, per signal', times, series: perSignal('js'), xLabel: 'time', yLabel: 'JS distance (base 2)', yMin: 0.1 });
+    const shaded = { points: points.map((p) => p.window < s.min_samples), title: `window under ${s.min_samples} predictions: no alarm possible` };
+    lineChart(parts.psi, { title: 'PSI over time, per signal (dashed: alarm threshold at a full window)', times, series: perSignal('psi'), xLabel: 'time', yLabel: 'PSI', yMin: 0.1, thresholds: psiThresholds(s), shaded });
+    lineChart(parts.js, { title: 'JS distance over time, per signal', times, series: perSignal('js'), xLabel: 'time', yLabel: 'JS distance (base 2)', yMin: 0.1, shaded });
     const labels = Object.keys(points[points.length - 1].label_shares);
     const palette = d3.schemeTableau10;
     lineChart(parts.shares, {

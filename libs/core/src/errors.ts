@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: { status: 500, summary: 'No SQLite driver loads on this Node.js (better-sqlite3 not built for it, no node:sqlite).' },
   HIDDEN_STATE_NOT_FOUND: { status: 422, summary: 'glassbox finetune found no <s> hidden state in the graph: walking back from logits through the head did not reach a Gather (or Slice) of position 0.' },
   TRAINING_DATA_INVALID: { status: 400, summary: 'Fine-tuning data cannot train a head: fewer than two classes, or too few rows for the training and validation parts.' },
+  RUN_LENGTH_UNCALIBRATED: { status: 409, summary: 'The reference profile holds no drift thresholds calibrated for these monitor settings (window, expected run length, min samples, alpha, statistics) and calibrating was turned off; the message says what differs and how to calibrate.' },
   STORE_FAILED: { status: 500, summary: 'The state database cannot be opened, read or written (locked, corrupt, or from a newer glassbox).' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -38,6 +38,18 @@ export interface AlarmOptions {
   ksFloor?: number;
   /** Windows smaller than this never alarm. Default 30. */
   minSamples?: number;
+  /**
+   * Predictions between false alarms of the whole monitor, on average, under no drift: every
+   * threshold is calibrated to it for the window and the set of statistics (run-length.ts). null:
+   * the plain per-window tests at `alpha` (which alarm far more often on a long stream).
+   * Default 200,000.
+   */
+  expectedRunLength?: number | null;
+  /**
+   * When the reference carries no calibration for these settings: calibrate at construction
+   * (true, the default; a few seconds) or throw RUN_LENGTH_UNCALIBRATED (false).
+   */
+  calibrate?: boolean;
   /** Options of any statistic, by name (e.g. `{ wasserstein: { floor: 0.05 } }`), over the floors above. */
   statistics?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
@@ -63,6 +75,8 @@ export const ALARM_DEFAULTS: ResolvedAlarmOptions = Object.freeze({
   jsFloor: 0.1,
   ksFloor: 0.1,
   minSamples: 30,
+  expectedRunLength: 200_000,
+  calibrate: true,
   statistics: Object.freeze({}),
 });
 
@@ -80,6 +94,10 @@ export function resolveAlarmOptions(options: AlarmOptions = {}): ResolvedAlarmOp
   }
   if (!Number.isInteger(resolved.minSamples) || resolved.minSamples < 1) {
     throw new GlassboxError('INVALID_OPTION', `alarm minSamples must be an integer >= 1 (got ${resolved.minSamples}).`);
+  }
+  const erl = resolved.expectedRunLength;
+  if (erl !== null && !(erl >= 1 && Number.isFinite(erl))) {
+    throw new GlassboxError('INVALID_OPTION', `alarm expectedRunLength must be a finite number >= 1, or null for per-window tests (got ${erl}).`);
   }
   return Object.freeze(resolved);
 }
@@ -112,8 +130,11 @@ export interface AlarmInput {
   bins: number;
 }
 
-/** One statistic's alarm rule: value above its critical value and effect at least its floor. */
-export function statisticAlarm(plugin: DriftStatisticPlugin, input: AlarmInput, options: ResolvedAlarmOptions = ALARM_DEFAULTS): AlarmDecision {
+/**
+ * One statistic's alarm rule: value above its critical value and effect at least its floor. A
+ * `multiplier` (the run-length calibration's) scales the per-window critical value at `alpha`.
+ */
+export function statisticAlarm(plugin: DriftStatisticPlugin, input: AlarmInput, options: ResolvedAlarmOptions = ALARM_DEFAULTS, multiplier?: number): AlarmDecision {
   const opts = alarmStatisticOptions(plugin, options);
   const floor = typeof opts.floor === 'number' ? opts.floor : 0;
   const { value, n, m } = input;
@@ -124,14 +145,16 @@ export function statisticAlarm(plugin: DriftStatisticPlugin, input: AlarmInput, 
     const reason = m > 0 ? `window holds ${n} < ${options.minSamples} predictions` : 'reference is empty';
     return { alarm: false, statistic, value, threshold: Infinity, effect, reason };
   }
-  const critical = plugin.alarmThreshold
+  const base = plugin.alarmThreshold
     ? plugin.alarmThreshold({ current: n, reference: m, bins: input.bins, alpha: options.alpha }, opts)
     : typeof opts.threshold === 'number'
       ? opts.threshold
       : Infinity;
+  const critical = (multiplier ?? 1) * base;
   const significant = value > critical;
   const alarm = significant && effect.value >= floor;
-  const sizes = `(alpha ${options.alpha}, n ${n}, m ${m})`;
+  const level = multiplier === undefined ? `alpha ${options.alpha}` : `run length ${options.expectedRunLength}`;
+  const sizes = `(${level}, n ${n}, m ${m})`;
   const what = ownEffect ? '' : ` and effect ${fmt(effect.value)}`;
   const reason = alarm
     ? `${statistic} ${fmt(value)} > critical ${fmt(critical)} ${sizes}${what} >= floor ${floor}`
@@ -162,18 +185,22 @@ let builtins: PluginRegistry<DriftStatisticPlugin> | undefined;
 
 /**
  * The rules of every registered statistic that applies to the signal and has an alarm rule, in
- * registration order (built-ins: PSI and KS for ordered buckets, PSI and chi-square for labels).
+ * registration order (built-ins: PSI and KS for ordered buckets, PSI and chi-square for labels),
+ * each critical value scaled by its run-length `multipliers` entry when given.
  */
 export function evaluateAlarms(
   stats: DriftStatistics,
   kind: SignalKind,
   options: ResolvedAlarmOptions = ALARM_DEFAULTS,
   statistics: PluginRegistry<DriftStatisticPlugin> = (builtins ??= builtinDriftStatistics()),
+  multipliers?: Readonly<Record<string, number>>,
 ): AlarmDecision[] {
   const signal = kind === 'ordinal' ? 'numeric' : 'categorical';
   return statistics
     .entries()
     .map(({ plugin }) => plugin)
     .filter((plugin) => plugin.signals.includes(signal) && hasAlarmRule(plugin) && stats.values[plugin.name] !== undefined)
-    .map((plugin) => statisticAlarm(plugin, { value: stats.values[plugin.name], effect: stats.effects[plugin.name], n: stats.n, m: stats.m, bins: stats.bins }, options));
+    .map((plugin) =>
+      statisticAlarm(plugin, { value: stats.values[plugin.name], effect: stats.effects[plugin.name], n: stats.n, m: stats.m, bins: stats.bins }, options, multipliers?.[plugin.name]),
+    );
 }

@@ -25,8 +25,10 @@ import { DRIFT_SIGNALS } from './drift-types.js';
 import { predictionSignals, probabilityVector } from './prediction-signals.js';
 import type { ReferenceProfile } from './reference-profile.js';
 import { parseReferenceProfile } from './reference-profile.js';
+import type { RunLengthCalibration } from './run-length.js';
+import { resolveRunLength, runLengthMismatch, runLengthSettings } from './run-length.js';
 import type { SlidingWindow } from './sliding-window.js';
-import { byFiringOrder, checkMonitorState, createDriftWindow, CH, latestFirings, V_CONFIDENCE, V_CORRECT, V_LABELLED, V_LABELLED_CONFIDENCE } from './drift-window.js';
+import { byFiringOrder, checkMonitorState, createDriftWindow, CH, DEFAULT_WINDOW_SIZE, latestFirings, V_CONFIDENCE, V_CORRECT, V_LABELLED, V_LABELLED_CONFIDENCE } from './drift-window.js';
 
 /**
  * A prediction observer that exports the confidence, margin and entropy of every prediction as
@@ -49,6 +51,34 @@ function defaultErrorHandler(): (error: unknown) => void {
     seen.add(message);
     process.emitWarning(`glassbox drift-monitor: ${message}`);
   };
+}
+
+const calibrations = new Map<string, RunLengthCalibration>();
+
+/**
+ * The run-length calibration a monitor runs with: none for per-window tests (`expectedRunLength:
+ * null`) or a time window (its fill follows the traffic), the reference's own when it was made for
+ * these settings, else a new one (remembered per reference and settings in this process, so
+ * monitors made again on the same reference do not simulate again).
+ */
+function monitorRunLength(
+  reference: ReferenceProfile,
+  options: DriftMonitorOptions,
+  alarm: ResolvedAlarmOptions,
+  statistics: PluginRegistry<DriftStatisticPlugin>,
+): { calibration: RunLengthCalibration; cached: boolean } | null {
+  if (alarm.expectedRunLength === null || options.window?.ms !== undefined) return null;
+  const settings = { window: options.window?.size ?? DEFAULT_WINDOW_SIZE, expectedRunLength: alarm.expectedRunLength, alarm, statistics };
+  const key = JSON.stringify([reference.n, reference.counts, settings.window, settings.expectedRunLength, alarm.minSamples, alarm.alpha, alarm.statistics, statistics.names()]);
+  if (reference.run_length && runLengthMismatch(reference.run_length, runLengthSettings(settings)) === null) return { calibration: reference.run_length, cached: true };
+  const known = calibrations.get(key);
+  if (known) return { calibration: known, cached: false };
+  const resolved = resolveRunLength(reference, { ...settings, calibrate: alarm.calibrate, onProgress: options.onCalibrationProgress });
+  if (!resolved.cached) {
+    if (calibrations.size >= 32) calibrations.delete(calibrations.keys().next().value as string);
+    calibrations.set(key, resolved.calibration);
+  }
+  return resolved;
 }
 
 class DriftMonitorImpl implements DriftMonitor {
@@ -76,6 +106,8 @@ class DriftMonitorImpl implements DriftMonitor {
   private base = 0;
   private readonly gaugeCallback = (result: BatchObservableResult): void => this.observeGauges(result);
   private closed = false;
+  readonly runLength: RunLengthCalibration | null;
+  private readonly runLengthCached: boolean;
 
   constructor(private readonly options: DriftMonitorOptions) {
     this.reference = parseReferenceProfile(options.reference);
@@ -86,6 +118,9 @@ class DriftMonitorImpl implements DriftMonitor {
     this.statisticOptions = Object.fromEntries(this.statistics.entries().map(({ plugin }) => [plugin.name, alarmStatisticOptions(plugin, this.alarmOptions)]));
     this.now = options.now ?? Date.now;
     this.window = createDriftWindow(options.window, this.reference, this.now);
+    const calibrated = monitorRunLength(this.reference, options, this.alarmOptions, this.statistics);
+    this.runLength = calibrated?.calibration ?? null;
+    this.runLengthCached = calibrated?.cached ?? false;
     this.classifyReason = createReasonClassifier(options.abstentionRules);
     this.onError = options.onError ?? defaultErrorHandler();
     this.onAlarm = options.onAlarm;
@@ -153,6 +188,15 @@ class DriftMonitorImpl implements DriftMonitor {
       realizedAccuracy: labelled > 0 ? this.window.sum(V_CORRECT) / labelled : null,
       accuracyGap: labelled > 0 ? (this.window.sum(V_LABELLED_CONFIDENCE) - this.window.sum(V_CORRECT)) / labelled : null,
       alarms: [...this.active.values()].sort(byFiringOrder(this.statistics.names())),
+      minSamples: this.alarmOptions.minSamples,
+      runLength: this.runLength && {
+        expectedRunLength: this.runLength.settings.expected_run_length,
+        window: this.runLength.settings.window,
+        minSamples: this.runLength.settings.min_samples,
+        tests: this.runLength.tests,
+        cached: this.runLengthCached,
+        thresholds: this.runLength.full_window_thresholds,
+      },
     };
   }
 
@@ -259,7 +303,7 @@ class DriftMonitorImpl implements DriftMonitor {
       out[signal] = {
         kind,
         statistics,
-        decisions: evaluateAlarms(statistics, kind, this.alarmOptions, this.statistics),
+        decisions: evaluateAlarms(statistics, kind, this.alarmOptions, this.statistics, this.runLength?.multipliers[signal]),
         buckets: withCounts && signal !== 'labels' ? [...this.reference.buckets[signal]] : [],
         referenceCounts: withCounts ? [...referenceCounts] : [],
         windowCounts: withCounts ? Array.from(windowCounts) : [],

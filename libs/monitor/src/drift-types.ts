@@ -3,6 +3,7 @@ import type { Meter } from '@opentelemetry/api';
 import type { AlarmDecision, AlarmOptions, DriftStatisticName, SignalKind } from './alarm-rule.js';
 import type { DriftStatistics } from './drift-statistics.js';
 import type { ReferenceProfile } from './reference-profile.js';
+import type { RunLengthCalibration } from './run-length.js';
 
 /** The drift monitor's vocabulary: its signals, options, observations, alarms and status. */
 export type DriftSignal = 'confidence' | 'margin' | 'entropy' | 'labels';
@@ -46,6 +47,24 @@ export interface DriftMonitorOptions {
   onError?: (error: unknown) => void;
   /** Clock in milliseconds (window eviction and alarm times). Default `Date.now`. */
   now?: () => number;
+  /** Progress of a run-length calibration made at construction: (streams done, streams). */
+  onCalibrationProgress?: (done: number, total: number) => void;
+}
+
+/** The alarm level the monitor runs at (`DriftStatus.runLength`). */
+export interface RunLengthStatus {
+  /** Predictions between false alarms of the whole monitor, on average, under no drift. */
+  expectedRunLength: number;
+  /** The window size the thresholds were calibrated for. */
+  window: number;
+  /** Windows smaller than this never alarm. */
+  minSamples: number;
+  /** Signal × statistic tests sharing the budget (each gets run length tests × expectedRunLength). */
+  tests: number;
+  /** Whether the thresholds came from the reference profile (true) or were calibrated at start. */
+  cached: boolean;
+  /** Per signal and statistic: the threshold at a full window. */
+  thresholds: Record<string, Record<string, number>>;
 }
 
 export interface DriftAlarm {
@@ -126,6 +145,10 @@ export interface DriftStatus {
   accuracyGap: number | null;
   /** Alarms now active (fired and not yet cleared), in the order they fired. */
   alarms: DriftAlarm[];
+  /** Windows with fewer predictions never alarm. */
+  minSamples: number;
+  /** The calibrated alarm level; null when the monitor runs per-window tests at `alpha`. */
+  runLength: RunLengthStatus | null;
 }
 
 export interface DriftMonitor extends PredictionObserver {
@@ -151,4 +174,6 @@ export interface DriftMonitor extends PredictionObserver {
   restore(state: MonitorState): void;
   /** Unregisters the gauges and stops observing; idempotent. */
   shutdown(): Promise<void>;
+  /** The run-length calibration in use (null: per-window tests), e.g. to store it with the reference. */
+  readonly runLength: RunLengthCalibration | null;
 }

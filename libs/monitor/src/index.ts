@@ -44,6 +44,7 @@ export type {
   DriftMonitorOptions,
   DriftSignal,
   DriftStatus,
+  RunLengthStatus,
   DriftWindowOptions,
   MonitorObservation,
   MonitorState,
@@ -110,3 +111,19 @@ export {
   SUPPORTED_OTLP_PROTOCOLS,
 } from './otel-env.js';
 export type { MetricsExporterName, OtelEnv, OtelMetricsConfig, OtlpMetricsConfig, OtlpProtocol } from './otel-env.js';
+
+export {
+  baseCritical,
+  calibrateRunLength,
+  gumbelFit,
+  parseRunLengthCalibration,
+  resolveRunLength,
+  RUN_LENGTH_DEFAULTS,
+  RUN_LENGTH_VERSION,
+  RunLengthCalibrationSchema,
+  runLengthMismatch,
+  runLengthSettings,
+} from './run-length.js';
+export type { RunLengthCalibration, RunLengthOptions, RunLengthSettings } from './run-length.js';
+export { flatten, runLengthEstimate, shiftLabelShares, simulateDetectionDelay, simulateRunLength } from './run-length-simulation.js';
+export type { DelaySummary, DetectionDelay, ProbabilityRows, RunLengthEstimate, RunLengthSimulation, SimulationOptions } from './run-length-simulation.js';

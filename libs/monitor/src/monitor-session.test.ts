@@ -132,6 +132,8 @@ describe('createMonitorSession', () => {
   it('logs each alarm as one JSON line and stops observing after shutdown', async () => {
     const lines: string[] = [];
     const s = session({ log: { write: (line) => lines.push(line) } });
+    // The reference held no thresholds for this window: the session calibrated them and said so first.
+    expect(JSON.parse(lines.shift() ?? '{}')).toMatchObject({ event: 'glassbox.drift.calibrated', tests: 11 });
     s.observeBatch(joyBatch('a', 30));
     expect(lines.length).toBe(s.alarmLog().length);
     expect(lines.map((l) => JSON.parse(l).event)).toEqual(lines.map(() => 'glassbox.drift.alarm'));
@@ -139,5 +141,17 @@ describe('createMonitorSession', () => {
     await s.shutdown();
     s.observeBatch(joyBatch('b', 5));
     expect(s.alarmLog().length).toBe(lines.length);
+  });
+
+  it('keeps the thresholds it calibrated in the store, so a restart simulates nothing', () => {
+    const store = memoryStore();
+    const first = session({ store });
+    expect(first.status()?.runLength).toMatchObject({ expectedRunLength: 200_000, window: WINDOW, cached: false });
+    const stored = store.loadReference(MODEL_ID);
+    expect(stored?.run_length?.settings).toMatchObject({ window: WINDOW, expected_run_length: 200_000 });
+    const lines: string[] = [];
+    const second = session({ store, reference: stored, log: { write: (line) => lines.push(line) } });
+    expect(second.status()?.runLength).toMatchObject({ cached: true, thresholds: stored?.run_length?.full_window_thresholds });
+    expect(lines).toEqual([]);
   });
 });

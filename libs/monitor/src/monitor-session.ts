@@ -37,6 +37,12 @@ export interface MonitorSessionOptions {
   reference: unknown;
   /** Predictions in the drift window. */
   window: number;
+  /**
+   * Predictions between false alarms under no drift, for the whole monitor (default 200,000; null:
+   * per-window tests). A reference without thresholds for these settings is calibrated at creation
+   * (progress and cost go to `log`), and the calibrated profile is saved to the store.
+   */
+  expectedRunLength?: number | null;
   /** The drift statistics computed, gauged and alarmed on. Default: the built-ins. */
   statistics?: PluginRegistry<DriftStatisticPlugin>;
   /** Where the instruments are created. Default: none (status, alarms and the series still work). */
@@ -160,9 +166,11 @@ export function createMonitorSession(options: MonitorSessionOptions): MonitorSes
   let series: DriftSeries | null = null;
   if (options.reference !== null && options.reference !== undefined) {
     reference = parseReferenceProfile(options.reference, { modelId, labels: options.labels });
+    const started = Date.now();
     const drift = createDriftMonitor({
       reference,
       window: { size: window },
+      ...(options.expectedRunLength !== undefined && { alarm: { expectedRunLength: options.expectedRunLength } }),
       statistics,
       meter,
       modelId,
@@ -173,6 +181,18 @@ export function createMonitorSession(options: MonitorSessionOptions): MonitorSes
       onError: report,
       now,
     });
+    const calibrated = drift.status().runLength;
+    if (drift.runLength && calibrated && !calibrated.cached) {
+      reference = { ...reference, run_length: drift.runLength };
+      const message = `drift thresholds calibrated for window ${window} and run length ${calibrated.expectedRunLength}`;
+      const detail = { tests: calibrated.tests, simulated_predictions: drift.runLength.simulated_predictions, seconds: (Date.now() - started) / 1000 };
+      try {
+        options.log?.write(`${JSON.stringify({ level: 'info', event: 'glassbox.drift.calibrated', msg: message, ...detail })}\n`);
+        store?.saveReference(reference);
+      } catch (error) {
+        report(error);
+      }
+    }
     if (store) restoreFromStore(drift, store, modelId, window, alarmLogLimit);
     series = createDriftSeries({
       status: () => drift.status(),

@@ -74,6 +74,17 @@ export function monitorStatusSchemas(statistics: readonly string[]) {
     accuracy_gap: z.number().nullable().describe('Mean confidence minus accuracy over those predictions (> 0: over-confident).'),
     labelled: z.int(),
     alarms: z.array(AlarmRecordSchema).describe('Alarms active now.'),
+    min_samples: z.int().describe('Windows holding fewer predictions never alarm.'),
+    run_length: z
+      .object({
+        expected_run_length: z.number().describe('Predictions between false alarms of the whole monitor, on average, under no drift.'),
+        window: z.int().describe('The window size the thresholds were calibrated for.'),
+        tests: z.int().describe('Signal × statistic tests sharing the false-alarm budget (Bonferroni).'),
+        cached: z.boolean().describe('Whether the thresholds came from the reference profile (false: calibrated at start).'),
+        thresholds: z.record(z.string(), z.record(z.string(), z.number())).describe('Per signal and statistic: the alarm threshold at a full window.'),
+      })
+      .nullable()
+      .describe('The calibrated alarm level; null when the monitor runs per-window tests at alpha 0.001.'),
   });
   return { AlarmRecordSchema, AlarmDecisionViewSchema, SignalViewSchema, MonitorStatusSchema };
 }

@@ -2,6 +2,8 @@ import { GlassboxError } from '@glassbox/core';
 import { assertBoundaries, bucketIndex, CONFIDENCE_BUCKETS, ENTROPY_BUCKETS, MARGIN_BUCKETS } from './buckets.js';
 import type { ProbabilityInput } from './prediction-signals.js';
 import { predictionSignals, probabilityVector } from './prediction-signals.js';
+import type { RunLengthCalibration } from './run-length.js';
+import { parseRunLengthCalibration } from './run-length.js';
 
 /**
  * What "normal" looks like for one model: bucket counts of confidence, margin and entropy and
@@ -22,6 +24,11 @@ export interface ReferenceProfile {
   counts: { confidence: number[]; margin: number[]; entropy: number[]; labels: number[] };
   /** Mean top-class probability. */
   mean_confidence: number;
+  /**
+   * Alarm thresholds calibrated to an expected run length, with the settings they were made for
+   * (run-length.ts); absent until calibrated. The monitor uses them when its settings match.
+   */
+  run_length?: RunLengthCalibration;
 }
 
 export type SignalBuckets = ReferenceProfile['buckets'];
@@ -182,6 +189,7 @@ export function parseReferenceProfile(json: unknown, expected: ReferenceProfileE
   if (typeof mean !== 'number' || !(mean >= 0 && mean <= 1)) fail('mean_confidence must be a number in [0, 1].');
   const calibration = value.calibration;
   if (calibration !== undefined && calibration !== null && typeof calibration !== 'string') fail('calibration must be a string or null.');
+  const runLength = value.run_length === undefined || value.run_length === null ? undefined : parseRunLengthCalibration(value.run_length);
 
   if (expected.modelId !== undefined && expected.modelId !== id) {
     throw new GlassboxError('INVALID_OPTION', `reference profile is for model ${id}, not ${expected.modelId}; build one for this model.`);
@@ -201,5 +209,6 @@ export function parseReferenceProfile(json: unknown, expected: ReferenceProfileE
     buckets,
     counts,
     mean_confidence: mean as number,
+    ...(runLength && { run_length: runLength }),
   };
 }

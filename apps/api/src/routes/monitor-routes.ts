@@ -183,6 +183,14 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
         realized_accuracy: s.realizedAccuracy,
         accuracy_gap: s.accuracyGap,
         labelled: s.labelled,
+        min_samples: s.minSamples,
+        run_length: s.runLength && {
+          expected_run_length: s.runLength.expectedRunLength,
+          window: s.runLength.window,
+          tests: s.runLength.tests,
+          cached: s.runLength.cached,
+          thresholds: s.runLength.thresholds,
+        },
         alarms: s.alarms.map(monitoring.toRecord),
       };
     },

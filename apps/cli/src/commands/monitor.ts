@@ -1,11 +1,14 @@
+import cliProgress from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createPipeline, createPluginRegistry, GlassboxError, type DriftStatisticPlugin, type InferenceEngine, type PipelineResult, type PluginRegistry } from '@glassbox/core';
 import {
   buildReferenceProfile,
+  calibrateRunLength,
   createDriftMonitor,
   isPostgresUrl,
   openPgStateStore,
+  resolveAlarmOptions,
   openStateStore,
   parseReferenceProfile,
   type DriftAlarm,
@@ -25,7 +28,7 @@ export interface MonitorDataFlags extends EngineFlags {
 }
 
 /** Runs every row of a file through the model (and calibration) in order. */
-async function* predictFile(
+export async function* predictFile(
   engine: InferenceEngine,
   flags: MonitorDataFlags,
   plugins: CalibrationPlugins,
@@ -48,17 +51,59 @@ async function* predictFile(
 
 export interface ReferenceFlags extends MonitorDataFlags {
   out: string;
+  /** The drift window the thresholds are calibrated for (default 500, the server's). */
+  window?: number;
+  /** Predictions between false alarms of the whole monitor under no drift (default 200,000). */
+  expectedRunLength?: number;
+  /** Plugin files or packages: their drift statistics join the calibrated set. */
+  plugin?: string[];
+  progress?: boolean;
 }
 
-/** Profiles the model's confidence, margin, entropy and label shares on a reference set. */
+/** A cli-progress bar on stderr for a run of `total` steps; returns its onProgress callback (null without progress). */
+export function progressBar(what: string, enabled = true): ((done: number, total: number) => void) | null {
+  if (!enabled) return null;
+  let bar: cliProgress.SingleBar | null = null;
+  return (done, total) => {
+    if (!bar) {
+      bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: `${what} |{bar}| {value}/{total} | ETA {eta_formatted}`, noTTYOutput: true, notTTYSchedule: 5000, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, 0);
+    }
+    bar.update(done);
+    if (done >= total) bar.stop();
+  };
+}
+
+/**
+ * Profiles the model's confidence, margin, entropy and label shares on a reference set, and
+ * calibrates the alarm thresholds to the expected run length for the window (run-length.ts).
+ */
 export async function monitorReferenceCommand(flags: ReferenceFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<ReferenceProfile> {
   const engine = await openEngine(flags);
   try {
     const rows: Array<{ probabilities: Record<string, number> }> = [];
     for await (const { result } of predictFile(engine, flags, plugins)) rows.push({ probabilities: result.probabilities });
-    const profile = buildReferenceProfile(rows, engine.labels, await engine.modelId());
+    let profile = buildReferenceProfile(rows, engine.labels, await engine.modelId());
+    const started = Date.now();
+    const window = flags.window ?? 500;
+    const onProgress = progressBar(`calibrating thresholds (window ${window})`, flags.progress !== false);
+    const runLength = calibrateRunLength(profile, {
+      window,
+      expectedRunLength: flags.expectedRunLength,
+      alarm: resolveAlarmOptions(),
+      statistics: (await loadCliPlugins(flags.plugin ?? []))['drift-statistic'],
+      ...(onProgress && { onProgress }),
+    });
+    profile = { ...profile, run_length: runLength };
     await writeFileAtomic(flags.out, `${JSON.stringify(profile, null, 2)}\n`);
     out.write(`reference of ${profile.n} predictions (mean confidence ${profile.mean_confidence.toFixed(4)}) -> ${flags.out}\n`);
+    out.write(
+      `thresholds for window ${window} and expected run length ${runLength.settings.expected_run_length}: ${runLength.tests} tests, ` +
+        `${runLength.simulated_predictions} simulated predictions in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
     return profile;
   } finally {
     await engine.dispose();
@@ -67,7 +112,11 @@ export async function monitorReferenceCommand(flags: ReferenceFlags, out: NodeJS
 
 export interface ReplayFlags extends MonitorDataFlags {
   reference: string;
+  /** Default: the window the reference's thresholds were calibrated for, else 300. */
   window?: number;
+  /** Default 200,000 (the thresholds are recalibrated when the reference's were made for other settings). */
+  expectedRunLength?: number;
+  progress?: boolean;
   json?: boolean;
   /** Plugin files or packages (--plugin, repeatable): their drift statistics join the built-ins. */
   plugin?: string[];
@@ -78,6 +127,8 @@ export interface ReplayFlags extends MonitorDataFlags {
 export interface ReplayResult {
   predictions: number;
   window: number;
+  /** The expected run length the thresholds were calibrated to. */
+  expected_run_length: number | null;
   /** The drift statistics monitored, in evaluation order. */
   statistics: string[];
   /** Each signal's statistics over the final window, by name. */
@@ -97,24 +148,36 @@ async function replayStatistics(flags: ReplayFlags): Promise<PluginRegistry<Drif
   return chosen;
 }
 
+/** A reference profile file as JSON (checked against the model by parseReferenceProfile later); INPUT_FILE_UNREADABLE when it cannot be read. */
+export async function readReferenceJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read reference ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /**
  * Backtesting: runs a file through the model and the drift monitor in order, as if it were
  * traffic, and reports where each alarm would have fired. Single-label rows also feed the
  * monitor's feedback, for realized accuracy beside the label-free estimate.
  */
 export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<ReplayResult> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(flags.reference, 'utf8'));
-  } catch (cause) {
-    throw new GlassboxError('INPUT_FILE_UNREADABLE', `cannot read reference ${flags.reference}: ${(cause as Error).message}`, { cause });
-  }
+  const json = await readReferenceJson(flags.reference);
   const engine = await openEngine(flags);
   try {
     const reference = parseReferenceProfile(json, { modelId: await engine.modelId(), labels: engine.labels });
     const alarms: DriftAlarm[] = [];
-    const window = flags.window ?? 300;
-    const monitor = createDriftMonitor({ reference, window: { size: window }, statistics: await replayStatistics(flags), onAlarm: (a) => alarms.push(a) });
+    const window = flags.window ?? reference.run_length?.settings.window ?? 300;
+    const onCalibrationProgress = progressBar(`calibrating thresholds (window ${window})`, flags.progress !== false && !flags.json) ?? undefined;
+    const monitor = createDriftMonitor({
+      reference,
+      window: { size: window },
+      alarm: { expectedRunLength: flags.expectedRunLength },
+      statistics: await replayStatistics(flags),
+      onAlarm: (a) => alarms.push(a),
+      onCalibrationProgress,
+    });
     let n = 0;
     for await (const { result, label } of predictFile(engine, flags, plugins)) {
       const id = String(n++);
@@ -130,6 +193,7 @@ export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.Writa
     const result: ReplayResult = {
       predictions: n,
       window,
+      expected_run_length: status.runLength?.expectedRunLength ?? null,
       statistics: monitor.statistics.names(),
       final: Object.fromEntries(Object.entries(status.signals).map(([signal, s]) => [signal, s.statistics.values])),
       alarms: alarms.map(({ index, statistic, signal, value, threshold }) => ({ index, statistic, signal, value, threshold })),
@@ -138,7 +202,7 @@ export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.Writa
     };
     if (flags.json) out.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
-      out.write(`${n} predictions replayed, window ${window}: ${alarms.length} alarm(s)\n`);
+      out.write(`${n} predictions replayed, window ${window}, expected run length ${result.expected_run_length ?? 'off'}: ${alarms.length} alarm(s)\n`);
       for (const a of result.alarms) out.write(`  at ${a.index}: ${a.statistic} on ${a.signal} = ${a.value.toFixed(4)} > ${a.threshold.toFixed(4)}\n`);
     }
     return result;

@@ -18,6 +18,7 @@ export interface ServeFlags extends LoadFlags {
   auditLimit?: number;
   auditMaxAgeDays?: number;
   monitorWindow?: number;
+  expectedRunLength?: number;
   abstain?: string;
   workers?: number;
   threads?: number;
@@ -117,6 +118,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.auditLimit !== undefined ? { auditLimit: flags.auditLimit } : {}),
     ...(flags.auditMaxAgeDays !== undefined ? { auditMaxAgeDays: flags.auditMaxAgeDays } : {}),
     ...(flags.monitorWindow !== undefined ? { monitorWindow: flags.monitorWindow } : {}),
+    ...(flags.expectedRunLength !== undefined ? { expectedRunLength: flags.expectedRunLength } : {}),
     ...(flags.workers ? { workers: flags.workers } : {}),
     ...(flags.threads ? { intraOpThreads: flags.threads } : {}),
     ...(flags.variant ? { variant: flags.variant } : {}),

@@ -19,6 +19,10 @@ export interface LineChartOptions {
   yFormat?: string;
   /** Smallest top of the y axis (default: the data's maximum). */
   yMin?: number;
+  /** Horizontal dashed lines (alarm thresholds), each in its series' colour. */
+  thresholds?: ReadonlyArray<{ name: string; color: string; value: number }>;
+  /** Per point: whether it falls in a stretch to shade (windows below the minimum sample size), with the shading's title. */
+  shaded?: { points: readonly boolean[]; title: string };
 }
 
 /** Lines over time, one per series, with a legend above the plot. */
@@ -32,7 +36,8 @@ export function lineChart(container: HTMLElement, o: LineChartOptions): void {
     .scaleTime()
     .domain(t0 && t1 && +t1 > +t0 ? [t0, t1] : [new Date(+(t0 ?? 0) - 1000), new Date(+(t0 ?? 0) + 1000)])
     .range([0, f.width]);
-  const max = d3.max(o.series, (s) => d3.max(s.values, (v) => v ?? 0)) ?? 0;
+  const thresholds = (o.thresholds ?? []).filter((t) => Number.isFinite(t.value));
+  const max = Math.max(d3.max(o.series, (s) => d3.max(s.values, (v) => v ?? 0)) ?? 0, d3.max(thresholds, (t) => t.value) ?? 0);
   const y = d3
     .scaleLinear()
     .domain([0, Math.max(o.yMin ?? 0, max, 1e-3)])
@@ -47,6 +52,20 @@ export function lineChart(container: HTMLElement, o: LineChartOptions): void {
     .append('g')
     .attr('class', 'axis y-axis')
     .call(d3.axisLeft(y).ticks(5, o.yFormat ?? '.3f'));
+  shade(f.g, o, x, f.height);
+  for (const t of thresholds) {
+    const rule = f.g
+      .append('line')
+      .attr('class', 'threshold-line')
+      .attr('x1', 0)
+      .attr('x2', f.width)
+      .attr('y1', y(t.value))
+      .attr('y2', y(t.value))
+      .attr('stroke', t.color)
+      .attr('stroke-dasharray', '5 4')
+      .attr('stroke-width', 1.5);
+    rule.append('title').text(`${t.name} alarm threshold ${t.value.toFixed(4)}`);
+  }
   const line = d3
     .line<number | null>()
     .defined((v) => v !== null && Number.isFinite(v))
@@ -69,4 +88,27 @@ export function lineChart(container: HTMLElement, o: LineChartOptions): void {
     row.append('text').attr('x', 18).attr('y', 0).text(s.name);
   });
   axisTitles(f, o.xLabel, o.yLabel, margin);
+}
+
+/** Grey bands over the stretches of consecutive shaded points (from the point before to the point after). */
+function shade(g: d3.Selection<SVGGElement, unknown, null, undefined>, o: LineChartOptions, x: d3.ScaleTime<number, number>, height: number): void {
+  const flags = o.shaded?.points ?? [];
+  for (let i = 0; i < flags.length; i++) {
+    if (!flags[i]) continue;
+    let j = i;
+    while (j + 1 < flags.length && flags[j + 1]) j++;
+    const from = x(o.times[i]);
+    const to = x(o.times[Math.min(j + 1, o.times.length - 1)]);
+    const band = g
+      .append('rect')
+      .attr('class', 'below-minimum')
+      .attr('x', from)
+      .attr('y', 0)
+      .attr('width', Math.max(3, to - from))
+      .attr('height', height)
+      .attr('fill', '#94a3b8')
+      .attr('opacity', 0.25);
+    band.append('title').text(o.shaded?.title ?? '');
+    i = j;
+  }
 }
