@@ -1,10 +1,23 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 
-/** The built dashboard (apps/dashboard/dist), from apps/api/src as from apps/api/dist. */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
+/**
+ * The built dashboard: `dist/` of the @glassbox/dashboard package as Node resolves it from this
+ * file (apps/dashboard/dist in this repository, node_modules/@glassbox/dashboard/dist when
+ * installed); apps/dashboard/dist beside this package when that package cannot be resolved.
+ */
+export const DEFAULT_DASHBOARD_DIR = defaultDashboardDir();
+
+function defaultDashboardDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('@glassbox/dashboard/package.json')), 'dist');
+  } catch {
+    return fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
+  }
+}
 
 /**
  * Serves the built dashboard at `/` (index.html) and its assets. Mount it after the API routes:
