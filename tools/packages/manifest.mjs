@@ -55,3 +55,13 @@ export function publishedManifest(manifest, version) {
   if (Object.keys(installScripts).length > 0) out.scripts = installScripts;
   return out;
 }
+
+/** `manifest` moved to the version line `version`: its own version and its @glassbox/* dependencies. */
+export function onVersionLine(manifest, version) {
+  const out = { ...manifest, version };
+  for (const field of DEPENDENCY_FIELDS) {
+    if (!manifest[field]) continue;
+    out[field] = Object.fromEntries(Object.entries(manifest[field]).map(([name, range]) => [name, name.startsWith('@glassbox/') ? version : range]));
+  }
+  return out;
+}

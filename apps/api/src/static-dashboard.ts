@@ -20,14 +20,19 @@ function defaultDashboardDir(): string {
 }
 
 /**
- * Serves the built dashboard at `/` (index.html) and its assets. Mount it after the API routes:
+ * Serves the built dashboard at `/` (index.html) and its assets; mounted under a prefix
+ * (`host.use('/glassbox', server.app)`), `/glassbox` redirects to `/glassbox/`. Mount it after the API routes:
  * it only answers GET/HEAD for files that exist, so it never shadows them. While `dir` holds no
  * index.html, `/` answers 503 DASHBOARD_NOT_BUILT (checked per request, so a later build shows up).
  */
 export function createStaticDashboard(dir: string = DEFAULT_DASHBOARD_DIR): Router {
   const router = express.Router();
   const index = join(dir, 'index.html');
-  router.get(['/', '/index.html'], (_req, res, next) => {
+  router.get(['/', '/index.html'], (req, res, next) => {
+    // Mounted under a prefix, /prefix must become /prefix/: the dashboard's asset and API URLs are
+    // relative to its folder, so from /prefix they would resolve against the host's root.
+    const [path, query] = splitUrl(req.originalUrl);
+    if (req.baseUrl !== '' && req.path === '/' && !path.endsWith('/')) return res.redirect(308, `${path}/${query}`);
     if (existsSync(index)) return next();
     res.status(503).json({ error: 'dashboard not built: run npm run build', error_type: 'DASHBOARD_NOT_BUILT' });
   });
@@ -42,4 +47,9 @@ export function createStaticDashboard(dir: string = DEFAULT_DASHBOARD_DIR): Rout
     }),
   );
   return router;
+}
+
+function splitUrl(url: string): [string, string] {
+  const q = url.indexOf('?');
+  return q < 0 ? [url, ''] : [url.slice(0, q), url.slice(q)];
 }
