@@ -18,7 +18,10 @@ tar -C "$root/examples/existing-service" --exclude=node_modules --exclude=packag
 # As the repository's own install: onnxruntime-node runs on its bundled CPU provider, no CUDA download.
 cp "$root/.npmrc" "$work/service/.npmrc"
 cd "$work/service"
-npm install --no-audit --no-fund --prefer-offline "$work"/tarballs/*.tgz
+# --ignore-scripts: better-sqlite3 (@glassbox/monitor's optional state-database driver) has no
+# prebuilt binary to download here and would compile SQLite from source for minutes; the example
+# keeps its state in memory, and onnxruntime-node's script only fetches CUDA (skipped anyway).
+npm install --no-audit --no-fund --prefer-offline --ignore-scripts "$work"/tarballs/*.tgz
 # No workspace links: every @glassbox/* package is a real folder unpacked from its tarball.
 for dir in node_modules/@glassbox/*; do
   if [ -L "$dir" ]; then echo "$dir is a link, not an installed tarball" >&2; exit 1; fi

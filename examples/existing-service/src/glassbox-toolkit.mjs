@@ -38,7 +38,7 @@ export async function createToolkit({ modelDirs, meter, onAlarm }) {
     engine,
     labels,
     calibrator,
-    temperature: fitted.params,
+    temperature: fitted.params.temperature,
     registries,
     monitor,
     /** Calibrated, abstaining predictions, each observed by the drift monitor. */

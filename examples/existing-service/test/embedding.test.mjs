@@ -91,7 +91,7 @@ describe('the libraries from the host handler', () => {
   });
 
   it('calibrates with the fitted temperature and abstains by its rules, the host plugin among them', async () => {
-    const { T } = host.toolkit.temperature;
+    const T = host.toolkit.temperature;
     assert.ok(Number.isFinite(T) && T > 0 && Math.abs(T - 1) > 1e-3, `temperature ${T}`);
     const texts = ['The parcel was delivered on Tuesday', 'I changed my address', 'hmm', 'I love it, thank you so much!', 'ok then'];
     const results = await host.toolkit.classify(texts);
@@ -102,6 +102,8 @@ describe('the libraries from the host handler', () => {
       assert.equal(r.abstained, expected !== null, `${r.label} at ${r.score}`);
       if (expected === 'neutral-floor') assert.match(r.abstentionReason, /^neutral-floor:/);
     }
+    assert.ok(results.some((r) => r.abstentionReason?.startsWith('neutral-floor:')), 'the host rule withheld a vague neutral answer');
+    assert.ok(results.some((r) => !r.abstained), 'a clear answer went through');
     assert.equal(host.toolkit.registries.abstention.sourceOf('neutral-floor').origin, 'file');
   });
 
