@@ -1,4 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,5 +54,31 @@ describe('the dashboard at /', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.body).toEqual({ error: 'dashboard not built: run npm run build', error_type: 'DASHBOARD_NOT_BUILT' });
     expect((await missing.get('/health')).status).toBe(200);
+  });
+});
+
+describe('the dashboard mounted under a prefix in a host app', () => {
+  let host: Server;
+  let base: string;
+  beforeAll(async () => {
+    const app = express();
+    app.get('/', (_req, res) => res.send('host home'));
+    app.use('/glassbox', built.server.app);
+    host = createServer(app);
+    await new Promise<void>((done) => host.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((done) => host.close(() => done())));
+
+  it('redirects /glassbox to /glassbox/ (keeping the query), where index.html, its assets and the API answer', async () => {
+    const bare = await fetch(`${base}/glassbox?tab=drift`, { redirect: 'manual' });
+    expect(bare.status).toBe(308);
+    expect(bare.headers.get('location')).toBe('/glassbox/?tab=drift');
+    const page = await fetch(`${base}/glassbox/`);
+    expect(await page.text()).toBe(INDEX);
+    expect((await fetch(`${base}/glassbox/assets/main.js`)).status).toBe(200);
+    const predict = await fetch(`${base}/glassbox/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: 'I am so happy today' }) });
+    expect(predict.status).toBe(200);
+    expect(await (await fetch(`${base}/`)).text()).toBe('host home');
   });
 });

@@ -73,7 +73,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 
 function engineOptions(cmd: Command): Command {
   return cmd
-    .option('--model <dir>', 'model bundle directory (default: models/emotion-mini, or $GLASSBOX_MODEL); repeat for an ensemble', collect)
+    .option('--model <dir>', 'model bundle directory (default: $GLASSBOX_MODEL, else the installed @glassbox/emotion-mini package); repeat for an ensemble', collect)
     .addOption(new Option('--combine <mode>', 'how an ensemble combines its members').choices(['probabilities', 'logits']).default('probabilities'))
     .option('--batch-size <n>', 'sequences per forward pass', intOption('--batch-size'))
     .option('--threads <n>', 'ONNX Runtime intra-op threads (default: the cores Node can use, os.availableParallelism())', intOption('--threads'))
@@ -253,7 +253,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
   program
     .command('serve')
     .description('serve the HTTP API (glassbox, Hugging Face, TEI and Open Inference Protocol routes)')
-    .option('--model <dir>', 'model bundle directory (default models/emotion-mini or $GLASSBOX_MODEL); repeat for an ensemble', collect)
+    .option('--model <dir>', 'model bundle directory (default: $GLASSBOX_MODEL, else the installed @glassbox/emotion-mini package); repeat for an ensemble', collect)
     .option('--port <n>', 'port (default $PORT or 8080; 0 picks a free one)', portOption)
     .option('--host <host>', 'interface to listen on (default $HOST or 127.0.0.1)')
     .option('--config <file>', 'JSON file with server options (flags win)')

@@ -1,14 +1,25 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { createInferenceEngine, createPluginRegistries, GlassboxError, loadPlugins, type InferenceEngine, type ModelVariant, type PluginRegistries } from '@glassbox/core';
 import { BUILTIN_DRIFT_STATISTICS } from '@glassbox/monitor';
 import { createEnsembleEngine } from '@glassbox/calibration';
 
-/** The bundled emotion-mini model: models/emotion-mini at the repository root. */
+/** The npm package holding the default model (models/emotion-mini in this repository). */
+export const DEFAULT_MODEL_PACKAGE = '@glassbox/emotion-mini';
+
+/**
+ * The model used without --model: $GLASSBOX_MODEL, else the folder of the @glassbox/emotion-mini
+ * package as Node resolves it from this file, so it is found wherever the CLI is installed, not
+ * relative to the working directory. Throws BUNDLE_NOT_FOUND when that package is missing.
+ */
 export function defaultModelDir(): string {
   if (process.env['GLASSBOX_MODEL']) return process.env['GLASSBOX_MODEL'];
-  // src/commands or dist/commands -> apps/cli -> repository root
-  return fileURLToPath(new URL('../../../../models/emotion-mini', import.meta.url));
+  try {
+    return dirname(createRequire(import.meta.url).resolve(`${DEFAULT_MODEL_PACKAGE}/package.json`));
+  } catch {
+    throw new GlassboxError('BUNDLE_NOT_FOUND', `no --model given and the default model package ${DEFAULT_MODEL_PACKAGE} is not installed (npm install ${DEFAULT_MODEL_PACKAGE}, or pass --model DIR)`);
+  }
 }
 
 export interface EngineFlags {
