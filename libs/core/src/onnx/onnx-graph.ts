@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
@@ -150,14 +151,22 @@ export function tensorInts(tensor: onnx.ITensorProto): number[] | null {
 export function tensorFloats(tensor: onnx.ITensorProto): Float32Array | null {
   if (tensor.dataLocation === proto.TensorProto.DataLocation.EXTERNAL) return null;
   const raw = tensor.rawData && tensor.rawData.length > 0 ? tensor.rawData : null;
+  // raw_data is little-endian; on little-endian machines an aligned copy is read directly (fast for large tables).
+  const littleEndian = endianness() === 'LE';
+  // A copy with its own ArrayBuffer (protobufjs hands Node Buffers, whose slice() is a view into a shared pool).
+  const copy = (bytes: Uint8Array) => Uint8Array.prototype.slice.call(bytes).buffer;
   if (tensor.dataType === proto.TensorProto.DataType.FLOAT) {
     if (!raw) return Float32Array.from(tensor.floatData ?? []);
+    if (raw.byteLength % 4 !== 0) return null;
+    if (littleEndian) return new Float32Array(copy(raw));
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     return Float32Array.from({ length: raw.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
   }
   if (tensor.dataType === proto.TensorProto.DataType.FLOAT16) {
     // Typed storage keeps each half's bits in int32_data.
     if (!raw) return float16ToFloat32(Uint16Array.from(tensor.int32Data ?? []));
+    if (raw.byteLength % 2 !== 0) return null;
+    if (littleEndian) return float16ToFloat32(new Uint16Array(copy(raw)));
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     return float16ToFloat32(Uint16Array.from({ length: raw.byteLength / 2 }, (_, i) => view.getUint16(i * 2, true)));
   }

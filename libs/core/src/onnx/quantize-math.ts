@@ -47,16 +47,24 @@ export function transpose(values: Float32Array, rows: number, cols: number): Flo
  */
 export function quantizePerChannel(weights: Float32Array, rows: number, cols: number, axis: 0 | 1 = 1): PerChannelWeights {
   if (rows * cols !== weights.length) throw new RangeError(`a ${rows}x${cols} matrix needs ${rows * cols} values, got ${weights.length}`);
-  const channel = axis === 1 ? (i: number) => i % cols : (i: number) => Math.floor(i / cols);
   const scales = new Float32Array(axis === 1 ? cols : rows);
-  weights.forEach((w, i) => {
-    if (!Number.isFinite(w)) throw new RangeError(`weight [${Math.floor(i / cols)}, ${i % cols}] is ${w}; cannot quantize a non-finite weight`);
-    const c = channel(i);
-    scales[c] = Math.max(scales[c], Math.abs(w));
-  });
-  scales.forEach((m, c) => (scales[c] = m > 0 ? m / INT8_MAX : 1));
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, i++) {
+      const w = weights[i];
+      if (!Number.isFinite(w)) throw new RangeError(`weight [${r}, ${c}] is ${w}; cannot quantize a non-finite weight`);
+      const ch = axis === 1 ? c : r;
+      const a = Math.abs(w);
+      if (a > scales[ch]) scales[ch] = a;
+    }
+  }
+  for (let ch = 0; ch < scales.length; ch++) scales[ch] = scales[ch] > 0 ? scales[ch] / INT8_MAX : 1;
   const values = new Int8Array(weights.length);
-  weights.forEach((w, i) => (values[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w / scales[channel(i)])))));
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, i++) {
+      const q = Math.round(weights[i] / scales[axis === 1 ? c : r]);
+      values[i] = q > INT8_MAX ? INT8_MAX : q < -INT8_MAX ? -INT8_MAX : q;
+    }
+  }
   return { values, scales, axis };
 }
 
