@@ -160,6 +160,17 @@ export interface ApiServerOptions {
    * then compared with it by a drift monitor (GET /v1/monitor, alarms, drift metrics).
    */
   referencePath?: string;
+  /**
+   * A reference profile used only when `referencePath` is not given and the state holds none for
+   * this model (`glassbox serve` passes the model bundle's reference.json). It is not stored, so
+   * a later start takes the bundle's current one.
+   */
+  defaultReferencePath?: string;
+  /**
+   * Whether a start without `referencePath` reuses the reference an earlier start stored in the
+   * state database (default true; `glassbox serve --no-reference` sets false).
+   */
+  useStoredReference?: boolean;
   /** Predictions in the drift monitor's sliding window (default 500). */
   monitorWindow?: number;
   /** /v1/predict results kept in the audit log; the oldest drop first (default 10000; 0 keeps none). */
@@ -229,6 +240,8 @@ export interface ResolvedApiOptions {
   keepAliveTimeoutMs: number;
   onError: (error: unknown) => void;
   referencePath: string | null;
+  defaultReferencePath: string | null;
+  useStoredReference: boolean;
   monitorWindow: number;
   auditLimit: number;
   auditMaxAgeDays: number | null;
@@ -370,6 +383,8 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     keepAliveTimeoutMs: integer('keepAliveTimeoutMs', options.keepAliveTimeoutMs, 5_000, 0, 3_600_000),
     onError: options.onError ?? ((error: unknown) => console.error('glassbox api: unexpected error', error)),
     referencePath: options.referencePath === undefined ? null : nonEmpty('referencePath', options.referencePath),
+    defaultReferencePath: options.defaultReferencePath === undefined ? null : nonEmpty('defaultReferencePath', options.defaultReferencePath),
+    useStoredReference: options.useStoredReference ?? true,
     monitorWindow: integer('monitorWindow', options.monitorWindow, 500, 1, 1_000_000),
     auditLimit: integer('auditLimit', options.auditLimit, 10_000, 0, 10_000_000),
     auditMaxAgeDays: age ?? null,

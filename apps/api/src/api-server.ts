@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { GlassboxError, type ModelVariant, type PluginRegistries } from '@glassbox/core';
-import { createMemoryAuditLog, openStateStore, parseReferenceProfile, type StateStore } from '@glassbox/monitor';
+import { createMemoryAuditLog, openStateStore, parseReferenceProfile, type ReferenceProfile, type StateStore } from '@glassbox/monitor';
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
 import { ApiError, toErrorReply } from './api-errors.js';
 import { resolveApiOptions, type ApiServerOptions, type ResolvedApiOptions } from './api-options.js';
@@ -34,6 +34,14 @@ import { oipRoutes } from './routes/oip-routes.js';
 import { serviceRoutes } from './routes/service-routes.js';
 import { teiRoutes } from './routes/tei-routes.js';
 
+export interface ReferenceInUse {
+  source: 'option' | 'stored' | 'default';
+  /** The file it was read from; null for a stored one. */
+  path: string | null;
+  /** Predictions the reference was built from. */
+  n: number;
+}
+
 export interface ApiServer {
   /** The Express application, for mounting elsewhere or testing without a socket. */
   readonly app: Express;
@@ -43,6 +51,12 @@ export interface ApiServer {
   readonly modelVariant: ModelVariant;
   /** Where metrics go: `prometheus` (GET /metrics) plus push exporters from the OTEL_* variables. */
   readonly telemetry: { exporters: readonly string[]; otlpUrl: string | null; intervalMs: number };
+  /**
+   * The drift reference in use and where it came from: `option` (referencePath), `stored` (saved
+   * by an earlier start in the state database), `default` (defaultReferencePath); null: no drift
+   * monitor.
+   */
+  readonly reference: ReferenceInUse | null;
   /**
    * Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port.
    * Without an apiKey it refuses (INVALID_OPTION) a host that is not loopback, and logs a warning
@@ -79,7 +93,7 @@ function packageVersion(): string {
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const resolved = resolveApiOptions(options);
-  let reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
+  const given = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
   let monitoring: Monitoring | null = null;
   let store: StateStore | null = options.stateStore ?? null;
   // Every route's predictions reach the monitoring through the service, once it exists.
@@ -107,14 +121,22 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         },
       });
     }
+    const model = { modelId: service.modelId, labels: service.labels };
+    // Checked against the model before it is kept; a restart without referencePath uses it.
+    let reference: ReferenceProfile | null = given === null ? null : parseReferenceProfile(given, model);
+    let source: ReferenceInUse['source'] = 'option';
     if (store) {
       store.prune();
       if (reference !== null) {
-        // Checked against the model before it is kept; a restart without referencePath uses it.
-        store.saveReference(parseReferenceProfile(reference, { modelId: service.modelId, labels: service.labels }));
-      } else {
+        store.saveReference(reference);
+      } else if (resolved.useStoredReference) {
         reference = store.loadReference(service.modelId, service.labels);
+        source = 'stored';
       }
+    }
+    if (reference === null && resolved.defaultReferencePath !== null) {
+      reference = parseReferenceProfile(await readReferenceFile(resolved.defaultReferencePath), model);
+      source = 'default';
     }
     const openStore = store;
     const writes = createStateWrites({ probe: openStore && (() => openStore.probe()), log: resolved.log });
@@ -133,7 +155,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       onError: (error) => safeReport(resolved, error),
     });
     observeStateWrites(resolved.meter ?? monitoring.metrics.meter(), writes, (error) => safeReport(resolved, error));
-    return buildServer(resolved, service, plugins, monitoring, store, writes);
+    const inUse: ReferenceInUse | null =
+      reference === null
+        ? null
+        : { source, path: source === 'option' ? resolved.referencePath : source === 'default' ? resolved.defaultReferencePath : null, n: reference.n };
+    return buildServer(resolved, service, plugins, monitoring, store, writes, inUse);
   } catch (error) {
     await monitoring?.shutdown();
     store?.close();
@@ -150,7 +176,15 @@ function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
   }
 }
 
-function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugins: PluginRegistries, monitoring: Monitoring, store: StateStore | null, writes: StateWrites): ApiServer {
+function buildServer(
+  resolved: ResolvedApiOptions,
+  service: ModelService,
+  plugins: PluginRegistries,
+  monitoring: Monitoring,
+  store: StateStore | null,
+  writes: StateWrites,
+  reference: ReferenceInUse | null,
+): ApiServer {
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -248,7 +282,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugin
   // No file path of this machine reaches a client, even inside an error message.
   const redact = createPathRedactor([
     ...resolved.modelDirs,
-    ...[resolved.statePath, resolved.calibrationPath, resolved.calibrationDir, resolved.referencePath, resolved.dashboardDir].filter(
+    ...[resolved.statePath, resolved.calibrationPath, resolved.calibrationDir, resolved.referencePath, resolved.defaultReferencePath, resolved.dashboardDir].filter(
       (p): p is string => p !== null && p !== ':memory:',
     ),
   ]);
@@ -296,6 +330,7 @@ function buildServer(resolved: ResolvedApiOptions, service: ModelService, plugin
       otlpUrl: monitoring.metrics.otel.otlp?.url ?? null,
       intervalMs: monitoring.metrics.otel.intervalMs,
     },
+    reference,
     stats,
     workerPool: service.workerPool,
     async listen(port, host = '127.0.0.1') {

@@ -207,7 +207,7 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
         }
         const calibrated = body.parameters?.calibrated ?? service.calibration !== null;
         if (calibrated && service.calibration === null) {
-          throw new ApiError('INVALID_REQUEST', 'parameters.calibrated: true needs a server started with a calibration file (calibrationPath)');
+          throw new ApiError('INVALID_REQUEST', 'parameters.calibrated: true needs a server started with a calibration file (glassbox serve --calibration FILE; config calibrationPath)');
         }
         const prepared = await service.prepare(texts, { truncate: body.parameters?.truncate ?? true, direction: 'right' });
         const results = await service.classify(prepared, { calibrated, signal });
