@@ -168,6 +168,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   }
 }
 
+/** A failed listen as one coded line with a hint (EADDRINUSE, EADDRNOTAVAIL); other errors as they are. */
+function listenError(error: unknown, port: number, host: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new GlassboxError('PORT_IN_USE', `port ${port} on ${host} is already in use (another glassbox serve?): stop that process, or pick another port with --port N (0 picks a free one)`, { cause: error });
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new GlassboxError('PORT_IN_USE', `cannot listen on ${host}: it is not an address of this machine; use --host 127.0.0.1 or one of its interfaces`, { cause: error });
+  }
+  return error;
+}
+
 function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
   try {
     resolved.onError(error);
@@ -364,7 +376,7 @@ function buildServer(
         });
       } catch (error) {
         httpServer = null;
-        throw error;
+        throw listenError(error, port, host);
       }
       return { port: (server.address() as AddressInfo).port };
     },

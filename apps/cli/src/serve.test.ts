@@ -1,4 +1,8 @@
-import { request } from 'node:http';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,4 +101,27 @@ describe('glassbox serve: --allowed-host', () => {
     expect(await status(`localhost:${port}`)).toBe(200);
     expect(await status('attacker.example')).toBe(403);
   });
+});
+
+describe('glassbox serve: a taken port', () => {
+  it('exits 2 with one coded line and a hint, instead of hanging', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    try {
+      const bin = fileURLToPath(new URL('../bin/glassbox.js', import.meta.url));
+      const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--state', ':memory:', '--no-reference'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const [code] = await once(child, 'exit');
+      clearTimeout(timer);
+      expect(code).toBe(2);
+      const last = err.trimEnd().split('\n').pop();
+      expect(last).toMatch(new RegExp(`^glassbox: port ${port} on 127\\.0\\.0\\.1 is already in use .*--port N.*\\[PORT_IN_USE\\]$`));
+      expect(err).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      squatter.close();
+    }
+  }, 90_000);
 });
