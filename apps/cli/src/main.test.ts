@@ -154,6 +154,27 @@ describe('the glassbox bin', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('batch: a missing text column is the only line on stderr, before any progress', () => {
+    const bin = join(root, 'apps/cli/bin/glassbox.js');
+    const r = spawnSync(process.execPath, [bin, 'batch', '--in', file('nocol-bin.csv', 'id,body\n1,hi\n2,there\n'), '--out', join(work, 'nocol-bin.jsonl')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^glassbox: .*no column named "text".*\[INPUT_FORMAT\]$/)]);
+  });
+
+  it('batch: Ctrl-C (SIGINT) mid-run leaves neither a temporary file nor an output', async () => {
+    const dir = mkdtempSync(join(work, 'sigint-'));
+    const input = file('many.csv', `text\n${Array.from({ length: 40_000 }, (_, i) => `row ${i} I am so happy and a bit scared`).join('\n')}\n`);
+    const child = spawn(process.execPath, [join(root, 'apps/cli/bin/glassbox.js'), 'batch', '--in', input, '--out', join(dir, 'out.jsonl'), '--no-progress'], { stdio: 'ignore' });
+    const exited = once(child, 'exit');
+    const deadline = Date.now() + 60_000;
+    while (!readdirSync(dir).some((f) => f.endsWith('.tmp')) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir).some((f) => f.endsWith('.tmp'))).toBe(true);
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 90_000);
+
   it('serve: answers on loopback, then shuts down cleanly on SIGTERM', async () => {
     // In a scratch directory: serve keeps its state in ./glassbox-data by default.
     const child = spawn(process.execPath, [join(root, 'apps/cli/bin/glassbox.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {

@@ -60,19 +60,29 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
   let rows = 0;
   const started = process.hrtime.bigint();
   const rate = () => (rows / Math.max(1e-9, Number(process.hrtime.bigint() - started) / 1e9)).toFixed(0);
+  const records = readRecords(flags.in, {
+    format: flags.format,
+    textColumn: flags.textColumn,
+    onBytes: (b) => {
+      bytes = b;
+    },
+  })[Symbol.asyncIterator]();
+  let first: IteratorResult<{ text: string }>;
+  try {
+    // The header and first row are checked (a missing text column, say) before any progress shows.
+    first = await records.next();
+  } catch (e) {
+    await engine.dispose();
+    throw e;
+  }
   if (showProgress) bar.start(total, 0, { rows: 0, rate: '0' });
   const file = await openAtomicFile(flags.out);
   try {
     if (format === 'csv') await writeLine(file.stream, stringify([['text', 'label', 'score', ...labels]]));
-    const records = readRecords(flags.in, {
-      format: flags.format,
-      textColumn: flags.textColumn,
-      onBytes: (b) => {
-        bytes = b;
-      },
-    });
     const texts = (async function* () {
-      for await (const r of records) yield r.text;
+      if (first.done) return;
+      yield first.value.text;
+      for (let r = await records.next(); !r.done; r = await records.next()) yield r.value.text;
     })();
     for await (const p of engine.classifyStream(texts)) {
       rows++;
