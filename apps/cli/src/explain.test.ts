@@ -33,6 +33,7 @@ describe('glassbox explain', () => {
     expect(html).toContain('Why anger?');
     expect(html).toContain('&lt;b&gt;');
     expect(html).not.toContain('<b>you</b>');
+    expect(r.stderr).toContain(`glassbox: explanation page written to ${page} (open it in a browser)`);
   });
 
   it('answers bad input in one line', async () => {

@@ -130,6 +130,9 @@ describe('glassbox evaluate', () => {
     expect(res.accuracy).toBeCloseTo(diagonal / 3, 12);
     expect(matrix[3].reduce((a, b) => a + b, 0)).toBe(1);
     expectOneLineError(await cli('evaluate', '--data', file('badlabel.csv', 'text,label\nhi,angry\n')), /label "angry" is neither/);
+    // Unlabeled data: the file is named as lacking its label column, with what to do.
+    expectOneLineError(await cli('evaluate', '--data', file('notext.csv', 'text\nhello\nworld\n')), /notext\.csv has no label column "label": this command needs labeled rows.*--label-column NAME.*glassbox batch/);
+    expectOneLineError(await cli('evaluate', '--data', file('emptylabel.csv', 'text,label\nhello,joy\nworld,\n')), /emptylabel\.csv:3: the label is empty/);
   });
 
   it.skipIf(!existsSync(devTsv))('reproduces the model card figures on the dev split', async () => {
