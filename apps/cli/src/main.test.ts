@@ -82,6 +82,20 @@ describe('glassbox batch', () => {
       expect(summary.labels[l].mean_probability).toBeCloseTo(mean, 6);
     }
     expect(r.stdout).toMatch(/4 rows/);
+    expect(rows.map((x) => x.truncated)).toEqual([false, false, false, false]);
+  });
+
+  it('JSONL rows say when a text was cut to the model\'s maximum length, with its token count, as the API does', async () => {
+    const out = join(work, 'long.jsonl');
+    const long = 'I am so angry about this. '.repeat(200);
+    expect((await cli('batch', '--in', file('long.jsonl', `${JSON.stringify({ text: long })}\n{"text":"short"}\n`), '--out', out, '--no-progress')).code).toBe(0);
+    const [cut, whole] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(cut).toMatchObject({ truncated: true });
+    expect(cut.tokens).toBeGreaterThan(512);
+    expect(whole).toMatchObject({ truncated: false });
+    expect(whole.tokens).toBeLessThan(8);
+    const predicted = JSON.parse((await cli('predict', '--json', long)).stdout);
+    expect(predicted[0].truncated).toBe(true);
   });
 
   it('writes CSV with one column per label, from headerless GoEmotions-style TSV and from JSONL', async () => {

@@ -268,7 +268,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--label-column <name>', 'column or field holding the label (default "label")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
-    await calibrateCommand(flags, io.stdout, registries.calibrator);
+    await calibrateCommand(flags, io.stdout, registries.calibrator, io.stderr);
   });
 
   program

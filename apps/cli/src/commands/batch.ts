@@ -121,7 +121,7 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
 }
 
 function jsonlRow(p: Prediction): string {
-  return `${JSON.stringify({ text: p.text, label: p.label, score: p.score, probabilities: p.probabilities })}\n`;
+  return `${JSON.stringify({ text: p.text, label: p.label, score: p.score, probabilities: p.probabilities, truncated: p.truncated, tokens: p.tokens })}\n`;
 }
 
 function csvRow(p: Prediction, labels: readonly string[]): string {
