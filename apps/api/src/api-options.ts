@@ -1,4 +1,4 @@
-import { defaultIntraOpThreads, GlassboxError, MODEL_VARIANTS, type ModelVariant } from '@glassbox/core';
+import { defaultIntraOpThreads, GlassboxError, isGlassboxError, MODEL_VARIANTS, type ModelVariant } from '@glassbox/core';
 import type { MetricsRegistry, StateStore } from '@glassbox/monitor';
 
 /** An OpenTelemetry meter (the type the monitor's registry hands out). */
@@ -275,6 +275,15 @@ function pluginSpecs(specs: unknown): readonly string[] {
   return specs.map((s, i) => nonEmpty(`plugins[${i}]`, s));
 }
 
+/**
+ * The default error handler: a coded GlassboxError (a failed metrics push, say: an operational
+ * condition whose message says what happened) is one line; anything else is a bug, with its stack.
+ */
+export function defaultOnError(error: unknown): void {
+  if (isGlassboxError(error)) console.error(`glassbox api: ${error.message} [${error.code}]`);
+  else console.error('glassbox api: unexpected error', error);
+}
+
 /** Fills in every default and checks every option; bad configuration throws INVALID_OPTION here. */
 export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions {
   if (options === null || typeof options !== 'object') invalid('createApiServer needs an options object with modelDir or modelDirs');
@@ -381,7 +390,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     requestTimeoutMs,
     headersTimeoutMs,
     keepAliveTimeoutMs: integer('keepAliveTimeoutMs', options.keepAliveTimeoutMs, 5_000, 0, 3_600_000),
-    onError: options.onError ?? ((error: unknown) => console.error('glassbox api: unexpected error', error)),
+    onError: options.onError ?? defaultOnError,
     referencePath: options.referencePath === undefined ? null : nonEmpty('referencePath', options.referencePath),
     defaultReferencePath: options.defaultReferencePath === undefined ? null : nonEmpty('defaultReferencePath', options.defaultReferencePath),
     useStoredReference: options.useStoredReference ?? true,

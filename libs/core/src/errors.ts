@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   INPUT_FORMAT: { status: 400, summary: 'An input file is not valid CSV/TSV/JSONL, lacks a column, or holds invalid UTF-8.' },
   OUTPUT_FILE: { status: 500, summary: 'An output file cannot be written.' },
   STORE_UNAVAILABLE: { status: 500, summary: 'No SQLite driver loads on this Node.js (better-sqlite3 not built for it, no node:sqlite).' },
+  METRICS_EXPORT_FAILED: { status: 502, summary: 'A push of the metrics (OTLP, console) failed: the collector is down, unreachable or refused them. Logged once per distinct message; predictions go on.' },
   PORT_IN_USE: { status: 409, summary: 'The server cannot listen: another process holds the port (or the address is not this machine\'s); the message says how to pick another.' },
   STORE_FAILED: { status: 500, summary: 'The state database cannot be opened, read or written (locked, corrupt, or from a newer glassbox).' },
 } as const satisfies Record<string, { status: number; summary: string }>;
