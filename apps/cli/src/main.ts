@@ -167,6 +167,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .description('profile confidence, margin, entropy and label shares on a reference set')
       .requiredOption('--data <file>', 'reference texts (.csv, .tsv, .jsonl)')
       .requiredOption('--out <file>', 'reference profile JSON to write')
+      .option('--no-progress', 'no progress bar on stderr')
       .option('--calibration <file>', 'profile calibrated probabilities')
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),

@@ -11,7 +11,8 @@ import {
   type StateSummary,
 } from '@glassbox/monitor';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { readRecords, type InputFormat } from '../io/records.js';
+import { startProgress, type Progress } from '../io/progress.js';
+import { fileSize, readRecords, type InputFormat } from '../io/records.js';
 import { loadCalibration, type CalibrationPlugins } from './calibration-io.js';
 import { loadCliPlugins, openEngine, type EngineFlags } from './shared.js';
 
@@ -20,6 +21,8 @@ export interface MonitorDataFlags extends EngineFlags {
   format?: InputFormat;
   textColumn?: string;
   calibration?: string;
+  /** Bytes of --data read so far (for a progress bar). */
+  onBytes?: (bytes: number) => void;
 }
 
 /** Runs every row of a file through the model (and calibration) in order. */
@@ -32,7 +35,7 @@ async function* predictFile(
   const pipeline = createPipeline({ engine, calibrator: loaded?.calibrator });
   const labels: Array<string | undefined> = [];
   const texts = (async function* () {
-    for await (const r of readRecords(flags.data, { format: flags.format, textColumn: flags.textColumn })) {
+    for await (const r of readRecords(flags.data, { format: flags.format, textColumn: flags.textColumn, onBytes: flags.onBytes })) {
       labels.push(r.label);
       yield r.text;
     }
@@ -46,6 +49,8 @@ async function* predictFile(
 
 export interface ReferenceFlags extends MonitorDataFlags {
   out: string;
+  /** false: no progress bar on stderr (--no-progress). */
+  progress?: boolean;
 }
 
 /** Profiles the model's confidence, margin, entropy and label shares on a reference set. */
@@ -53,7 +58,20 @@ export async function monitorReferenceCommand(flags: ReferenceFlags, out: NodeJS
   const engine = await openEngine(flags);
   try {
     const rows: Array<{ probabilities: Record<string, number> }> = [];
-    for await (const { result } of predictFile(engine, flags, plugins)) rows.push({ probabilities: result.probabilities });
+    let bytes = 0;
+    let progress: Progress | null = null;
+    try {
+      for await (const { result } of predictFile(engine, { ...flags, onBytes: (b) => (bytes = b) }, plugins)) {
+        // Started after the first row, so a bad file fails before any progress shows.
+        progress ??= startProgress('reference', fileSize(flags.data), flags.progress !== false);
+        rows.push({ probabilities: result.probabilities });
+        if (rows.length % 256 === 0) progress.update(bytes, rows.length);
+      }
+    } catch (e) {
+      progress?.stop();
+      throw e;
+    }
+    progress?.finish(rows.length);
     const profile = buildReferenceProfile(rows, engine.labels, await engine.modelId());
     await writeFileAtomic(flags.out, `${JSON.stringify(profile, null, 2)}\n`);
     out.write(`reference of ${profile.n} predictions (mean confidence ${profile.mean_confidence.toFixed(4)}) -> ${flags.out}\n`);
