@@ -246,7 +246,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .argument('<in>', 'model.onnx exported without attention outputs')
     .argument('<out>', 'where to write the rewritten graph (atomically)')
     .action(async (input: string, output: string) => {
-      await exposeAttentionsCommand(input, output, io.stdout);
+      await exposeAttentionsCommand(input, output, io.stdout, io.stderr);
     });
 
   engineOptions(
