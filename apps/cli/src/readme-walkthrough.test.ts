@@ -64,7 +64,7 @@ async function stop(): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   server = null;
   const exited = once(child, 'exit');
-  process.kill(-child.pid!, 'SIGINT');
+  if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
   await exited;
 }
 
