@@ -1,4 +1,4 @@
-import { defaultIntraOpThreads, GlassboxError, MODEL_VARIANTS, type ModelVariant } from '@glassbox/core';
+import { defaultIntraOpThreads, GlassboxError, isGlassboxError, MODEL_VARIANTS, type ModelVariant } from '@glassbox/core';
 import type { MetricsRegistry, StateStore } from '@glassbox/monitor';
 
 /** An OpenTelemetry meter (the type the monitor's registry hands out). */
@@ -160,6 +160,17 @@ export interface ApiServerOptions {
    * then compared with it by a drift monitor (GET /v1/monitor, alarms, drift metrics).
    */
   referencePath?: string;
+  /**
+   * A reference profile used only when `referencePath` is not given and the state holds none for
+   * this model (`glassbox serve` passes the model bundle's reference.json). It is not stored, so
+   * a later start takes the bundle's current one.
+   */
+  defaultReferencePath?: string;
+  /**
+   * Whether a start without `referencePath` reuses the reference an earlier start stored in the
+   * state database (default true; `glassbox serve --no-reference` sets false).
+   */
+  useStoredReference?: boolean;
   /** Predictions in the drift monitor's sliding window (default 500). */
   monitorWindow?: number;
   /**
@@ -246,6 +257,8 @@ export interface ResolvedApiOptions {
   keepAliveTimeoutMs: number;
   onError: (error: unknown) => void;
   referencePath: string | null;
+  defaultReferencePath: string | null;
+  useStoredReference: boolean;
   monitorWindow: number;
   expectedRunLength: number | null;
   auditLimit: number;
@@ -280,6 +293,15 @@ function pluginSpecs(specs: unknown): readonly string[] {
   if (specs === undefined) return [];
   if (!Array.isArray(specs)) invalid(`plugins must be a list of plugin files or package names, got ${JSON.stringify(specs)}`);
   return specs.map((s, i) => nonEmpty(`plugins[${i}]`, s));
+}
+
+/**
+ * The default error handler: a coded GlassboxError (a failed metrics push, say: an operational
+ * condition whose message says what happened) is one line; anything else is a bug, with its stack.
+ */
+export function defaultOnError(error: unknown): void {
+  if (isGlassboxError(error)) console.error(`glassbox api: ${error.message} [${error.code}]`);
+  else console.error('glassbox api: unexpected error', error);
 }
 
 /** Fills in every default and checks every option; bad configuration throws INVALID_OPTION here. */
@@ -388,8 +410,10 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     requestTimeoutMs,
     headersTimeoutMs,
     keepAliveTimeoutMs: integer('keepAliveTimeoutMs', options.keepAliveTimeoutMs, 5_000, 0, 3_600_000),
-    onError: options.onError ?? ((error: unknown) => console.error('glassbox api: unexpected error', error)),
+    onError: options.onError ?? defaultOnError,
     referencePath: options.referencePath === undefined ? null : nonEmpty('referencePath', options.referencePath),
+    defaultReferencePath: options.defaultReferencePath === undefined ? null : nonEmpty('defaultReferencePath', options.defaultReferencePath),
+    useStoredReference: options.useStoredReference ?? true,
     monitorWindow: integer('monitorWindow', options.monitorWindow, 500, 1, 1_000_000),
     expectedRunLength: options.expectedRunLength === null ? null : integer('expectedRunLength', options.expectedRunLength, 200_000, 1, 1e12),
     auditLimit: integer('auditLimit', options.auditLimit, 10_000, 0, 10_000_000),

@@ -13,6 +13,7 @@ import {
   openStateStore,
   parseReferenceProfile,
   type PgStateStore,
+  type ReferenceProfile,
   type StateStore,
 } from '@glassbox/monitor';
 import type { ApiContext, ApiServerStats, ServerState } from './api-context.js';
@@ -45,6 +46,14 @@ import { oipRoutes } from './routes/oip-routes.js';
 import { serviceRoutes } from './routes/service-routes.js';
 import { teiRoutes } from './routes/tei-routes.js';
 
+export interface ReferenceInUse {
+  source: 'option' | 'stored' | 'default';
+  /** The file it was read from; null for a stored one. */
+  path: string | null;
+  /** Predictions the reference was built from. */
+  n: number;
+}
+
 export interface ApiServer {
   /** The Express application, for mounting elsewhere or testing without a socket. */
   readonly app: Express;
@@ -54,6 +63,12 @@ export interface ApiServer {
   readonly modelVariant: ModelVariant;
   /** Where metrics go: `prometheus` (GET /metrics) plus push exporters from the OTEL_* variables. */
   readonly telemetry: { exporters: readonly string[]; otlpUrl: string | null; intervalMs: number };
+  /**
+   * The drift reference in use and where it came from: `option` (referencePath), `stored` (saved
+   * by an earlier start in the state database), `default` (defaultReferencePath); null: no drift
+   * monitor.
+   */
+  readonly reference: ReferenceInUse | null;
   /**
    * Listens on `port` (0: any free port) and `host` (default 127.0.0.1); resolves with the port.
    * Without an apiKey it refuses (INVALID_OPTION) a host that is not loopback, and logs a warning
@@ -90,7 +105,7 @@ function packageVersion(): string {
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const resolved = resolveApiOptions(options);
-  let reference = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
+  const given = resolved.referencePath ? await readReferenceFile(resolved.referencePath) : null;
   let monitoring: Monitoring | null = null;
   let store: StateStore | null = options.stateStore ?? null;
   let shared: PgStateStore | null = null;
@@ -125,14 +140,22 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         retention: { ...retention, observations: resolved.monitorWindow },
       });
     }
+    const model = { modelId: service.modelId, labels: service.labels };
+    // Checked against the model before it is kept; a restart without referencePath uses it.
+    let reference: ReferenceProfile | null = given === null ? null : parseReferenceProfile(given, model);
+    let source: ReferenceInUse['source'] = 'option';
     if (store) {
       store.prune();
       if (reference !== null) {
-        // Checked against the model before it is kept; a restart without referencePath uses it.
-        store.saveReference(parseReferenceProfile(reference, { modelId: service.modelId, labels: service.labels }));
-      } else {
+        store.saveReference(reference);
+      } else if (resolved.useStoredReference) {
         reference = store.loadReference(service.modelId, service.labels);
+        source = 'stored';
       }
+    }
+    if (reference === null && resolved.defaultReferencePath !== null) {
+      reference = parseReferenceProfile(await readReferenceFile(resolved.defaultReferencePath), model);
+      source = 'default';
     }
     const openStore = store;
     const heartbeat = shared && startHeartbeat(shared, resolved.sharedStatePollMs);
@@ -157,6 +180,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     observeStateWrites(resolved.meter ?? monitoring.metrics.meter(), writes, (error) => safeReport(resolved, error));
     const calibrationStore = shared ?? (store && fromCalibrationStore(store));
     const reportError = (error: unknown) => safeReport(resolved, error);
+    const inUse: ReferenceInUse | null =
+      reference === null
+        ? null
+        : { source, path: source === 'option' ? resolved.referencePath : source === 'default' ? resolved.defaultReferencePath : null, n: reference.n };
     const state: SharedParts = {
       store,
       shared,
@@ -165,6 +192,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       // Tokens outlive a restart with the state database (and verify on every replica with PostgreSQL); in memory they die with the process.
       secret: shared ? await shared.secret('feedback-token') : store ? store.secret('feedback-token') : randomBytes(32),
       initial: await initialVersions({ service, calibrationStore, plugins, reportError }),
+      reference: inUse,
     };
     return buildServer(resolved, service, plugins, monitoring, state, writes);
   } catch (error) {
@@ -175,6 +203,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     await service.dispose();
     throw error;
   }
+}
+
+/** A failed listen as one coded line with a hint (EADDRINUSE, EADDRNOTAVAIL); other errors as they are. */
+function listenError(error: unknown, port: number, host: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new GlassboxError('PORT_IN_USE', `port ${port} on ${host} is already in use (another glassbox serve?): stop that process, or pick another port with --port N (0 picks a free one)`, { cause: error });
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new GlassboxError('PORT_IN_USE', `cannot listen on ${host}: it is not an address of this machine; use --host 127.0.0.1 or one of its interfaces`, { cause: error });
+  }
+  return error;
 }
 
 function safeReport(resolved: ResolvedApiOptions, error: unknown): void {
@@ -194,6 +234,8 @@ interface SharedParts {
   closers: Array<() => void>;
   secret: Buffer;
   initial: InitialVersions;
+  /** The drift reference in use and where it came from. */
+  reference: ReferenceInUse | null;
 }
 
 function buildServer(
@@ -204,7 +246,7 @@ function buildServer(
   parts: SharedParts,
   writes: StateWrites,
 ): ApiServer {
-  const { store, shared, closers } = parts;
+  const { store, shared, closers, reference } = parts;
   const started = Date.now();
   const requests = { total: 0, inFlight: 0 };
   let state: ServerState = 'ready';
@@ -304,7 +346,7 @@ function buildServer(
   // No file path of this machine reaches a client, even inside an error message.
   const redact = createPathRedactor([
     ...resolved.modelDirs,
-    ...[resolved.statePath && !isPostgresUrl(resolved.statePath) ? resolved.statePath : null, resolved.calibrationPath, resolved.calibrationDir, resolved.referencePath, resolved.dashboardDir].filter(
+    ...[resolved.statePath && !isPostgresUrl(resolved.statePath) ? resolved.statePath : null, resolved.calibrationPath, resolved.calibrationDir, resolved.referencePath, resolved.defaultReferencePath, resolved.dashboardDir].filter(
       (p): p is string => p !== null && p !== ':memory:',
     ),
   ]);
@@ -352,6 +394,7 @@ function buildServer(
       otlpUrl: monitoring.metrics.otel.otlp?.url ?? null,
       intervalMs: monitoring.metrics.otel.intervalMs,
     },
+    reference,
     stats,
     workerPool: service.workerPool,
     async listen(port, host = '127.0.0.1') {
@@ -385,7 +428,7 @@ function buildServer(
         });
       } catch (error) {
         httpServer = null;
-        throw error;
+        throw listenError(error, port, host);
       }
       return { port: (server.address() as AddressInfo).port };
     },

@@ -1,5 +1,5 @@
 export { createApiServer } from './api-server.js';
-export type { ApiServer } from './api-server.js';
+export type { ApiServer, ReferenceInUse } from './api-server.js';
 export { resolveApiOptions } from './api-options.js';
 export { builtinPluginRegistries, openPluginRegistries, pluginOptionsZod, publicPluginInfo } from './plugin-set.js';
 export { isLoopbackHost } from './access-control.js';

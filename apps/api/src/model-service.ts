@@ -347,7 +347,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         const { pipelines } = active;
         const pipeline = calibrated ? pipelines.calibrated : pipelines.raw;
         if (!pipeline) {
-          throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'calibrated probabilities need a server started with a calibration file (calibrationPath)');
+          throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'calibrated probabilities need a server started with a calibration file (glassbox serve --calibration FILE; config calibrationPath)');
         }
         const started = performance.now();
         const predictions = await submit(texts, signal);

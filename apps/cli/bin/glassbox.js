@@ -8,4 +8,7 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { runCli } = await import(entry.href);
-process.exitCode = await runCli(process.argv.slice(2));
+const code = await runCli(process.argv.slice(2));
+// A failed command exits at once: a half-started server (a taken port, say) may hold handles.
+if (code !== 0) process.exit(code);
+process.exitCode = code;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,5 +87,17 @@ describe('calibrate: bad input', () => {
       expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
     }
     expect(existsSync(join(work, 'c.json'))).toBe(false);
+  });
+});
+
+describe('calibrate: a temperature at its bound', () => {
+  it('warns when every label contradicts the model (the fit runs to T = e^5)', async () => {
+    // Each text carries a label the model would not give it: the best temperature flattens everything.
+    const rows = ['I am so happy today,anger', 'what a lovely day,fear', 'I am furious with you,joy', 'I am terrified,surprise', 'the train leaves at noon,sadness'];
+    const data = join(work, 'contradicting.csv');
+    writeFileSync(data, `text,label\n${Array.from({ length: 8 }, () => rows.join('\n')).join('\n')}\n`);
+    const r = await cli('calibrate', '--data', data, '--method', 'temperature', '--out', join(work, 'flat.json'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^glassbox: warning: the fitted temperature 148\.4 sits at its bound \(e\^5\).*check --label-column/);
   });
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ describe('glassbox explain', () => {
     expect(html).toContain('Why anger?');
     expect(html).toContain('&lt;b&gt;');
     expect(html).not.toContain('<b>you</b>');
+    expect(r.stderr).toContain(`glassbox: explanation page written to ${page} (open it in a browser)`);
   });
 
   it('answers bad input in one line', async () => {
@@ -68,5 +69,22 @@ describe('glassbox explain', () => {
     const bad = await cli('expose-attentions', join(root, 'README.md'), join(work, 'x.onnx'));
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('expose-attentions checks the config.json of the transformers.js layout (onnx/model.onnx) too', async () => {
+    const plain = join(root, 'models/emotion-mini/no-attentions');
+    const bundle = mkdtempSync(join(work, 'tjs-'));
+    mkdirSync(join(bundle, 'onnx'));
+    copyFileSync(join(plain, 'model.onnx'), join(bundle, 'onnx', 'model.onnx'));
+    const config = JSON.parse(readFileSync(join(plain, 'config.json'), 'utf8'));
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: config.num_hidden_layers + 1 }));
+    const r = await cli('expose-attentions', join(bundle, 'onnx', 'model.onnx'), join(work, 'tjs-out.onnx'));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/config\.json says 3 layers .* 2 attention layer/);
+    const lone = mkdtempSync(join(work, 'lone-'));
+    copyFileSync(join(plain, 'model.onnx'), join(lone, 'model.onnx'));
+    const unchecked = await cli('expose-attentions', join(lone, 'model.onnx'), join(work, 'lone-out.onnx'));
+    expect(unchecked.code).toBe(0);
+    expect(unchecked.stderr).toMatch(/no config\.json beside .* layer and head counts were not checked/);
   });
 });

@@ -82,6 +82,20 @@ describe('glassbox batch', () => {
       expect(summary.labels[l].mean_probability).toBeCloseTo(mean, 6);
     }
     expect(r.stdout).toMatch(/4 rows/);
+    expect(rows.map((x) => x.truncated)).toEqual([false, false, false, false]);
+  });
+
+  it('JSONL rows say when a text was cut to the model\'s maximum length, with its token count, as the API does', async () => {
+    const out = join(work, 'long.jsonl');
+    const long = 'I am so angry about this. '.repeat(200);
+    expect((await cli('batch', '--in', file('long.jsonl', `${JSON.stringify({ text: long })}\n{"text":"short"}\n`), '--out', out, '--no-progress')).code).toBe(0);
+    const [cut, whole] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(cut).toMatchObject({ truncated: true });
+    expect(cut.tokens).toBeGreaterThan(512);
+    expect(whole).toMatchObject({ truncated: false });
+    expect(whole.tokens).toBeLessThan(8);
+    const predicted = JSON.parse((await cli('predict', '--json', long)).stdout);
+    expect(predicted[0].truncated).toBe(true);
   });
 
   it('writes CSV with one column per label, from headerless GoEmotions-style TSV and from JSONL', async () => {
@@ -130,6 +144,9 @@ describe('glassbox evaluate', () => {
     expect(res.accuracy).toBeCloseTo(diagonal / 3, 12);
     expect(matrix[3].reduce((a, b) => a + b, 0)).toBe(1);
     expectOneLineError(await cli('evaluate', '--data', file('badlabel.csv', 'text,label\nhi,angry\n')), /label "angry" is neither/);
+    // Unlabeled data: the file is named as lacking its label column, with what to do.
+    expectOneLineError(await cli('evaluate', '--data', file('notext.csv', 'text\nhello\nworld\n')), /notext\.csv has no label column "label": this command needs labeled rows.*--label-column NAME.*glassbox batch/);
+    expectOneLineError(await cli('evaluate', '--data', file('emptylabel.csv', 'text,label\nhello,joy\nworld,\n')), /emptylabel\.csv:3: the label is empty/);
   });
 
   it.skipIf(!existsSync(devTsv))('reproduces the model card figures on the dev split', async () => {
@@ -153,6 +170,27 @@ describe('the glassbox bin', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('batch: a missing text column is the only line on stderr, before any progress', () => {
+    const bin = join(root, 'apps/cli/bin/glassbox.js');
+    const r = spawnSync(process.execPath, [bin, 'batch', '--in', file('nocol-bin.csv', 'id,body\n1,hi\n2,there\n'), '--out', join(work, 'nocol-bin.jsonl')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^glassbox: .*no column named "text".*\[INPUT_FORMAT\]$/)]);
+  });
+
+  it('batch: Ctrl-C (SIGINT) mid-run leaves neither a temporary file nor an output', async () => {
+    const dir = mkdtempSync(join(work, 'sigint-'));
+    const input = file('many.csv', `text\n${Array.from({ length: 40_000 }, (_, i) => `row ${i} I am so happy and a bit scared`).join('\n')}\n`);
+    const child = spawn(process.execPath, [join(root, 'apps/cli/bin/glassbox.js'), 'batch', '--in', input, '--out', join(dir, 'out.jsonl'), '--no-progress'], { stdio: 'ignore' });
+    const exited = once(child, 'exit');
+    const deadline = Date.now() + 60_000;
+    while (!readdirSync(dir).some((f) => f.endsWith('.tmp')) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir).some((f) => f.endsWith('.tmp'))).toBe(true);
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 90_000);
 
   it('serve: answers on loopback, then shuts down cleanly on SIGTERM', async () => {
     // In a scratch directory: serve keeps its state in ./glassbox-data by default.

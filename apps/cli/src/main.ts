@@ -190,6 +190,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .description('profile confidence, margin, entropy and label shares on a reference set')
       .requiredOption('--data <file>', 'reference texts (.csv, .tsv, .jsonl)')
       .requiredOption('--out <file>', 'reference profile JSON to write')
+      .option('--no-progress', 'no progress bar on stderr')
       .option('--calibration <file>', 'profile calibrated probabilities')
       .option('--window <n>', 'drift window the alarm thresholds are calibrated for (default 500, the server default)', intOption('--window'))
       .option('--expected-run-length <n>', 'predictions between false alarms of the whole monitor under no drift (default 200000)', intOption('--expected-run-length'))
@@ -257,9 +258,11 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .option('--port <n>', 'port (default $PORT or 8080; 0 picks a free one)', portOption)
     .option('--host <host>', 'interface to listen on (default $HOST or 127.0.0.1)')
     .option('--config <file>', 'JSON file with server options (flags win)')
-    .option('--calibration <file>', 'serve calibrated probabilities from glassbox calibrate')
+    .option('--calibration <file>', "serve calibrated probabilities from glassbox calibrate (default: the model bundle's calibration.json, with --abstain certified)")
+    .option('--no-calibration', "serve raw probabilities: not even the model bundle's calibration.json")
     .option('--abstain <rule>', `abstention rule: ${abstainHelp}`)
-    .option('--reference <file>', 'drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges)')
+    .option('--reference <file>', "drift monitoring against a profile from glassbox monitor reference (/v1/monitor, /metrics gauges); stored for later starts (default: the stored one, else the model bundle's reference.json)")
+    .option('--no-reference', 'no drift monitor: neither a stored reference nor the model bundle\'s')
     .option('--store-text', 'keep request texts in the audit trail (off by default)')
     .option('--state <file|url>', 'SQLite state database (WAL): audit log, feedback, drift window, alarms and calibration versions survive restarts (default $GLASSBOX_STATE, else ./glassbox-data/state.db; ":memory:" keeps nothing); a postgres:// URL shares the audit log, feedback and calibration versions among replicas (docs/deployment.md)')
     .option('--replica-id <name>', 'with a postgres:// state: this replica\'s name in audit rows and heartbeats (default $GLASSBOX_REPLICA_ID, else hostname:pid)')
@@ -296,7 +299,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .argument('<in>', 'model.onnx exported without attention outputs')
     .argument('<out>', 'where to write the rewritten graph (atomically)')
     .action(async (input: string, output: string) => {
-      await exposeAttentionsCommand(input, output, io.stdout);
+      await exposeAttentionsCommand(input, output, io.stdout, io.stderr);
     });
 
   program
@@ -333,7 +336,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--label-column <name>', 'column or field holding the label (default "label")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
-    await calibrateCommand(flags, io.stdout, registries.calibrator);
+    await calibrateCommand(flags, io.stdout, registries.calibrator, io.stderr);
   });
 
   program

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,4 +165,18 @@ describe('monitor state', () => {
       owner.close();
     }
   });
+});
+
+describe('monitor reference: progress', () => {
+  it('shows a progress bar on stderr that ends at 100% with the row count; --no-progress shows none', () => {
+    const file = join(work, 'progress.csv');
+    writeFileSync(file, `text\n${Array.from({ length: 600 }, (_, i) => `row ${i}: I am happy and a bit scared`).join('\n')}\n`);
+    const bin = join(root, 'apps/cli/bin/glassbox.js');
+    const shown = spawnSync(process.execPath, [bin, 'monitor', 'reference', '--data', file, '--out', join(work, 'progress.json')], { encoding: 'utf8' });
+    expect(shown.status).toBe(0);
+    expect(shown.stderr).toMatch(/^reference \|.*\| 100% \| 600 rows \|/m);
+    const quiet = spawnSync(process.execPath, [bin, 'monitor', 'reference', '--no-progress', '--data', file, '--out', join(work, 'progress.json')], { encoding: 'utf8' });
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).toBe('');
+  }, 120_000);
 });

@@ -1,12 +1,14 @@
-import { request } from 'node:http';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { ApiServer } from '@glassbox/api';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serveCommand, type ServeFlags } from './commands/serve.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './test-cli.js';
+import { useServe } from './test-serve.js';
 
 const work = mkdtempSync(join(tmpdir(), 'glassbox-serve-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -15,41 +17,7 @@ const KEY = 'a-key-from-a-file';
 const keyFile = join(work, 'api-key');
 writeFileSync(keyFile, `${KEY}\n`);
 
-const ENV = ['GLASSBOX_API_KEY', 'GLASSBOX_API_KEY_FILE', 'HOST', 'PORT'] as const;
-let savedEnv: Record<string, string | undefined>;
-let savedListeners: { SIGINT: number; SIGTERM: number };
-const servers: ApiServer[] = [];
-
-beforeEach(() => {
-  savedEnv = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
-  for (const k of ENV) delete process.env[k];
-  savedListeners = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') };
-});
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-  for (const k of ENV) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
-  // serveCommand's shutdown handlers, added by this test only.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const added = process.listeners(signal).slice(savedListeners[signal]);
-    for (const listener of added) process.removeListener(signal, listener);
-  }
-});
-
-/** Runs `glassbox serve` in-process on a free loopback port; returns its base URL and log. */
-async function serve(flags: ServeFlags): Promise<{ base: string; log: string }> {
-  const out = new PassThrough();
-  let log = '';
-  out.on('data', (c: Buffer) => (log += c.toString()));
-  const server = await serveCommand({ port: 0, host: '127.0.0.1', workers: 1, state: ':memory:', ...flags }, out);
-  servers.push(server);
-  const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
-  if (!m) throw new Error(`no address in the log: ${log}`);
-  return { base: m[1], log };
-}
+const serve = useServe();
 
 const adminStatus = async (base: string, key?: string) =>
   (await fetch(`${base}/admin/stats`, { headers: key ? { authorization: `Bearer ${key}` } : {} })).status;
@@ -133,4 +101,27 @@ describe('glassbox serve: --allowed-host', () => {
     expect(await status(`localhost:${port}`)).toBe(200);
     expect(await status('attacker.example')).toBe(403);
   });
+});
+
+describe('glassbox serve: a taken port', () => {
+  it('exits 2 with one coded line and a hint, instead of hanging', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    try {
+      const bin = fileURLToPath(new URL('../bin/glassbox.js', import.meta.url));
+      const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--state', ':memory:', '--no-reference'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const [code] = await once(child, 'exit');
+      clearTimeout(timer);
+      expect(code).toBe(2);
+      const last = err.trimEnd().split('\n').pop();
+      expect(last).toMatch(new RegExp(`^glassbox: port ${port} on 127\\.0\\.0\\.1 is already in use .*--port N.*\\[PORT_IN_USE\\]$`));
+      expect(err).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      squatter.close();
+    }
+  }, 90_000);
 });

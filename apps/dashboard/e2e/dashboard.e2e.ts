@@ -14,7 +14,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL_DIR = join(REPO, 'models/emotion-mini');
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const SHOTS = join(REPO, 'docs/screenshots');
+// README's screenshots are rewritten only when asked (GLASSBOX_UPDATE_SCREENSHOTS=1), so a test
+// run leaves a clone clean; otherwise they go to a scratch folder.
+const SHOTS = process.env['GLASSBOX_UPDATE_SCREENSHOTS'] === '1' ? join(REPO, 'docs/screenshots') : join(tmpdir(), `glassbox-e2e-screenshots-${process.pid}`);
 
 const skipReason = !existsSync(CHROMIUM)
   ? `${CHROMIUM} is missing (apt-get install chromium)`
@@ -140,6 +142,7 @@ describe.skipIf(skipReason !== null)('the dashboard in Chromium', () => {
     await browser?.close();
     await server?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
+    if (!SHOTS.startsWith(REPO)) await rm(SHOTS, { recursive: true, force: true });
   });
 
   it('audit: classifies and explains a typed text, with recent predictions listed', async () => {

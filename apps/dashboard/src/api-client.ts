@@ -7,6 +7,7 @@ import type { CalibrationInfo } from '@glassbox/calibration';
 import type { PredictionView, PublicPluginInfo } from '@glassbox/core';
 import type { Explanation } from '@glassbox/explain';
 import type { AlarmRecord, AuditEntry, MonitorStatus, SeriesPoint as DriftSeriesPoint, SignalView } from '@glassbox/monitor';
+import { askForKey, storedKey } from './key-prompt.js';
 
 export type { AuditEntry, CalibrationInfo, Explanation, MonitorStatus };
 export type { MetricSet, ReliabilityBin } from '@glassbox/calibration';
@@ -43,17 +44,29 @@ export class ApiCallError extends Error {
   }
 }
 
-async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  let res: Response;
+async function send(path: string, init: RequestInit | undefined, key: string | null): Promise<Response> {
   try {
-    res = await fetch(path, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+    return await fetch(path, { ...init, headers: { 'content-type': 'application/json', ...(key !== null && { authorization: `Bearer ${key}` }), ...init?.headers } });
   } catch (error) {
     throw new ApiCallError(0, 'NETWORK', `could not reach the API: ${String(error)}`);
+  }
+}
+
+/** One API call; a 401 asks for the API key (kept in sessionStorage) and retries with it until it is accepted or the form is cancelled. */
+async function call<T>(path: string, init?: RequestInit): Promise<T> {
+  let key = storedKey();
+  let res = await send(path, init, key);
+  while (res.status === 401) {
+    const entered = await askForKey(key !== null);
+    if (entered === null) break;
+    key = entered;
+    res = await send(path, init, key);
   }
   const body = (await res.json().catch(() => null)) as unknown;
   if (!res.ok) {
     const e = (body ?? {}) as { error?: string; error_type?: string };
-    throw new ApiCallError(res.status, e.error_type ?? 'HTTP_' + String(res.status), e.error ?? res.statusText);
+    const hint = res.status === 401 ? ' (this server needs its API key: reload the page to enter it)' : '';
+    throw new ApiCallError(res.status, e.error_type ?? 'HTTP_' + String(res.status), (e.error ?? res.statusText) + hint);
   }
   return body as T;
 }

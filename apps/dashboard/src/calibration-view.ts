@@ -69,7 +69,11 @@ export function calibrationView(root: HTMLElement): { refresh(): void } {
     } catch (error) {
       if (error instanceof ApiCallError && error.status === 404) {
         body.replaceChildren(
-          notice('empty', 'No calibration configured', 'This server was started without a calibration file. Fit one with `glassbox calibrate` and start the server with it (calibrationPath).'),
+          notice(
+            'empty',
+            'No calibration on this server',
+            'It was started without one (`glassbox serve --no-calibration`, or a model without a bundled calibration.json): probabilities are raw, with no conformal sets. Fit one with `glassbox calibrate --data FILE --conformal 0.1 --abstain-risk 0.25 --out calibration.json` and restart with `glassbox serve --calibration calibration.json`, or fit one here with POST /v1/calibration/fit.',
+          ),
         );
       } else {
         body.replaceChildren(notice('error', 'Could not load the calibration', String(error instanceof Error ? error.message : error)));

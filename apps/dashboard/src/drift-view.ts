@@ -7,6 +7,10 @@ import { ratioBars } from './charts/ratio-bars.js';
 import { el, notice, num, pct, section, stat, table } from './dom.js';
 
 export const POLL_MS = 3000;
+const MAX_POLL_MS = 60_000;
+
+/** The wait before the next poll after `failures` failed ones in a row: 3 s, then doubling to 60 s. */
+export const pollDelay = (failures: number): number => Math.min(MAX_POLL_MS, POLL_MS * 2 ** failures);
 
 const HISTOGRAM_SIGNALS = [
   ['confidence', 'confidence (top-class probability)'],
@@ -127,7 +131,8 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
     );
     const rows = Object.entries(s.signals).flatMap(([name, sig]) =>
       sig.decisions.map((d) => ({ name: `${name} · ${d.statistic}`, value: d.value, threshold: d.threshold, alarm: d.alarm })),
-    );
+    // JSON turns a non-finite value or threshold (a statistic undefined on a tiny window) into null.
+    ).filter((r) => Number.isFinite(r.value) && Number.isFinite(r.threshold));
     if (s.window === 0) parts.ratio.replaceChildren(notice('empty', 'The window is empty', 'Statistics appear once predictions are served.'));
     else if (below) parts.ratio.replaceChildren(notice('info', `${s.window} of ${s.min_samples} predictions`, `Windows under ${s.min_samples} predictions never alarm: too few for any test.`));
     else ratioBars(parts.ratio, rows);
@@ -191,34 +196,59 @@ export function driftView(root: HTMLElement): { refresh(): void; stop(): void } 
     });
   };
 
-  const load = async () => {
+  /** Consecutive failed polls: each doubles the wait, up to MAX_POLL_MS, and the indicator says why. */
+  let failures = 0;
+  const load = async (): Promise<boolean> => {
     try {
       const [s, h] = await Promise.all([api.monitor(), api.history(50)]);
       // After /v1/monitor, which may have added a point.
       const series = await api.series().catch(() => null);
       render(s, h.alarms, series?.points ?? []);
+      failures = 0;
+      live.className = 'live';
       live.textContent = `Updates live every ${POLL_MS / 1000} s · last update ${new Date().toLocaleTimeString()}`;
+      return true;
     } catch (error) {
       built = false;
-      if (error instanceof ApiCallError && error.status === 404) {
+      failures++;
+      const wait = pollDelay(failures);
+      const notConfigured = error instanceof ApiCallError && error.status === 404;
+      if (notConfigured) {
         body.replaceChildren(
-          notice('empty', 'No reference configured', 'This server runs no drift monitor. Build a reference profile with `glassbox monitor reference` and start the server with it (referencePath).'),
+          notice(
+            'empty',
+            'No drift monitor on this server',
+            'It was started without a drift reference (`glassbox serve --no-reference`, or a model without a bundled reference.json). Build one with `glassbox monitor reference --data FILE --out reference.json` and restart with `glassbox serve --reference reference.json`.',
+          ),
         );
       } else {
         body.replaceChildren(notice('error', 'Could not load the drift monitor', String(error instanceof Error ? error.message : error)));
       }
-      live.textContent = `Retrying every ${POLL_MS / 1000} s · last try ${new Date().toLocaleTimeString()}`;
+      live.className = 'live live-waiting';
+      live.textContent = `${notConfigured ? 'No drift monitor: it needs a restart with --reference FILE' : 'Request failed'}; checking again in ${wait / 1000} s (backing off) · last try ${new Date().toLocaleTimeString()}`;
+      return false;
     }
+  };
+
+  const schedule = (delay: number) => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      void load().then(() => {
+        if (timer !== undefined) schedule(pollDelay(failures));
+      });
+    }, delay);
   };
 
   return {
     refresh() {
-      void load();
-      window.clearInterval(timer);
-      timer = window.setInterval(() => void load(), POLL_MS);
+      window.clearTimeout(timer);
+      timer = -1;
+      void load().then(() => {
+        if (timer !== undefined) schedule(pollDelay(failures));
+      });
     },
     stop() {
-      window.clearInterval(timer);
+      window.clearTimeout(timer);
       timer = undefined;
     },
   };

@@ -6,7 +6,7 @@ export { bootstrapCi, quantileSorted } from './bootstrap.js';
 export type { BootstrapOptions, ConfidenceInterval, RowMetric } from './bootstrap.js';
 export { mulberry32, randomInt } from './random.js';
 
-export { applyTemperature, fitTemperature, meanNllOfScaledLogits } from './temperature.js';
+export { applyTemperature, fitTemperature, meanNllOfScaledLogits, temperatureAtBound } from './temperature.js';
 export type { TemperatureFit } from './temperature.js';
 export { applyPlatt, fitPlatt, fitSigmoid } from './platt.js';
 export type { PlattParams } from './platt.js';

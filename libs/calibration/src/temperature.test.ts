@@ -3,7 +3,7 @@ import { softmaxRows64 } from './log-softmax.js';
 import { nll } from './metrics.js';
 import { mulberry32 } from './random.js';
 import { sampleLabels } from './test-synthetic.js';
-import { applyTemperature, fitTemperature, meanNllOfScaledLogits } from './temperature.js';
+import { applyTemperature, fitTemperature, meanNllOfScaledLogits, temperatureAtBound } from './temperature.js';
 import { expectGlassboxError } from './test-errors.js';
 import { HAS_GOLDEN, loadGolden } from './test-golden.js';
 
@@ -61,5 +61,14 @@ describe.skipIf(!HAS_GOLDEN)('golden fixture: temperature scaling', () => {
     expect(Math.abs(fit.temperature / g.expected.temperature - 1)).toBeLessThan(1e-3);
     expect(Math.abs(fit.nllBefore - g.expected.calibration_nll_before)).toBeLessThan(1e-4);
     expect(Math.abs(fit.nllAfter - g.expected.calibration_nll_after)).toBeLessThan(1e-4);
+  });
+});
+
+describe('temperatureAtBound', () => {
+  it('is true only at the edges of the ln T search interval [-5, 5]', () => {
+    expect(temperatureAtBound(Math.exp(5))).toBe(true);
+    expect(temperatureAtBound(Math.exp(-5))).toBe(true);
+    expect(temperatureAtBound(Math.exp(4.9))).toBe(false);
+    expect(temperatureAtBound(0.945)).toBe(false);
   });
 });

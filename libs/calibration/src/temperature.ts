@@ -15,6 +15,16 @@ export interface TemperatureFit {
 
 /** Search interval for ln T. */
 const LOG_T_BOUNDS = [-5, 5] as const;
+
+/**
+ * Whether a fitted temperature sits at the edge of the search interval (e^-5 or e^5, within
+ * 1e-3 in ln T): the optimum lies outside it, so the fit says more about the data (labels that
+ * barely follow the logits, a handful of rows) than about the model's confidence.
+ */
+export function temperatureAtBound(temperature: number): boolean {
+  const u = Math.log(temperature);
+  return u <= LOG_T_BOUNDS[0] + 1e-3 || u >= LOG_T_BOUNDS[1] - 1e-3;
+}
 const MAX_LOSS = -Math.log(NLL_CLIP);
 
 /**

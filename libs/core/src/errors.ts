@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   HIDDEN_STATE_NOT_FOUND: { status: 422, summary: 'glassbox finetune found no <s> hidden state in the graph: walking back from logits through the head did not reach a Gather (or Slice) of position 0.' },
   TRAINING_DATA_INVALID: { status: 400, summary: 'Fine-tuning data cannot train a head: fewer than two classes, or too few rows for the training and validation parts.' },
   RUN_LENGTH_UNCALIBRATED: { status: 409, summary: 'The reference profile holds no drift thresholds calibrated for these monitor settings (window, expected run length, min samples, alpha, statistics) and calibrating was turned off; the message says what differs and how to calibrate.' },
+  METRICS_EXPORT_FAILED: { status: 502, summary: 'A push of the metrics (OTLP, console) failed: the collector is down, unreachable or refused them. Logged once per distinct message; predictions go on.' },
+  PORT_IN_USE: { status: 409, summary: 'The server cannot listen: another process holds the port (or the address is not this machine\'s); the message says how to pick another.' },
   STORE_FAILED: { status: 500, summary: 'The state database cannot be opened, read or written (locked, corrupt, or from a newer glassbox).' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

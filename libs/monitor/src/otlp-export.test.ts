@@ -133,6 +133,8 @@ describe('OTLP export from the environment', () => {
     expect(collector.requests).toHaveLength(1);
     expect(errors.length).toBeGreaterThan(0);
     expect(String(errors[0])).toMatch(/otlp metrics export failed: Bad Request/);
+    // Coded, so the server's default handler logs it as one line rather than a stack.
+    expect(errors[0]).toMatchObject({ name: 'GlassboxError', code: 'METRICS_EXPORT_FAILED' });
   });
 
   it('sends nothing without OTLP variables, and exposes Prometheus only', async () => {

@@ -92,7 +92,7 @@ function reportingFailures(name: MetricsExporterName, exporter: PushMetricExport
     export: (metrics, resultCallback) =>
       exporter.export(metrics, (result) => {
         if (result.code !== EXPORT_SUCCESS) {
-          onError(new Error(`${name} metrics export failed: ${result.error?.message ?? 'no reason given'}`, { cause: result.error }));
+          onError(new GlassboxError('METRICS_EXPORT_FAILED', `${name} metrics export failed: ${result.error?.message ?? 'no reason given'}`, { cause: result.error }));
         }
         resultCallback(result);
       }),

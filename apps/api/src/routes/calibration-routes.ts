@@ -263,7 +263,7 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
         throw new ApiError(
           'CALIBRATION_NOT_CONFIGURED',
           versions.length === 0
-            ? 'this server has no calibration: start it with calibrationPath or fit one with POST /v1/calibration/fit'
+            ? 'this server has no calibration: start it with --calibration FILE (config calibrationPath) or fit one with POST /v1/calibration/fit'
             : 'no calibration is active; select one with POST /v1/calibration/select or ask for ?version=',
         );
       } else v = find(activeId);

@@ -89,7 +89,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
       }
       const calibrated = body.calibrated ?? service.calibration !== null;
       if (calibrated && service.calibration === null) {
-        throw new ApiError('INVALID_REQUEST', 'calibrated: true needs a server started with a calibration file (calibrationPath)');
+        throw new ApiError('INVALID_REQUEST', 'calibrated: true needs a server started with a calibration file (glassbox serve --calibration FILE; config calibrationPath)');
       }
       const prepared = await service.prepare(texts, { truncate: body.truncate ?? true, direction: 'right' });
       // Every explanation is checked against the budget before anything runs.

@@ -109,7 +109,7 @@ export function monitorRoutes(ctx: ApiContext): RouteSpec[] {
 
   const requireMonitor = (): DriftMonitor => {
     if (!monitoring.monitor) {
-      throw new ApiError('MONITOR_NOT_CONFIGURED', 'this server runs no drift monitor; start it with a reference profile (referencePath)');
+      throw new ApiError('MONITOR_NOT_CONFIGURED', 'this server runs no drift monitor; start it with a reference profile (glassbox serve --reference FILE; config referencePath)');
     }
     return monitoring.monitor;
   };

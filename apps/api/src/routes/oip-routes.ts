@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
@@ -45,7 +44,10 @@ const OutputTensor = z.object({
 export const InferResponseSchema = z.object({
   model_name: z.string(),
   model_version: z.string(),
-  id: z.string(),
+  id: z
+    .string()
+    .optional()
+    .describe("The request's id, echoed as the protocol asks; absent when the request has none. Not an audit id: this route writes no audit trail (POST /v1/predict does, and returns the ids GET /v1/predictions/{id} knows)."),
   outputs: z.array(OutputTensor),
 });
 
@@ -207,7 +209,7 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
         }
         const calibrated = body.parameters?.calibrated ?? service.calibration !== null;
         if (calibrated && service.calibration === null) {
-          throw new ApiError('INVALID_REQUEST', 'parameters.calibrated: true needs a server started with a calibration file (calibrationPath)');
+          throw new ApiError('INVALID_REQUEST', 'parameters.calibrated: true needs a server started with a calibration file (glassbox serve --calibration FILE; config calibrationPath)');
         }
         const prepared = await service.prepare(texts, { truncate: body.parameters?.truncate ?? true, direction: 'right' });
         const results = await service.classify(prepared, { calibrated, signal });
@@ -220,7 +222,7 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
         return {
           model_name: service.name,
           model_version: MODEL_VERSION,
-          id: body.id ?? randomUUID(),
+          ...(body.id !== undefined && { id: body.id }),
           outputs: (requested as OutputName[]).map(tensor),
         };
       },

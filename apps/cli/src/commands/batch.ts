@@ -1,8 +1,8 @@
 import { extname } from 'node:path';
-import cliProgress from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
 import { GlassboxError, type Prediction } from '@glassbox/core';
 import { openAtomicFile, writeFileAtomic, writeLine } from '../io/atomic-file.js';
+import { startProgress } from '../io/progress.js';
 import { fileSize, readRecords, type InputFormat } from '../io/records.js';
 import { openEngine, type EngineFlags } from './shared.js';
 
@@ -45,34 +45,32 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
   const counts = new Array<number>(labels.length).fill(0);
   const probSums = new Array<number>(labels.length).fill(0);
   const showProgress = flags.progress !== false;
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'batch |{bar}| {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}',
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-      hideCursor: true,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
   let bytes = 0;
   let rows = 0;
   const started = process.hrtime.bigint();
-  const rate = () => (rows / Math.max(1e-9, Number(process.hrtime.bigint() - started) / 1e9)).toFixed(0);
-  if (showProgress) bar.start(total, 0, { rows: 0, rate: '0' });
+  const records = readRecords(flags.in, {
+    format: flags.format,
+    textColumn: flags.textColumn,
+    onBytes: (b) => {
+      bytes = b;
+    },
+  })[Symbol.asyncIterator]();
+  let first: IteratorResult<{ text: string }>;
+  try {
+    // The header and first row are checked (a missing text column, say) before any progress shows.
+    first = await records.next();
+  } catch (e) {
+    await engine.dispose();
+    throw e;
+  }
+  const progress = startProgress('batch', total, showProgress);
   const file = await openAtomicFile(flags.out);
   try {
     if (format === 'csv') await writeLine(file.stream, stringify([['text', 'label', 'score', ...labels]]));
-    const records = readRecords(flags.in, {
-      format: flags.format,
-      textColumn: flags.textColumn,
-      onBytes: (b) => {
-        bytes = b;
-      },
-    });
     const texts = (async function* () {
-      for await (const r of records) yield r.text;
+      if (first.done) return;
+      yield first.value.text;
+      for (let r = await records.next(); !r.done; r = await records.next()) yield r.value.text;
     })();
     for await (const p of engine.classifyStream(texts)) {
       rows++;
@@ -81,19 +79,16 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
         probSums[j] += p.probabilities[l];
       });
       await writeLine(file.stream, format === 'jsonl' ? jsonlRow(p) : csvRow(p, labels));
-      if (showProgress && rows % 256 === 0) bar.update(bytes, { rows, rate: rate() });
+      if (rows % 256 === 0) progress.update(bytes, rows);
     }
     await file.commit();
   } catch (e) {
-    if (showProgress) bar.stop();
+    progress.stop();
     await file.abort();
     await engine.dispose();
     throw e;
   }
-  if (showProgress) {
-    bar.update(total, { rows, rate: rate() });
-    bar.stop();
-  }
+  progress.finish(rows);
   await engine.dispose();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const summary: BatchSummary = {
@@ -111,7 +106,7 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
 }
 
 function jsonlRow(p: Prediction): string {
-  return `${JSON.stringify({ text: p.text, label: p.label, score: p.score, probabilities: p.probabilities })}\n`;
+  return `${JSON.stringify({ text: p.text, label: p.label, score: p.score, probabilities: p.probabilities, truncated: p.truncated, tokens: p.tokens })}\n`;
 }
 
 function csvRow(p: Prediction, labels: readonly string[]): string {

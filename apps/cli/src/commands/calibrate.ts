@@ -2,6 +2,7 @@ import {
   buildCalibrationFile,
   builtinCalibrators,
   serializeCalibration,
+  temperatureAtBound,
   type CalibrationFile,
   type CalibrationMethod,
   type MetricSet,
@@ -25,7 +26,12 @@ export interface CalibrateFlags extends EngineFlags, LabeledDataFlags {
  * certificate on the calibrated probabilities, and saves them with the model's identity.
  * `calibrators`: where --method is looked up (default: the built-ins; runCli adds --plugin's).
  */
-export async function calibrateCommand(flags: CalibrateFlags, out: NodeJS.WritableStream, calibrators: PluginRegistry<CalibratorPlugin> = builtinCalibrators()): Promise<CalibrationFile> {
+export async function calibrateCommand(
+  flags: CalibrateFlags,
+  out: NodeJS.WritableStream,
+  calibrators: PluginRegistry<CalibratorPlugin> = builtinCalibrators(),
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<CalibrationFile> {
   if (!calibrators.has(flags.method)) {
     throw new GlassboxError('INVALID_OPTION', `--method must be one of ${calibrators.names().join(', ')}, got "${flags.method}"`);
   }
@@ -42,6 +48,12 @@ export async function calibrateCommand(flags: CalibrateFlags, out: NodeJS.Writab
       calibrators,
     });
     await writeFileAtomic(flags.out, serializeCalibration(file, calibrators));
+    const t = file.calibration.method === 'temperature' ? Number(file.calibration.params['temperature']) : NaN;
+    if (Number.isFinite(t) && temperatureAtBound(t)) {
+      err.write(
+        `glassbox: warning: the fitted temperature ${t.toPrecision(4)} sits at its bound (e^${Math.sign(Math.log(t)) * 5}): the best fit lies outside the search range, which usually means labels that barely follow the model (check --label-column and the data) or too few rows\n`,
+      );
+    }
     out.write(flags.json ? `${JSON.stringify(summary(file), null, 2)}\n` : formatCalibration(file, flags.out));
     return file;
   } finally {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { CAPABILITIES, GlassboxError, missingCapabilities, type ExplainerPlugin, type PluginRegistry } from '@glassbox/core';
 import { defaultExplainers, explainText, renderExplanationHtml, type Explanation, type Granularity } from '@glassbox/explain';
 import { writeFileAtomic } from '../io/atomic-file.js';
@@ -69,7 +70,10 @@ export async function explainCommand(
       windowStride: flags.windowStride,
       faithfulness: flags.faithfulness,
     });
-    if (flags.html) await writeFileAtomic(flags.html, renderExplanationHtml(e));
+    if (flags.html) {
+      await writeFileAtomic(flags.html, renderExplanationHtml(e));
+      err.write(`glassbox: explanation page written to ${resolve(flags.html)} (open it in a browser)\n`);
+    }
     out.write(flags.json ? `${JSON.stringify(e, null, 2)}\n` : formatExplanation(e));
     return e;
   } finally {

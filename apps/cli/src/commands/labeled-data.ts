@@ -47,9 +47,14 @@ export async function* readLabeledRecords(flags: LabeledDataFlags, onSkip: () =>
   const records = readRecords(flags.data, { format: flags.format, textColumn: flags.textColumn, labelColumn: flags.labelColumn });
   for await (const r of records) {
     if (range && (r.row < range[0] || r.row > range[1])) continue;
-    if (r.label === undefined || r.label.trim() === '') {
-      throw new GlassboxError('INPUT_FORMAT', `${flags.data}:${r.row}: no label`);
+    if (r.label === undefined) {
+      const column = flags.labelColumn ?? 'label';
+      throw new GlassboxError(
+        'INPUT_FORMAT',
+        `${flags.data} has no label column "${column}": this command needs labeled rows (a "${column}" column or field holding a label name or id, or GoEmotions TSV); name another with --label-column NAME, or classify unlabeled texts with glassbox batch`,
+      );
     }
+    if (r.label.trim() === '') throw new GlassboxError('INPUT_FORMAT', `${flags.data}:${r.row}: the label is empty`);
     const parts = r.label.split(',').filter((x) => x.trim() !== '');
     if (parts.length !== 1) {
       onSkip();

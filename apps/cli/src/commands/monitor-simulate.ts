@@ -12,7 +12,8 @@ import {
   type RunLengthSimulation,
 } from '@glassbox/monitor';
 import type { CalibrationPlugins } from './calibration-io.js';
-import { predictFile, progressBar, readReferenceJson, type MonitorDataFlags } from './monitor.js';
+import { stepProgress } from '../io/progress.js';
+import { predictFile, readReferenceJson, type MonitorDataFlags } from './monitor.js';
 import { loadCliPlugins, openEngine } from './shared.js';
 
 export interface SimulateFlags extends MonitorDataFlags {
@@ -97,7 +98,7 @@ export async function monitorSimulateCommand(flags: SimulateFlags, out: NodeJS.W
   };
   const streams = flags.streams ?? 30;
   const streamLength = flags.streamLength ?? 20 * window;
-  const runLength = simulateRunLength(inDomain.rows, { ...base, streams, streamLength, onProgress: progressBar('run length under no drift', flags.progress !== false) ?? undefined });
+  const runLength = simulateRunLength(inDomain.rows, { ...base, streams, streamLength, onProgress: stepProgress('run length under no drift', flags.progress !== false) ?? undefined });
   const alarmed = new Set(registry.entries().filter(({ plugin }) => hasAlarmRule(plugin)).map(({ plugin }) => plugin.name));
   runLength.statistics = Object.fromEntries(Object.entries(runLength.statistics).filter(([n]) => alarmed.has(n)));
   const scenarios: SimulateReport['scenarios'] = {};
@@ -106,7 +107,7 @@ export async function monitorSimulateCommand(flags: SimulateFlags, out: NodeJS.W
       ...base,
       runs: flags.runs ?? 50,
       cap: flags.cap ?? 5 * window,
-      onProgress: progressBar(`delay: ${name}`, flags.progress !== false) ?? undefined,
+      onProgress: stepProgress(`delay: ${name}`, flags.progress !== false) ?? undefined,
     });
     delay.statistics = Object.fromEntries(Object.entries(delay.statistics).filter(([n]) => alarmed.has(n)));
     scenarios[name] = { predictions: rows.length, delay };

@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createPipeline, createPluginRegistry, GlassboxError, type DriftStatisticPlugin, type InferenceEngine, type PipelineResult, type PluginRegistry } from '@glassbox/core';
@@ -16,7 +15,8 @@ import {
   type StateSummary,
 } from '@glassbox/monitor';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { readRecords, type InputFormat } from '../io/records.js';
+import { startProgress, stepProgress, type Progress } from '../io/progress.js';
+import { fileSize, readRecords, type InputFormat } from '../io/records.js';
 import { loadCalibration, type CalibrationPlugins } from './calibration-io.js';
 import { loadCliPlugins, openEngine, type EngineFlags } from './shared.js';
 
@@ -25,6 +25,8 @@ export interface MonitorDataFlags extends EngineFlags {
   format?: InputFormat;
   textColumn?: string;
   calibration?: string;
+  /** Bytes of --data read so far (for a progress bar). */
+  onBytes?: (bytes: number) => void;
 }
 
 /** Runs every row of a file through the model (and calibration) in order. */
@@ -37,7 +39,7 @@ export async function* predictFile(
   const pipeline = createPipeline({ engine, calibrator: loaded?.calibrator });
   const labels: Array<string | undefined> = [];
   const texts = (async function* () {
-    for await (const r of readRecords(flags.data, { format: flags.format, textColumn: flags.textColumn })) {
+    for await (const r of readRecords(flags.data, { format: flags.format, textColumn: flags.textColumn, onBytes: flags.onBytes })) {
       labels.push(r.label);
       yield r.text;
     }
@@ -57,24 +59,8 @@ export interface ReferenceFlags extends MonitorDataFlags {
   expectedRunLength?: number;
   /** Plugin files or packages: their drift statistics join the calibrated set. */
   plugin?: string[];
+  /** false: no progress bar on stderr (--no-progress). */
   progress?: boolean;
-}
-
-/** A cli-progress bar on stderr for a run of `total` steps; returns its onProgress callback (null without progress). */
-export function progressBar(what: string, enabled = true): ((done: number, total: number) => void) | null {
-  if (!enabled) return null;
-  let bar: cliProgress.SingleBar | null = null;
-  return (done, total) => {
-    if (!bar) {
-      bar = new cliProgress.SingleBar(
-        { stream: process.stderr, format: `${what} |{bar}| {value}/{total} | ETA {eta_formatted}`, noTTYOutput: true, notTTYSchedule: 5000, hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(total, 0);
-    }
-    bar.update(done);
-    if (done >= total) bar.stop();
-  };
 }
 
 /**
@@ -85,11 +71,24 @@ export async function monitorReferenceCommand(flags: ReferenceFlags, out: NodeJS
   const engine = await openEngine(flags);
   try {
     const rows: Array<{ probabilities: Record<string, number> }> = [];
-    for await (const { result } of predictFile(engine, flags, plugins)) rows.push({ probabilities: result.probabilities });
+    let bytes = 0;
+    let progress: Progress | null = null;
+    try {
+      for await (const { result } of predictFile(engine, { ...flags, onBytes: (b) => (bytes = b) }, plugins)) {
+        // Started after the first row, so a bad file fails before any progress shows.
+        progress ??= startProgress('reference', fileSize(flags.data), flags.progress !== false);
+        rows.push({ probabilities: result.probabilities });
+        if (rows.length % 256 === 0) progress.update(bytes, rows.length);
+      }
+    } catch (e) {
+      progress?.stop();
+      throw e;
+    }
+    progress?.finish(rows.length);
     let profile = buildReferenceProfile(rows, engine.labels, await engine.modelId());
     const started = Date.now();
     const window = flags.window ?? 500;
-    const onProgress = progressBar(`calibrating thresholds (window ${window})`, flags.progress !== false);
+    const onProgress = stepProgress(`calibrating thresholds (window ${window})`, flags.progress !== false);
     const runLength = calibrateRunLength(profile, {
       window,
       expectedRunLength: flags.expectedRunLength,
@@ -169,7 +168,7 @@ export async function monitorReplayCommand(flags: ReplayFlags, out: NodeJS.Writa
     const reference = parseReferenceProfile(json, { modelId: await engine.modelId(), labels: engine.labels });
     const alarms: DriftAlarm[] = [];
     const window = flags.window ?? reference.run_length?.settings.window ?? 300;
-    const onCalibrationProgress = progressBar(`calibrating thresholds (window ${window})`, flags.progress !== false && !flags.json) ?? undefined;
+    const onCalibrationProgress = stepProgress(`calibrating thresholds (window ${window})`, flags.progress !== false && !flags.json) ?? undefined;
     const monitor = createDriftMonitor({
       reference,
       window: { size: window },

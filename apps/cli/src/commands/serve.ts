@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createApiServer, isLoopbackHost, prepareStateLocation, resolveStateLocation, type ApiServer, type ApiServerOptions } from '@glassbox/api';
 import { GlassboxError } from '@glassbox/core';
 import { loadOptionsFromFlags, type LoadFlags } from './serve-load-flags.js';
@@ -10,8 +11,10 @@ export interface ServeFlags extends LoadFlags {
   port?: number;
   host?: string;
   config?: string;
-  calibration?: string;
-  reference?: string;
+  /** A file, or false for --no-calibration (not even the model bundle's). */
+  calibration?: string | false;
+  /** A file, or false for --no-reference (neither the bundle's nor a stored one). */
+  reference?: string | false;
   storeText?: boolean;
   state?: string;
   replicaId?: string;
@@ -48,6 +51,41 @@ function withoutCredentials(url: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+/** The files a model bundle ships for serving: used unless a flag or the config says otherwise. */
+export const BUNDLE_CALIBRATION = 'calibration.json';
+export const BUNDLE_REFERENCE = 'reference.json';
+
+/**
+ * The model bundle's calibration and reference, where the bundle has them and nothing chose
+ * otherwise: one model (not an ensemble), its fp32 graph (they are fitted on model.onnx), no
+ * --calibration/--reference (nor --no-...) and no calibrationPath/referencePath in the config.
+ */
+export function bundleDefaults(
+  flags: Pick<ServeFlags, 'calibration' | 'reference' | 'variant'>,
+  models: readonly string[],
+  fromFile: Pick<ApiServerOptions, 'calibrationPath' | 'referencePath'>,
+): { calibration: string | null; reference: string | null } {
+  const none = { calibration: null, reference: null };
+  if (models.length !== 1 || flags.variant === 'quantized') return none;
+  const file = (name: string) => (existsSync(join(models[0], name)) ? join(models[0], name) : null);
+  return {
+    calibration: flags.calibration === undefined && fromFile.calibrationPath === undefined ? file(BUNDLE_CALIBRATION) : null,
+    reference: flags.reference === undefined && fromFile.referencePath === undefined ? file(BUNDLE_REFERENCE) : null,
+  };
+}
+
+/** The start-up line that says which drift reference is in use, where from, and how to change it. */
+function referenceLine(server: ApiServer, statePath: string): string {
+  const r = server.reference;
+  if (r === null) return 'glassbox: no drift reference, so no drift monitor (the Drift tab and /v1/monitor stay empty): give --reference FILE from `glassbox monitor reference`';
+  const size = `${r.n} predictions`;
+  if (r.source === 'stored') {
+    return `glassbox: drift reference: the one an earlier start stored in ${statePath} (${size}); --reference FILE replaces it, --no-reference ignores it`;
+  }
+  if (r.source === 'default') return `glassbox: drift reference: the model bundle's ${r.path} (${size}); --reference FILE for another, --no-reference for none`;
+  return `glassbox: drift reference: ${r.path} (${size}), stored for later starts`;
 }
 
 /** The key in a file: its content without surrounding whitespace (a trailing newline is usual). */
@@ -107,13 +145,20 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
   const env = process.env;
   const { apiKeyFile: _apiKeyFile, ...serverFromFile } = fromFile;
   const models = flags.model ?? fromFile.modelDirs ?? (fromFile.modelDir ? [fromFile.modelDir] : [env['GLASSBOX_MODEL'] ?? defaultModelDir()]);
+  const defaults = bundleDefaults(flags, models, fromFile);
   const options: ApiServerOptions = {
     ...serverFromFile,
     modelDir: undefined,
     modelDirs: models,
     ...(flags.calibration ? { calibrationPath: flags.calibration } : {}),
+    ...(flags.calibration === false ? { calibrationPath: undefined } : {}),
+    ...(defaults.calibration !== null ? { calibrationPath: defaults.calibration } : {}),
+    // The bundle's calibration comes with its certified abstention rule.
+    ...(defaults.calibration !== null && fromFile.abstain === undefined ? { abstain: 'certified' } : {}),
     ...(flags.abstain ? { abstain: flags.abstain } : {}),
     ...(flags.reference ? { referencePath: flags.reference } : {}),
+    ...(flags.reference === false ? { referencePath: undefined, useStoredReference: false } : {}),
+    ...(defaults.reference !== null ? { defaultReferencePath: defaults.reference } : {}),
     ...(flags.storeText ? { storeText: true } : {}),
     ...(flags.auditLimit !== undefined ? { auditLimit: flags.auditLimit } : {}),
     ...(flags.auditMaxAgeDays !== undefined ? { auditMaxAgeDays: flags.auditMaxAgeDays } : {}),
@@ -181,6 +226,13 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     );
   }
   log.write(`glassbox: ${state.description}\n`);
+  if (options.calibrationPath) {
+    const whose = defaults.calibration !== null ? "the model bundle's " : '';
+    log.write(`glassbox: calibration: ${whose}${options.calibrationPath}${options.abstain ? `, abstaining by ${options.abstain}` : ''}; --calibration FILE for another, --no-calibration for raw probabilities\n`);
+  } else {
+    log.write('glassbox: no calibration: raw probabilities, no conformal sets (the Calibration tab stays empty): give --calibration FILE from `glassbox calibrate`\n');
+  }
+  log.write(`${referenceLine(server, state.path)}\n`);
   const { otlpUrl, intervalMs } = server.telemetry;
   if (otlpUrl) log.write(`glassbox: metrics also pushed over OTLP/HTTP to ${withoutCredentials(otlpUrl)} every ${intervalMs / 1000} s\n`);
   return server;

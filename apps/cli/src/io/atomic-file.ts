@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
@@ -12,6 +12,34 @@ export interface AtomicFile {
   abort(): Promise<void>;
 }
 
+/** Temporary files not yet committed or aborted: a SIGINT or SIGTERM removes them before the process ends. */
+const pending = new Set<string>();
+
+function removePending(signal: NodeJS.Signals): void {
+  for (const tmp of pending) rmSync(tmp, { force: true });
+  pending.clear();
+  forget();
+  // Alone, this handler ends the process as the signal would have; beside another (serve's
+  // graceful shutdown), that one decides.
+  if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+function watch(tmp: string): void {
+  if (pending.size === 0) {
+    process.on('SIGINT', removePending);
+    process.on('SIGTERM', removePending);
+  }
+  pending.add(tmp);
+}
+
+function forget(tmp?: string): void {
+  if (tmp !== undefined) pending.delete(tmp);
+  if (pending.size === 0) {
+    process.off('SIGINT', removePending);
+    process.off('SIGTERM', removePending);
+  }
+}
+
 /**
  * Writes to a temporary file beside `path` and renames it into place on commit, so the target
  * is either the previous file or the complete new one, never half-written.
@@ -19,9 +47,11 @@ export interface AtomicFile {
 export async function openAtomicFile(path: string): Promise<AtomicFile> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   const stream = createWriteStream(tmp, { flags: 'wx' });
+  watch(tmp);
   try {
     await once(stream, 'open');
   } catch (cause) {
+    forget(tmp);
     throw new GlassboxError('OUTPUT_FILE', `cannot write ${path}: ${(cause as Error).message}`, { cause });
   }
   let done = false;
@@ -39,8 +69,10 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
       try {
         await close();
         await rename(tmp, path);
+        forget(tmp);
       } catch (cause) {
         await rm(tmp, { force: true });
+        forget(tmp);
         throw new GlassboxError('OUTPUT_FILE', `cannot write ${path}: ${(cause as Error).message}`, { cause });
       }
     },
@@ -49,6 +81,7 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
       done = true;
       stream.destroy();
       await rm(tmp, { force: true });
+      forget(tmp);
     },
   };
 }
