@@ -125,7 +125,7 @@ export function toErrorReply(error: unknown): ErrorReply {
     // The state database unreachable while serving (PostgreSQL down, a locked SQLite file) is a
     // condition of this replica, not a bug: 503 with Retry-After, so clients and load balancers
     // go elsewhere, as /ready does. The error handler is still told.
-    if (error.code === 'STORE_FAILED') return reply(error.code, 503, error.message, { 'Retry-After': '5' }, true);
+    if (error.code === 'STORE_FAILED') return reply(error.code, error.status, error.message, { 'Retry-After': '5' }, true);
     return reply(error.code, error.status, error.message, headers, error.status >= 500 && error.code !== 'ENGINE_DISPOSED');
   }
   const parser = error as BodyParserError | null;

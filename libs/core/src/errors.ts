@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   RUN_LENGTH_UNCALIBRATED: { status: 409, summary: 'The reference profile holds no drift thresholds calibrated for these monitor settings (window, expected run length, min samples, alpha, statistics) and calibrating was turned off; the message says what differs and how to calibrate.' },
   METRICS_EXPORT_FAILED: { status: 502, summary: 'A push of the metrics (OTLP, console) failed: the collector is down, unreachable or refused them. Logged once per distinct message; predictions go on.' },
   PORT_IN_USE: { status: 409, summary: 'The server cannot listen: another process holds the port (or the address is not this machine\'s); the message says how to pick another.' },
-  STORE_FAILED: { status: 500, summary: 'The state database cannot be opened, read or written (locked, corrupt, or from a newer glassbox).' },
+  STORE_FAILED: { status: 503, summary: 'The state database cannot be opened, read or written (locked, corrupt, unreachable, or from a newer glassbox); a server answers 503 with Retry-After so clients retry on another replica.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
