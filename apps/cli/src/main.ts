@@ -194,7 +194,6 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--calibration <file>', 'profile calibrated probabilities')
       .option('--window <n>', 'drift window the alarm thresholds are calibrated for (default 500, the server default)', intOption('--window'))
       .option('--expected-run-length <n>', 'predictions between false alarms of the whole monitor under no drift (default 200000)', intOption('--expected-run-length'))
-      .option('--no-progress', 'no progress bar on stderr')
       .option('--text-column <name>', 'column or field holding the text (default "text")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
