@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { loadModelBundle } from '@glassbox/core';
+import { robertaTokenizerConfig } from '../make-bench-model/roberta-tokenizer.mjs';
 
 /** One label's score, as the pipeline returns it. */
 export interface LabelScore {
@@ -46,7 +47,7 @@ export async function createPeerClassifier(bundleDir: string, options: PeerOptio
   symlinkSync(bundle.modelPath, join(dir, 'onnx', 'model.onnx'));
   copyFileSync(join(bundleDir, 'config.json'), join(dir, 'config.json'));
   copyFileSync(bundle.tokenizerPath, join(dir, 'tokenizer.json'));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(bundle.config.maxTokens)));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(robertaTokenizerConfig(bundle.config.maxTokens)));
 
   env.allowRemoteModels = false;
   env.localModelPath = root;
@@ -73,21 +74,6 @@ export async function createPeerClassifier(bundleDir: string, options: PeerOptio
       await classifier.dispose();
       rmSync(root, { recursive: true, force: true });
     },
-  };
-}
-
-/** A RoBERTa tokenizer_config.json: the special tokens and the model's longest sequence. */
-function tokenizerConfig(maxLength: number): Record<string, unknown> {
-  return {
-    tokenizer_class: 'RobertaTokenizer',
-    model_max_length: maxLength,
-    bos_token: '<s>',
-    eos_token: '</s>',
-    pad_token: '<pad>',
-    unk_token: '<unk>',
-    mask_token: '<mask>',
-    cls_token: '<s>',
-    sep_token: '</s>',
   };
 }
 
