@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { builtinPluginRegistries, openPluginRegistries } from '@glassbox/api';
-import { isGlassboxError, type PluginRegistries } from '@glassbox/core';
+import { isGlassboxError, QUANTIZE_OPERATORS, type PluginRegistries } from '@glassbox/core';
 import { abstentionSpecs } from '@glassbox/calibration';
 import { batchCommand } from './commands/batch.js';
 import { calibrateCommand } from './commands/calibrate.js';
@@ -11,6 +11,7 @@ import { monitorReferenceCommand, monitorReplayCommand, monitorStateCommand } fr
 import { serveCommand } from './commands/serve.js';
 import { pluginsCommand, pluginSpecsIn } from './commands/plugins.js';
 import { predictCommand } from './commands/predict.js';
+import { quantizeCommand } from './commands/quantize.js';
 import { parseNumberIn, parsePositiveInt } from './commands/shared.js';
 
 export interface CliIo {
@@ -244,6 +245,20 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .argument('<out>', 'where to write the rewritten graph (atomically)')
     .action(async (input: string, output: string) => {
       await exposeAttentionsCommand(input, output, io.stdout);
+    });
+
+  program
+    .command('quantize')
+    .description('write a dynamic int8 copy of a model bundle (weights per output channel, activations at run time) and compare its logits with fp32')
+    .argument('<in_dir>', 'model bundle with an fp32 graph (model.onnx or onnx/model.onnx)')
+    .argument('<out_dir>', 'new bundle: model_quantized.onnx (onnx/model_quantized.onnx for that layout) with config and tokenizer files; load it with --variant quantized or as is')
+    .addOption(new Option('--operator <op>', 'run-time activation quantization: dynamic-quantize-matmul (com.microsoft, ONNX Runtime) or matmul-integer (standard ONNX ops)').choices([...QUANTIZE_OPERATORS]).default('dynamic-quantize-matmul'))
+    .option('--no-embeddings', 'keep embedding tables (Gather over a constant table) in float; by default they are stored as int8 per row')
+    .option('--check-text <text>', 'text to compare fp32 and int8 logits on (repeatable; default 8 built-in texts)', collect)
+    .option('--no-check', 'skip the fp32 comparison')
+    .option('--json', 'print {input, output, ratio, quantized_matrices, quantized_parameters, skipped, check: {max_abs_logit_difference, same_label}} as JSON')
+    .action(async (inDir: string, outDir: string, flags) => {
+      await quantizeCommand(inDir, outDir, flags, io.stdout);
     });
 
   engineOptions(

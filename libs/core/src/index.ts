@@ -1,14 +1,40 @@
 export { ERROR_CODES, ErrorBodySchema, GlassboxError, isGlassboxError } from './errors.js';
 export type { CodedErrorOptions, ErrorBody, ErrorCode, GlassboxErrorOptions } from './errors.js';
 
-export { computeModelId, loadModelBundle, MODEL_VARIANTS, parseModelConfig } from './bundle/model-bundle.js';
+export { bundleGraphs, computeModelId, graphPath, loadModelBundle, MODEL_VARIANTS, parseModelConfig } from './bundle/model-bundle.js';
 export type { LoadModelBundleOptions, ModelBundle, ModelConfig, ModelVariant } from './bundle/model-bundle.js';
+export { BUNDLE_SIDE_FILES, quantizeBundle } from './bundle/quantize-bundle.js';
+export type { QuantizeBundleResult } from './bundle/quantize-bundle.js';
 
 export { createTextTokenizer, toUtf16Offsets } from './tokenizer/text-tokenizer.js';
 export type { Encoding, SpecialTokenNames, TextTokenizer, TokenSpan } from './tokenizer/text-tokenizer.js';
 
 export { createOnnxSession } from './onnx/ort.js';
 export type { Feeds, OnnxSession, OnnxSessionOptions, TensorData } from './onnx/ort.js';
+export {
+  appendToGraph,
+  constantInts,
+  decodeModel,
+  encodeVarint,
+  externalDataFiles,
+  findAttribute,
+  indexGraph,
+  intAttribute,
+  intsAttribute,
+  proto as onnxProto,
+  opsetVersion,
+  scanFields,
+  tensorFloats,
+  tensorInts,
+  toNumber,
+  topologicalOrder,
+  writeBytesAtomic,
+} from './onnx/onnx-graph.js';
+export type { GraphIndex } from './onnx/onnx-graph.js';
+export { QUANTIZATION_METADATA_KEY, QUANTIZE_OPERATORS, quantizeModel } from './onnx/quantize-graph.js';
+export type { QuantizedMatrix, QuantizeModelOptions, QuantizeModelResult, QuantizeOperator } from './onnx/quantize-graph.js';
+export { dequantizePerChannel, float16ToFloat32, INT8_MAX, maxAbsDifference, quantizePerChannel, transpose } from './onnx/quantize-math.js';
+export type { PerChannelWeights } from './onnx/quantize-math.js';
 export { createWorkerSessionPool } from './onnx/worker-session-pool.js';
 export type { WorkerPoolStats, WorkerSessionPool, WorkerSessionPoolOptions } from './onnx/worker-session-pool.js';
 

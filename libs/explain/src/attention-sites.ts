@@ -8,7 +8,7 @@ import {
   toNumber,
   topologicalOrder,
   type GraphIndex,
-} from './onnx-graph.js';
+} from '@glassbox/core';
 
 /**
  * Finds the self-attention blocks of an exported transformer by graph pattern: each layer's

@@ -13,7 +13,7 @@ import {
 } from '@glassbox/core';
 import type { onnx } from 'onnx-proto';
 import { exposeAttentions, exposeAttentionsInModel } from './expose-attentions.js';
-import { decodeModel, proto, toNumber } from './onnx-graph.js';
+import { decodeModel, onnxProto as proto, toNumber } from '@glassbox/core';
 
 const modelsDir = fileURLToPath(new URL('../../../models/emotion-mini/', import.meta.url));
 const withAttentionsDir = modelsDir;

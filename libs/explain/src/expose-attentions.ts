@@ -4,14 +4,13 @@
  * (or Cast to float) node and one graph output per layer are appended to the serialized model;
  * every existing byte, initializers included, stays as it was.
  */
-import { randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { GlassboxError } from '@glassbox/core';
 import type { onnx } from 'onnx-proto';
 import type { AttentionSite } from './attention-sites.js';
 import { declaredHeads, declaredTypes, DEFAULT_DOMAINS, findAttentionSites, FLOAT } from './attention-sites.js';
-import { appendToGraph, decodeModel, externalDataFiles, proto } from './onnx-graph.js';
+import { appendToGraph, decodeModel, externalDataFiles, onnxProto as proto, writeBytesAtomic } from '@glassbox/core';
 
 // The graph pattern lives in attention-sites.ts; kept importable from here.
 export { findAttentionSites } from './attention-sites.js';
@@ -120,7 +119,7 @@ export async function exposeAttentions(
     throw e;
   }
   const unchangedInPlace = rewritten.bytes === model && resolve(inPath) === resolve(outPath);
-  if (!unchangedInPlace) await writeFileAtomic(outPath, rewritten.bytes);
+  if (!unchangedInPlace) await writeBytesAtomic(outPath, rewritten.bytes);
   return rewritten.result;
 }
 
@@ -221,15 +220,4 @@ function attentionOutput(name: string, heads: number | null): onnx.IValueInfoPro
       },
     },
   };
-}
-
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-  } catch (cause) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw new GlassboxError('OUTPUT_FILE', `cannot write the model to ${path}: ${(cause as Error).message}`, { cause });
-  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GlassboxError } from '../errors.js';
-import { miniModelDir } from '../test-support.js';
+import { miniModelDir, miniNoAttentionsDir } from '../test-support.js';
 import { computeModelId, loadModelBundle } from './model-bundle.js';
 
 const dirs: string[] = [];
@@ -67,7 +67,7 @@ describe('loadModelBundle', () => {
     const e = error(() => loadModelBundle(onlyInt8, { variant: 'fp32' }));
     expect(e.code).toBe('BUNDLE_VARIANT_MISSING');
     expect(e.message).toContain('onnx/model_quantized.onnx (quantized)');
-    const e2 = error(() => loadModelBundle(miniModelDir, { variant: 'quantized' }));
+    const e2 = error(() => loadModelBundle(miniNoAttentionsDir, { variant: 'quantized' }));
     expect(e2.code).toBe('BUNDLE_VARIANT_MISSING');
     expect(e2.message).toContain('model.onnx (fp32)');
     const e3 = error(() => loadModelBundle(miniModelDir, { variant: 'int4' as never }));

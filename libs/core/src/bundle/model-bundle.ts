@@ -57,6 +57,16 @@ const MODEL_FILES: Record<ModelVariant, Array<{ path: string; layout: ModelBundl
   ],
 };
 
+/** Where a bundle of `layout` keeps its `variant` graph, relative to the bundle directory. */
+export function graphPath(variant: ModelVariant, layout: ModelBundle['layout']): string {
+  return (MODEL_FILES[variant].find((c) => c.layout === layout) ?? MODEL_FILES[variant][0]).path;
+}
+
+/** The graphs a directory holds, in search order (fp32 first). */
+export function bundleGraphs(dir: string): Array<{ path: string; layout: ModelBundle['layout']; variant: ModelVariant }> {
+  return MODEL_VARIANTS.flatMap((variant) => MODEL_FILES[variant].filter((c) => existsSync(join(dir, c.path))).map((c) => ({ ...c, variant })));
+}
+
 /**
  * Reads a model directory in the layouts users have: an optimum export (`model.onnx` at the
  * root) or the transformers.js layout (`onnx/model.onnx`, `onnx/model_quantized.onnx`), each
@@ -71,9 +81,7 @@ export function loadModelBundle(dir: string, options: LoadModelBundleOptions = {
   if (asked !== undefined && !MODEL_VARIANTS.includes(asked)) {
     throw new GlassboxError('INVALID_OPTION', `variant must be one of ${MODEL_VARIANTS.join(', ')}, got ${JSON.stringify(asked)}`);
   }
-  const present = MODEL_VARIANTS.flatMap((variant) =>
-    MODEL_FILES[variant].filter((c) => existsSync(join(root, c.path))).map((c) => ({ ...c, variant })),
-  );
+  const present = bundleGraphs(root);
   const found = asked === undefined ? present[0] : present.find((c) => c.variant === asked);
   if (!found) {
     const all = MODEL_VARIANTS.flatMap((v) => MODEL_FILES[v].map((c) => c.path));

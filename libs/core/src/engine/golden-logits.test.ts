@@ -34,3 +34,31 @@ describe.each(['emotion-mini', 'emotion-mini-b'])('golden logits of %s (tokenize
     expect(worst).toBeLessThan(1e-4);
   });
 });
+
+/**
+ * The committed int8 variant of emotion-mini (`glassbox quantize`) against the same PyTorch fp32
+ * logits. Int8 rounding moves logits: over all 5,425 dev texts the largest |difference| from
+ * the fp32 graph was 0.040, so 0.06 bounds it with room for other CPUs' int8 kernels. Where fp32's
+ * top two logits are further apart than twice that, the label cannot change.
+ */
+describe('golden logits of emotion-mini, quantized variant (int8 vs PyTorch fp32)', () => {
+  const TOLERANCE = 0.06;
+  const dir = `${repoRoot}models/emotion-mini`;
+  const golden = JSON.parse(readFileSync(`${dir}/golden-logits.json`, 'utf8')) as Golden;
+  let engine: InferenceEngine;
+  beforeAll(async () => {
+    engine = await createInferenceEngine(dir, { variant: 'quantized' });
+  });
+  afterAll(() => engine?.dispose());
+
+  it.skipIf(sharedMissing !== null)(`stays within ${TOLERANCE} of the PyTorch logits of ${golden.rows.length} dev texts, with their labels`, async () => {
+    expect(engine.bundle.modelPath).toMatch(/model_quantized\.onnx$/);
+    const predictions = await engine.classify(devTexts(golden.rows.map((r) => r.line)));
+    predictions.forEach((p, i) => {
+      const want = golden.rows[i].logits;
+      p.logits.forEach((v, j) => expect(Math.abs(v - want[j]), `dev line ${golden.rows[i].line}, label ${j}`).toBeLessThan(TOLERANCE));
+      const [top, second] = [...want].sort((a, b) => b - a);
+      if (top - second > 2 * TOLERANCE) expect(p.labelId).toBe(want.indexOf(top));
+    });
+  });
+});

@@ -173,6 +173,6 @@ describe('engine options', () => {
     } finally {
       await engine.dispose();
     }
-    expect(await codeOf(createInferenceEngine(miniModelDir, { variant: 'quantized' }))).toBe('BUNDLE_VARIANT_MISSING');
+    expect(await codeOf(createInferenceEngine(miniNoAttentionsDir, { variant: 'quantized' }))).toBe('BUNDLE_VARIANT_MISSING');
   });
 });

@@ -3,9 +3,13 @@
  * constant integer tensors, and appending nodes/outputs to a serialized model without
  * re-encoding (so every existing byte, unknown fields and initializers included, stays as is).
  */
+import { randomUUID } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
-import { GlassboxError } from '@glassbox/core';
+import { GlassboxError } from '../errors.js';
+import { float16ToFloat32 } from './quantize-math.js';
 
 /**
  * The generated protobuf classes. onnx-proto is CommonJS without static named exports, so
@@ -135,6 +139,27 @@ export function tensorInts(tensor: onnx.ITensorProto): number[] | null {
   if (tensor.dataType === proto.TensorProto.DataType.INT32) {
     if (view) return Array.from({ length: view.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
     return (tensor.int32Data ?? []).map(toNumber);
+  }
+  return null;
+}
+
+/**
+ * Values of a float32 or float16 tensor as float32 (raw or typed storage); null for other types
+ * or external data.
+ */
+export function tensorFloats(tensor: onnx.ITensorProto): Float32Array | null {
+  if (tensor.dataLocation === proto.TensorProto.DataLocation.EXTERNAL) return null;
+  const raw = tensor.rawData && tensor.rawData.length > 0 ? tensor.rawData : null;
+  if (tensor.dataType === proto.TensorProto.DataType.FLOAT) {
+    if (!raw) return Float32Array.from(tensor.floatData ?? []);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return Float32Array.from({ length: raw.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+  }
+  if (tensor.dataType === proto.TensorProto.DataType.FLOAT16) {
+    // Typed storage keeps each half's bits in int32_data.
+    if (!raw) return float16ToFloat32(Uint16Array.from(tensor.int32Data ?? []));
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return float16ToFloat32(Uint16Array.from({ length: raw.byteLength / 2 }, (_, i) => view.getUint16(i * 2, true)));
   }
   return null;
 }
@@ -299,4 +324,16 @@ export function appendToGraph(model: Uint8Array, additions: onnx.IGraphProto): U
     pos += part.length;
   }
   return out;
+}
+
+/** Writes bytes to a temporary file beside `path`, then renames it into place (never half-written). */
+export async function writeBytesAtomic(path: string, bytes: Uint8Array, what = 'the model'): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  } catch (cause) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new GlassboxError('OUTPUT_FILE', `cannot write ${what} to ${path}: ${(cause as Error).message}`, { cause });
+  }
 }

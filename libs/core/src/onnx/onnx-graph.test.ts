@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GlassboxError } from '@glassbox/core';
+import { GlassboxError } from '../errors.js';
 import type { onnx } from 'onnx-proto';
 import { appendToGraph, constantInts, decodeModel, encodeVarint, indexGraph, proto, scanFields, topologicalOrder } from './onnx-graph.js';
 
