@@ -45,7 +45,8 @@ export function benchModel(repoRoot: string): BenchModel {
 /** The embedded model. */
 export function miniModel(repoRoot: string): BenchModel {
   const root = join(repoRoot, 'models', 'emotion-mini');
-  return describe('mini', 'emotion-mini (2 layers, 128 wide)', join(root, 'no-attentions'), root);
+  // The root graph also outputs attentions (only logits are fetched); its int8 twin lies beside it.
+  return describe('mini', 'emotion-mini (2 layers, 128 wide)', root, root);
 }
 
 /** The served bundle of emotion-mini: `glassbox serve`'s default (its graph also outputs attentions). */

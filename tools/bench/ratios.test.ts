@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTargets, headline } from './ratios.js';
+import { checkTargets, headline, whyMissed } from './ratios.js';
 
 const metrics = {
   'bench.dev.fp32.glassbox': 170,
@@ -49,5 +49,18 @@ describe('checkTargets', () => {
     expect(checks.get('matmul_peak_fraction')?.met).toBe(true);
     expect(checks.get('int8_vs_bare')).toMatchObject({ value: null, met: false });
     expect(checks.get('monitor_overhead')?.met).toBe(true);
+  });
+});
+
+describe('whyMissed', () => {
+  it('explains each missed target from the same run and stays silent on met or unmeasured ones', () => {
+    const run = { ...metrics, 'bench.64.fp32.glassbox.gflops': 150, 'bench.64.fp32.bare.gflops': 160, 'bench.profile64.fp32.MatMul': 0.7, 'bench.profile64.fp32.BiasGelu': 0.2, 'bench.latency32.int8.bare_ms': 6, 'bench.latency32.int8.glassbox_ms': 6.2 };
+    const checks = checkTargets(headline(run));
+    const why = whyMissed(checks, run);
+    expect(why.find((w) => w.startsWith('matmul_peak_fraction'))).toMatch(/MatMul 70%, BiasGelu 20%.*0\.533 of the peak/);
+    expect(why.find((w) => w.startsWith('int8_latency_ms_32_tokens'))).toMatch(/took 6 ms.*already above 4\.5 ms/);
+    expect(why.find((w) => w.startsWith('api_latency_vs_bare'))).toMatch(/12 ms through HTTP/);
+    expect(why.some((w) => w.startsWith('batch_vs_transformersjs'))).toBe(false);
+    expect(why).toHaveLength(checks.filter((c) => !c.met && c.value !== null).length);
   });
 });

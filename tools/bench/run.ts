@@ -30,7 +30,7 @@ import { throughputBench, throughputMini } from './benchmarks/throughput.js';
 import { bullets, num, renderResult, renderTable } from './format.js';
 import { machineInfo, machineRows, type MachineInfo } from './machine.js';
 import { replaceBetweenMarkers } from './markers.js';
-import { checkTargets, headline, type Headline, type TargetCheck } from './ratios.js';
+import { checkTargets, headline, whyMissed, type Headline, type TargetCheck } from './ratios.js';
 import { loadBenchTexts } from './texts.js';
 
 /** Every benchmark, in the order they run and appear in BENCHMARKS.md; `full` ones skip --quick. */
@@ -110,9 +110,9 @@ function header(machine: MachineInfo, options: RunOptions, textSource: string): 
 }
 
 /** The targets table of the headline. */
-function targetsSection(checks: readonly TargetCheck[]): string {
+function targetsSection(checks: readonly TargetCheck[], why: readonly string[]): string {
   const rows = checks.map((c) => [c.name, c.value === null ? 'not measured' : num(c.value), c.bound, c.value === null ? 'not measured' : c.met ? 'met' : 'MISSED']);
-  return ['### Headline (bench model) and the targets', '', renderTable({ columns: ['figure', 'this run', 'target', ''], rows }), '', bullets(['Ratios are glassbox over the other side (throughput) or glassbox over the floor (latency); `monitor_overhead` is the drift monitor\'s µs per prediction over the API\'s single-request latency; `matmul_peak_fraction` is glassbox\'s GFLOP/s on the 64-token set over the matmul peak. Where a target is missed, the section on it below says why.'])].join('\n');
+  return ['### Headline (bench model) and the targets', '', renderTable({ columns: ['figure', 'this run', 'target', ''], rows }), '', bullets(['Ratios are glassbox over the other side (throughput) or glassbox over the floor (latency); `monitor_overhead` is the drift monitor\'s µs per prediction over the API\'s single-request latency; `matmul_peak_fraction` is glassbox\'s GFLOP/s on the 64-token set over the matmul peak.'])].concat(why.length > 0 ? ['', '**Why the missed targets are missed** (from this run\'s own figures):', '', bullets(why)] : []).join('\n');
 }
 
 async function main(): Promise<void> {
@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   metrics['process.peak_rss_mb'] = process.resourceUsage().maxRSS / 1024;
   const summary: Headline = headline(metrics);
   const checks = checkTargets(summary);
-  const targets = targetsSection(checks);
+  const why = whyMissed(checks, metrics);
+  const targets = targetsSection(checks, why);
   process.stdout.write(`${targets}\n\n`);
   const total = outcomes.reduce((s, o) => s + o.seconds, 0);
   const failed = outcomes.filter((o) => o.section === null);
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
   const sections = outcomes.map((o) => o.section).join('\n\n');
   const generated = `${head}\n\n${targets}\n\n${sections}\n\n_The whole run took ${num(total)} s; peak RSS of the bench process (every session of every side, both models) ${num(metrics['process.peak_rss_mb'])} MB._`;
   writeFileSync(DOCUMENT, replaceBetweenMarkers(readFileSync(DOCUMENT, 'utf8'), generated));
-  const json = { generated: machine.date, quick: options.quick, machine, ...summary, targets: checks, seconds: Number(total.toFixed(1)), metrics };
+  const json = { generated: machine.date, quick: options.quick, machine, ...summary, targets: checks, why_missed: why, seconds: Number(total.toFixed(1)), metrics };
   writeFileSync(JSON_DOCUMENT, `${JSON.stringify(json, null, 2)}\n`);
   progress(`wrote ${DOCUMENT} and ${JSON_DOCUMENT}`);
 }
