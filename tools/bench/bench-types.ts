@@ -37,6 +37,8 @@ export interface BenchResult {
   table: Table;
   /** Sentences below the table: derived figures (overheads, agreement checks). */
   findings: readonly string[];
+  /** Measured figures by dotted key (e.g. `bench.dev.fp32.glassbox` texts/s), for BENCHMARKS.json and the ratios. */
+  metrics?: Record<string, number>;
 }
 
 /** One benchmark: a name for `--only`, a title, its peer, and the code that measures. */

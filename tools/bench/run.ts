@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: runs the benchmarks, prints one table per benchmark to stdout (progress to
- * stderr), and with `--write` rewrites the measured section of BENCHMARKS.md between
- * `<!-- bench:start -->` and `<!-- bench:end -->`.
+ * `npm run bench`: runs the benchmarks on the bench model (`npm run bench:model` makes it) and on
+ * emotion-mini, prints one table per benchmark to stdout (progress to stderr), then rewrites the
+ * measured section of BENCHMARKS.md between `<!-- bench:start -->` and `<!-- bench:end -->` and
+ * writes BENCHMARKS.json (the headline ratios, the targets, every metric).
  *
- *   npm run bench                         all benchmarks
- *   npm run bench -- --quick              fewer iterations (a smoke run; numbers not for publishing)
- *   npm run bench -- --only http-serving  one benchmark
- *   npm run bench -- --write              all benchmarks, full iterations, then BENCHMARKS.md
+ *   npm run bench                         all benchmarks, full iterations
+ *   npm run bench -- --quick              fewer texts and repetitions (within 5 minutes on 2 cores)
+ *   npm run bench -- --only latency       one benchmark, nothing written
+ *   npm run bench -- --no-write           all benchmarks, nothing written
  *
  * Every benchmark times glassbox against a peer measured in the same run and reports ratios,
  * so numbers from different machines are compared by their ratios, not their absolute values.
@@ -17,20 +18,38 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { BenchContext, BenchResult, Benchmark } from './bench-types.js';
-import { batchThroughput } from './benchmarks/batch-throughput.js';
+import { cliBatch } from './benchmarks/cli-batch.js';
 import { driftMonitor } from './benchmarks/drift-monitor.js';
+import { explainCost } from './benchmarks/explain-cost.js';
 import { httpServing } from './benchmarks/http-serving.js';
-import { singleLatency } from './benchmarks/single-latency.js';
+import { latency } from './benchmarks/latency.js';
+import { matmulPeak } from './benchmarks/matmul-peak.js';
+import { opProfile } from './benchmarks/op-profile.js';
+import { serving } from './benchmarks/serving.js';
+import { throughputBench, throughputMini } from './benchmarks/throughput.js';
 import { bullets, num, renderResult, renderTable } from './format.js';
 import { machineInfo, machineRows, type MachineInfo } from './machine.js';
 import { replaceBetweenMarkers } from './markers.js';
+import { checkTargets, headline, whyMissed, type Headline, type TargetCheck } from './ratios.js';
 import { loadBenchTexts } from './texts.js';
 
-/** Every benchmark, in the order they run and appear in BENCHMARKS.md. */
-const BENCHMARKS: readonly Benchmark[] = [batchThroughput, singleLatency, httpServing, driftMonitor];
+/** Every benchmark, in the order they run and appear in BENCHMARKS.md; `full` ones skip --quick. */
+const BENCHMARKS: ReadonlyArray<{ benchmark: Benchmark; fullOnly?: boolean }> = [
+  { benchmark: matmulPeak },
+  { benchmark: throughputBench },
+  { benchmark: latency },
+  { benchmark: serving },
+  { benchmark: cliBatch, fullOnly: true },
+  { benchmark: driftMonitor },
+  { benchmark: explainCost },
+  { benchmark: opProfile },
+  { benchmark: throughputMini },
+  { benchmark: httpServing, fullOnly: true },
+];
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCUMENT = join(REPO_ROOT, 'BENCHMARKS.md');
+const JSON_DOCUMENT = join(REPO_ROOT, 'BENCHMARKS.json');
 
 interface RunOptions {
   quick: boolean;
@@ -38,27 +57,25 @@ interface RunOptions {
   write: boolean;
 }
 
-/** A benchmark's outcome: its section, or what went wrong. */
+/** A benchmark's outcome: its section and metrics, or what went wrong. */
 interface Outcome {
   benchmark: Benchmark;
   seconds: number;
   section: string | null;
+  metrics: Record<string, number>;
   error: unknown;
 }
 
 function parseOptions(argv: readonly string[]): RunOptions {
   const program = new Command('bench')
-    .description('Time glassbox against a peer measured in the same run; see BENCHMARKS.md.')
-    .addOption(new Option('--quick', 'fewer iterations: a smoke run, not numbers to publish').default(false))
-    .addOption(new Option('--only <name>', 'run one benchmark').choices(BENCHMARKS.map((b) => b.name)))
-    .addOption(
-      new Option('--write', 'rewrite the measured section of BENCHMARKS.md (a full run of every benchmark)')
-        .default(false)
-        .conflicts(['quick', 'only']),
-    )
+    .description('Time glassbox against bare ONNX Runtime and transformers.js in one run; see BENCHMARKS.md.')
+    .addOption(new Option('--quick', 'fewer texts and repetitions (within 5 minutes on 2 cores)').default(false))
+    .addOption(new Option('--only <name>', 'run one benchmark; nothing is written').choices(BENCHMARKS.map((b) => b.benchmark.name)))
+    .addOption(new Option('--no-write', 'print only; leave BENCHMARKS.md and BENCHMARKS.json as they are'))
     .allowExcessArguments(false);
   program.parse([...argv], { from: 'user' });
-  return program.opts<RunOptions>();
+  const options = program.opts<RunOptions>();
+  return { ...options, write: options.write && options.only === undefined };
 }
 
 function progress(message: string): void {
@@ -72,31 +89,37 @@ async function runOne(benchmark: Benchmark, context: BenchContext): Promise<Outc
   try {
     result = await benchmark.run(context);
   } catch (error) {
-    return { benchmark, seconds: (performance.now() - start) / 1000, section: null, error };
+    return { benchmark, seconds: (performance.now() - start) / 1000, section: null, metrics: {}, error };
   }
   const seconds = (performance.now() - start) / 1000;
   const section = `${renderResult(benchmark.title, result)}\n\n_Peer: ${benchmark.peer}. Took ${num(seconds)} s._`;
-  return { benchmark, seconds, section, error: null };
+  return { benchmark, seconds, section, metrics: result.metrics ?? {}, error: null };
 }
 
 /** The heading part of a run: machine, texts and settings. */
 function header(machine: MachineInfo, options: RunOptions, textSource: string): string {
   return [
-    `_Generated by \`npm run bench -- --write\`; edit the prose outside the bench markers only._`,
+    `_Generated by \`npm run bench${options.quick ? ' -- --quick' : ''}\`; edit the prose outside the bench markers only._`,
     '',
     '### Machine and run',
     '',
-    renderTable({ columns: ['what', 'value'], rows: [...machineRows(machine), ['iterations', options.quick ? 'quick (smoke run)' : 'full']] }),
+    renderTable({ columns: ['what', 'value'], rows: [...machineRows(machine), ['iterations', options.quick ? 'quick (--quick)' : 'full']] }),
     '',
-    bullets([`Text pool: ${textSource}.`, 'Each table compares rows measured in this one run; the ratio column is the one to carry to another machine.']),
+    bullets([`Text pool: ${textSource}.`, 'Each table compares rows measured in this one run; the ratios are what carries to another machine.']),
   ].join('\n');
+}
+
+/** The targets table of the headline. */
+function targetsSection(checks: readonly TargetCheck[], why: readonly string[]): string {
+  const rows = checks.map((c) => [c.name, c.value === null ? 'not measured' : num(c.value), c.bound, c.value === null ? 'not measured' : c.met ? 'met' : 'MISSED']);
+  return ['### Headline (bench model) and the targets', '', renderTable({ columns: ['figure', 'this run', 'target', ''], rows }), '', bullets(['Ratios are glassbox over the other side (throughput) or glassbox over the floor (latency); `monitor_overhead` is the drift monitor\'s µs per prediction over the API\'s single-request latency; `matmul_peak_fraction` is glassbox\'s GFLOP/s on the 64-token set over the matmul peak.'])].concat(why.length > 0 ? ['', '**Why the missed targets are missed** (from this run\'s own figures):', '', bullets(why)] : []).join('\n');
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const selected = BENCHMARKS.filter((b) => options.only === undefined || b.name === options.only);
+  const selected = BENCHMARKS.filter((b) => (options.only === undefined ? !(options.quick && b.fullOnly) : b.benchmark.name === options.only)).map((b) => b.benchmark);
   const settings = { quick: options.quick };
-  const pool = Math.max(...selected.map((b) => (settings.quick ? b.texts.quick : b.texts.full)));
+  const pool = Math.max(2048, ...selected.map((b) => (settings.quick ? b.texts.quick : b.texts.full)));
   const texts = loadBenchTexts(REPO_ROOT, pool);
   const machine = machineInfo(REPO_ROOT);
   const context: BenchContext = { settings, repoRoot: REPO_ROOT, texts, progress };
@@ -110,20 +133,28 @@ async function main(): Promise<void> {
     if (outcome.section !== null) process.stdout.write(`${outcome.section}\n\n`);
     else progress(`${benchmark.name}: FAILED after ${num(outcome.seconds)} s: ${(outcome.error as Error)?.stack ?? String(outcome.error)}`);
   }
+  const metrics: Record<string, number> = Object.assign({}, ...outcomes.map((o) => o.metrics));
+  metrics['process.peak_rss_mb'] = process.resourceUsage().maxRSS / 1024;
+  const summary: Headline = headline(metrics);
+  const checks = checkTargets(summary);
+  const why = whyMissed(checks, metrics);
+  const targets = targetsSection(checks, why);
+  process.stdout.write(`${targets}\n\n`);
   const total = outcomes.reduce((s, o) => s + o.seconds, 0);
   const failed = outcomes.filter((o) => o.section === null);
-  progress(`done in ${num(total)} s${failed.length > 0 ? `; failed: ${failed.map((o) => o.benchmark.name).join(', ')}` : ''}`);
+  progress(`done in ${num(total)} s, peak RSS ${num(metrics['process.peak_rss_mb'])} MB${failed.length > 0 ? `; failed: ${failed.map((o) => o.benchmark.name).join(', ')}` : ''}`);
   if (failed.length > 0) {
     process.exitCode = 1;
-    if (options.write) progress('BENCHMARKS.md left unchanged because a benchmark failed');
+    if (options.write) progress('BENCHMARKS.md and BENCHMARKS.json left unchanged because a benchmark failed');
     return;
   }
-  if (options.write) {
-    const sections = outcomes.map((o) => o.section).join('\n\n');
-    const generated = `${head}\n\n${sections}\n\n_The whole run took ${num(total)} s._`;
-    writeFileSync(DOCUMENT, replaceBetweenMarkers(readFileSync(DOCUMENT, 'utf8'), generated));
-    progress(`wrote ${DOCUMENT}`);
-  }
+  if (!options.write) return;
+  const sections = outcomes.map((o) => o.section).join('\n\n');
+  const generated = `${head}\n\n${targets}\n\n${sections}\n\n_The whole run took ${num(total)} s; peak RSS of the bench process (every session of every side, both models) ${num(metrics['process.peak_rss_mb'])} MB._`;
+  writeFileSync(DOCUMENT, replaceBetweenMarkers(readFileSync(DOCUMENT, 'utf8'), generated));
+  const json = { generated: machine.date, quick: options.quick, machine, ...summary, targets: checks, why_missed: why, seconds: Number(total.toFixed(1)), metrics };
+  writeFileSync(JSON_DOCUMENT, `${JSON.stringify(json, null, 2)}\n`);
+  progress(`wrote ${DOCUMENT} and ${JSON_DOCUMENT}`);
 }
 
 await main();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { loadModelBundle } from '@glassbox/core';
+import { robertaTokenizerConfig } from '../make-bench-model/roberta-tokenizer.mjs';
 
 /** One label's score, as the pipeline returns it. */
 export interface LabelScore {
@@ -30,13 +31,15 @@ export interface PeerClassifier {
 /** What the peer's session is told; ONNX Runtime's defaults when empty. */
 export interface PeerOptions {
   intraOpThreads?: number;
+  /** 'fp32' (onnx/model.onnx, the default) or 'q8' (onnx/model_quantized.onnx: the bundle's quantized graph). */
+  dtype?: 'fp32' | 'q8';
 }
 
 const MODEL_NAME = 'glassbox-bench-model';
 
 /**
  * Loads `bundleDir` (config.json, model.onnx, tokenizer.json) into a transformers.js pipeline,
- * offline, with fp32 weights as the file stores them.
+ * offline: its fp32 graph, or with `dtype: 'q8'` its model_quantized.onnx.
  */
 export async function createPeerClassifier(bundleDir: string, options: PeerOptions = {}): Promise<PeerClassifier> {
   const bundle = loadModelBundle(bundleDir);
@@ -44,16 +47,18 @@ export async function createPeerClassifier(bundleDir: string, options: PeerOptio
   const dir = join(root, MODEL_NAME);
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   symlinkSync(bundle.modelPath, join(dir, 'onnx', 'model.onnx'));
+  const dtype = options.dtype ?? 'fp32';
+  if (dtype === 'q8') symlinkSync(loadModelBundle(bundleDir, { variant: 'quantized' }).modelPath, join(dir, 'onnx', 'model_quantized.onnx'));
   copyFileSync(join(bundleDir, 'config.json'), join(dir, 'config.json'));
   copyFileSync(bundle.tokenizerPath, join(dir, 'tokenizer.json'));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(bundle.config.maxTokens)));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(robertaTokenizerConfig(bundle.config.maxTokens)));
 
   env.allowRemoteModels = false;
   env.localModelPath = root;
   const sessionOptions = options.intraOpThreads === undefined ? {} : { intraOpNumThreads: options.intraOpThreads };
   let classifier;
   try {
-    classifier = await pipeline('text-classification', MODEL_NAME, { dtype: 'fp32', session_options: sessionOptions });
+    classifier = await pipeline('text-classification', MODEL_NAME, { dtype, session_options: sessionOptions });
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
     throw error;
@@ -73,21 +78,6 @@ export async function createPeerClassifier(bundleDir: string, options: PeerOptio
       await classifier.dispose();
       rmSync(root, { recursive: true, force: true });
     },
-  };
-}
-
-/** A RoBERTa tokenizer_config.json: the special tokens and the model's longest sequence. */
-function tokenizerConfig(maxLength: number): Record<string, unknown> {
-  return {
-    tokenizer_class: 'RobertaTokenizer',
-    model_max_length: maxLength,
-    bos_token: '<s>',
-    eos_token: '</s>',
-    pad_token: '<pad>',
-    unk_token: '<unk>',
-    mask_token: '<mask>',
-    cls_token: '<s>',
-    sep_token: '</s>',
   };
 }
 

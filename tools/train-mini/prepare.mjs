@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tokenizer, BPE, byteLevelPreTokenizer, byteLevelAlphabet } from 'tokenizers';
+import { assembleVocab, robertaTokenizerJson } from '../make-bench-model/roberta-tokenizer.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -21,7 +22,6 @@ const { values: opts } = parseArgs({
 });
 const vocabSize = Number(opts['vocab-size']);
 const maxLength = Number(opts['max-length']);
-const SPECIALS = ['<s>', '<pad>', '</s>', '<unk>', '<mask>'];
 
 function readSplit(name) {
   const file = path.join(opts.data, `${name}.tsv`);
@@ -56,56 +56,9 @@ const rawPath = path.join(opts.work, 'bpe-raw.json');
 learner.save(rawPath, false);
 const raw = JSON.parse(fs.readFileSync(rawPath, 'utf8')).model;
 
-const vocab = {};
-for (const tok of SPECIALS) vocab[tok] = Object.keys(vocab).length;
-for (const ch of byteLevelAlphabet().sort()) vocab[ch] = Object.keys(vocab).length;
-const merges = [];
-for (const m of raw.merges) {
-  if (Object.keys(vocab).length >= vocabSize) break;
-  const [a, b] = Array.isArray(m) ? m : m.split(' ');
-  if (!(a in vocab) || !(b in vocab) || a + b in vocab) continue;
-  vocab[a + b] = Object.keys(vocab).length;
-  merges.push([a, b]);
-}
-
-const tokenizerJson = {
-  version: '1.0',
-  truncation: null,
-  padding: null,
-  added_tokens: SPECIALS.map((content, id) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: content === '<mask>',
-    rstrip: false,
-    normalized: false,
-    special: true,
-  })),
-  normalizer: null,
-  pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-  post_processor: {
-    type: 'RobertaProcessing',
-    sep: ['</s>', 2],
-    cls: ['<s>', 0],
-    trim_offsets: true,
-    add_prefix_space: false,
-  },
-  decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-  model: {
-    type: 'BPE',
-    dropout: null,
-    unk_token: null,
-    continuing_subword_prefix: '',
-    end_of_word_suffix: '',
-    fuse_unk: false,
-    byte_fallback: false,
-    ignore_merges: false,
-    vocab,
-    merges,
-  },
-};
+const { vocab, merges } = assembleVocab({ alphabet: byteLevelAlphabet(), merges: raw.merges, size: vocabSize });
 const tokPath = path.join(opts.out, 'tokenizer.json');
-fs.writeFileSync(tokPath, JSON.stringify(tokenizerJson));
+fs.writeFileSync(tokPath, JSON.stringify(robertaTokenizerJson(vocab, merges)));
 const tokenizer = Tokenizer.fromFile(tokPath);
 console.error(`prepare: tokenizer.json with ${tokenizer.getVocabSize(true)} tokens (${merges.length} merges)`);
 

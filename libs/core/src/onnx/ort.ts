@@ -13,6 +13,11 @@ export interface OnnxSessionOptions {
   /** Let idle intra-op threads spin; off saves CPU when several sessions share cores. */
   spinning?: boolean;
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Turns on ONNX Runtime's profiler: it writes `<profilePrefix>_<date>.json` (Chrome trace
+   * events, one per operator run) when `endProfiling` is called. For diagnosis (`npm run bench`).
+   */
+  profilePrefix?: string;
 }
 
 export interface TensorData {
@@ -27,6 +32,8 @@ export interface OnnxSession {
   readonly outputNames: readonly string[];
   /** Runs the graph; `fetch` limits the outputs copied back (all when omitted). */
   run(feeds: Feeds, fetch?: readonly string[]): Promise<Record<string, TensorData>>;
+  /** Stops the profiler and writes its file (sessions created with `profilePrefix`; a no-op otherwise). */
+  endProfiling?(): void;
   dispose(): Promise<void>;
 }
 
@@ -38,6 +45,10 @@ export async function createOnnxSession(modelPath: string, options: OnnxSessionO
     extra: { session: { intra_op: { allow_spinning: options.spinning === false ? '0' : '1' } } },
   };
   if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
+  if (options.profilePrefix !== undefined) {
+    sessionOptions.enableProfiling = true;
+    sessionOptions.profileFilePrefix = options.profilePrefix;
+  }
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelPath, sessionOptions);
@@ -71,6 +82,9 @@ export async function createOnnxSession(modelPath: string, options: OnnxSessionO
         result[name] = { data: t.data as Float32Array, dims: t.dims };
       }
       return result;
+    },
+    endProfiling() {
+      if (options.profilePrefix !== undefined) session.endProfiling();
     },
     async dispose() {
       if (disposed) return;
