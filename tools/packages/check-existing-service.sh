@@ -15,12 +15,11 @@ node --test "$root"/tools/packages/*.test.mjs
 node "$root/tools/packages/pack.mjs" --out "$work/tarballs" --check
 mkdir "$work/service"
 tar -C "$root/examples/existing-service" --exclude=node_modules --exclude=package-lock.json -cf - . | tar -C "$work/service" -xf -
-# As the repository's own install: onnxruntime-node runs on its bundled CPU provider, no CUDA download.
-cp "$root/.npmrc" "$work/service/.npmrc"
 cd "$work/service"
 # --ignore-scripts: better-sqlite3 (@glassbox/monitor's optional state-database driver) has no
 # prebuilt binary to download here and would compile SQLite from source for minutes; the example
-# keeps its state in memory, and onnxruntime-node's script only fetches CUDA (skipped anyway).
+# keeps its state in memory, and onnxruntime-node's script only fetches CUDA (onnxruntime-node runs
+# on its bundled CPU provider).
 npm install --no-audit --no-fund --prefer-offline --ignore-scripts "$work"/tarballs/*.tgz
 # No workspace links: every @glassbox/* package is a real folder unpacked from its tarball.
 for dir in node_modules/@glassbox/*; do

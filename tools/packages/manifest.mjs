@@ -10,6 +10,7 @@ export const PACKAGE_DIRS = [
   'libs/calibration',
   'libs/explain',
   'libs/monitor',
+  'libs/finetune',
   'apps/dashboard',
   'apps/api',
   'apps/cli',
