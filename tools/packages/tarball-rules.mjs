@@ -14,7 +14,7 @@ const FORBIDDEN = [
 /** The files every tarball needs, by package folder. */
 function required(dir) {
   const base = ['package.json', 'README.md', 'LICENSE'];
-  if (dir === 'models/emotion-mini') return [...base, 'index.js', 'index.d.ts', 'model.onnx', 'config.json', 'tokenizer.json', 'MODEL_CARD.md', 'CITATION.cff'];
+  if (dir === 'models/emotion-mini') return [...base, 'index.js', 'index.d.ts', 'model.onnx', 'config.json', 'tokenizer.json', 'calibration.json', 'reference.json', 'model_quantized.onnx', 'model_quantized.calibration.json', 'MODEL_CARD.md', 'CITATION.cff'];
   if (dir === 'apps/dashboard') return [...base, 'dist/index.html'];
   const entry = dir === 'apps/cli' ? 'dist/main' : 'dist/index';
   return [...base, `${entry}.js`, `${entry}.js.map`, `${entry}.d.ts`, `${entry}.d.ts.map`, ...(dir === 'apps/cli' ? ['bin/glassbox.js'] : [])];
