@@ -52,10 +52,30 @@ function loadBetterSqlite3(): RawConstructor | Error {
   }
 }
 
+/**
+ * Loads node:sqlite without its one-time "SQLite is an experimental feature" ExperimentalWarning
+ * (Node 22): glassbox chooses the driver on purpose, and the two lines the warning prints would
+ * break the CLI's one-line errors. Every other warning passes through.
+ */
+export function withoutSqliteWarning<T>(load: () => T): T {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    if (type === 'ExperimentalWarning' && /SQLite/i.test(text)) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return load();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 function loadNodeSqlite(): RawConstructor | Error {
   try {
     const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-    const mod = getBuiltin?.('node:sqlite') as { DatabaseSync?: RawConstructor } | undefined;
+    const mod = withoutSqliteWarning(() => getBuiltin?.('node:sqlite')) as { DatabaseSync?: RawConstructor } | undefined;
     if (mod?.DatabaseSync) return mod.DatabaseSync;
     return new Error(`node:sqlite is not built into Node.js ${process.version} (it needs >= 22.5; 22.5 to 22.12 also need --experimental-sqlite)`);
   } catch (error) {
