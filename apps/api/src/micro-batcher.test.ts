@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GlassboxError } from '@glassbox/core';
 import { ApiError } from './api-errors.js';
 import { createMicroBatcher } from './micro-batcher.js';
@@ -21,6 +21,29 @@ describe('createMicroBatcher', () => {
     const batcher = createMicroBatcher({ process: classify, maxBatchSize: 100, maxWaitMs: 1 });
     await expect(batcher.submit(['a', 'bb'])).resolves.toEqual(['a:1', 'bb:2']);
     expect(classify.calls).toEqual([['a', 'bb']]);
+  });
+
+  describe('maxWaitMs 0', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('sends an idle request without waiting on a timer (timers frozen: it still completes)', async () => {
+      // A 0 ms timer costs every idle request Node's 1 ms timer floor; with timers frozen such a
+      // batcher never sends, this one does.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+      const classify = createFakeClassify();
+      const batcher = createMicroBatcher({ process: classify, maxBatchSize: 32, maxWaitMs: 0 });
+      await expect(batcher.submit(['lone'])).resolves.toEqual(['lone:4']);
+      expect(classify.calls).toEqual([['lone']]);
+    });
+
+    it('still merges what arrives in the same turn of the event loop', async () => {
+      const classify = createFakeClassify();
+      const batcher = createMicroBatcher({ process: classify, maxBatchSize: 32, maxWaitMs: 0 });
+      await Promise.all(['a', 'b', 'c'].map((t) => batcher.submit([t])));
+      expect(classify.calls).toEqual([['a', 'b', 'c']]);
+    });
   });
 
   it('routes results back in order when a caller spans several batches', async () => {

@@ -6,7 +6,11 @@ export interface MicroBatcherOptions<I, O> {
   process(items: readonly I[]): Promise<readonly O[]>;
   /** Most items per `process` call; a batch is sent as soon as this many are waiting. */
   maxBatchSize: number;
-  /** Longest wait, counted from the first waiting item, before a partial batch is sent. */
+  /**
+   * Longest wait, counted from the first waiting item, before a partial batch is sent. 0 sends
+   * it once the event loop has taken in what already arrived (`setImmediate`), without the
+   * 1 ms floor a 0 ms timer would add to every idle request.
+   */
   maxWaitMs: number;
   /**
    * Batches in flight at once (default 1). While all are busy, new items keep queueing, so
@@ -138,7 +142,8 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
   /** Mean batch duration (exponentially weighted), for Retry-After; null before the first batch. */
   let batchMs: number | null = null;
   let inFlight = 0;
-  let timer: NodeJS.Timeout | null = null;
+  /** Cancels the armed wait (a timer, or an immediate when maxWaitMs is 0); null when none is armed. */
+  let timer: (() => void) | null = null;
   let closing = false;
   let eager = false;
   let closed: Promise<void> | null = null;
@@ -146,7 +151,7 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
 
   function clearTimer(): void {
     if (timer !== null) {
-      clearTimeout(timer);
+      timer();
       timer = null;
     }
   }
@@ -156,10 +161,17 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
     while (queued > 0 && inFlight < maxConcurrency && (queued >= maxBatchSize || waited || eager)) dispatch();
     if (queued === 0) clearTimer();
     else if (timer === null && inFlight < maxConcurrency) {
-      timer = setTimeout(() => {
+      const due = () => {
         timer = null;
         pump(true);
-      }, maxWaitMs);
+      };
+      if (maxWaitMs === 0) {
+        const immediate = setImmediate(due);
+        timer = () => clearImmediate(immediate);
+      } else {
+        const timeout = setTimeout(due, maxWaitMs);
+        timer = () => clearTimeout(timeout);
+      }
     }
     if (queued === 0 && inFlight === 0) {
       const waiters = idleWaiters;
