@@ -45,6 +45,12 @@ export interface ApiServerOptions {
    */
   intraOpThreads?: number;
   /**
+   * Whether ONNX Runtime's intra-op threads spin between parallel sections instead of sleeping
+   * (default false: the server's threads share the cores with the event loop, and spinning ones
+   * take them from it under load; true trades idle CPU for a little latency, see BENCHMARKS.md).
+   */
+  spinning?: boolean;
+  /**
    * Which graph of each bundle to serve: 'fp32' (`model.onnx`) or 'quantized'
    * (`model_quantized.onnx`); default: fp32 when the bundle has it, else quantized.
    */
@@ -228,6 +234,7 @@ export interface ResolvedApiOptions {
   abstain: string | null;
   workers: number;
   intraOpThreads: number;
+  spinning: boolean;
   /** The variant asked for; null serves what the bundle has (fp32 first). */
   variant: ModelVariant | null;
   maxBatchSize: number;
@@ -341,6 +348,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     rateLimit = { requestsPerSecond: rps, burst };
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') invalid('onError must be a function');
+  if (options.spinning !== undefined && typeof options.spinning !== 'boolean') invalid(`spinning must be true or false, got ${JSON.stringify(options.spinning)}`);
   if (options.storeText !== undefined && typeof options.storeText !== 'boolean') invalid(`storeText must be true or false, got ${JSON.stringify(options.storeText)}`);
   if (options.log !== undefined && (options.log === null || typeof options.log.write !== 'function')) {
     invalid('log must have a write(line) method, such as process.stderr');
@@ -384,6 +392,7 @@ export function resolveApiOptions(options: ApiServerOptions): ResolvedApiOptions
     abstain: options.abstain === undefined ? null : nonEmpty('abstain', options.abstain),
     workers,
     intraOpThreads: integer('intraOpThreads', options.intraOpThreads, defaultIntraOpThreads(workers), 1, 1024),
+    spinning: options.spinning ?? false,
     variant,
     maxBatchSize,
     maxWaitMs,

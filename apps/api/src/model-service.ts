@@ -136,7 +136,7 @@ async function openEngine(options: ResolvedApiOptions): Promise<InferenceEngine>
     workers: options.workers,
     intraOpThreads: options.intraOpThreads,
     ...(options.variant ? { variant: options.variant } : {}),
-    spinning: false,
+    spinning: options.spinning,
     batchSize: options.maxBatchSize,
     maxBatchTokens: options.maxBatchTokens,
   };

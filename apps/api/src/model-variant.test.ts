@@ -50,4 +50,10 @@ describe('server options: variant and intra-op threads', () => {
     expect(resolveApiOptions({ modelDir: MODEL_DIR, intraOpThreads: 3 }).intraOpThreads).toBe(3);
     expect(() => resolveApiOptions({ modelDir: MODEL_DIR, intraOpThreads: 0 })).toThrow(/intraOpThreads/);
   });
+
+  it('keeps ONNX Runtime threads from spinning unless asked (they share the cores with the event loop)', () => {
+    expect(resolveApiOptions({ modelDir: MODEL_DIR }).spinning).toBe(false);
+    expect(resolveApiOptions({ modelDir: MODEL_DIR, spinning: true }).spinning).toBe(true);
+    expect(() => resolveApiOptions({ modelDir: MODEL_DIR, spinning: 'yes' as never })).toThrow(/spinning must be true or false/);
+  });
 });

@@ -271,6 +271,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
     .option('--expected-run-length <n>', 'predictions between false drift alarms under no drift, whole monitor (default 200000; calibrated at start unless the reference holds thresholds for the window)', intOption('--expected-run-length'))
     .option('--workers <n>', 'inference worker threads (default 1)', intOption('--workers'))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per worker (default: the cores Node can use divided among the workers)', intOption('--threads'))
+    .option('--spinning', 'ONNX Runtime threads spin between parallel sections instead of sleeping: lower single-request latency, CPU burnt while idle (off by default; BENCHMARKS.md)')
     .addOption(new Option('--variant <graph>', 'which graph to serve: fp32 (model.onnx) or quantized (model_quantized.onnx); default fp32 when the bundle has it, else quantized').choices(['fp32', 'quantized']))
     .option('--api-key-file <file>', 'file holding the bearer key for admin and write routes (default $GLASSBOX_API_KEY_FILE); without a key they answer loopback clients only')
     .option('--api-key <key>', 'the bearer key itself (visible in ps: prefer --api-key-file; default $GLASSBOX_API_KEY)')

@@ -42,7 +42,7 @@ export const latency: Benchmark = {
     const opened: Array<{ dispose(): Promise<void> }> = [];
     const errors: unknown[] = [];
     const client = createLoadClient();
-    let served: StartedServer | null = null;
+    const servers: StartedServer[] = [];
     try {
       const variants: ModelVariant[] = model.hasQuantized ? ['fp32', 'quantized'] : ['fp32'];
       const calls = new Map<string, number[]>();
@@ -68,17 +68,19 @@ export const latency: Benchmark = {
           contenders.push(sequential(key, fns, calls.get(key) as number[]));
         }
       }
-      served = await startServer({ modelDir: model.dir, variant: 'fp32' }, errors);
-      const server = served;
       const bodies = predictBodies(texts);
-      calls.set('fp32.api_ms', []);
-      contenders.push({
-        label: 'fp32.api_ms',
-        async run() {
-          const result = await client.run({ base: server.base, path: '/v1/predict', bodies, requests: bodies.length, concurrency: 1 });
-          calls.get('fp32.api_ms')?.push(...result.latencies);
-        },
-      });
+      for (const [key, spinning] of [['fp32.api_ms', false], ['fp32.api_spin_ms', true]] as const) {
+        const server = await startServer({ modelDir: model.dir, variant: 'fp32', spinning }, errors);
+        servers.push(server);
+        calls.set(key, []);
+        contenders.push({
+          label: key,
+          async run() {
+            const result = await client.run({ base: server.base, path: '/v1/predict', bodies, requests: bodies.length, concurrency: 1 });
+            calls.get(key)?.push(...result.latencies);
+          },
+        });
+      }
       const repetitions = quick ? 3 : 6;
       context.progress(`latency: ${repetitions} passes x ${texts.length} single calls x ${contenders.length} configurations`);
       await interleave(contenders, { warmup: 1, repetitions });
@@ -92,7 +94,8 @@ export const latency: Benchmark = {
         'fp32.glassbox_nospin_ms': 'glassbox engine fp32, `spinning: false`, classify(text)',
         'int8.bare_ms': 'bare ORT int8, [1 x 32] input',
         'int8.glassbox_ms': 'glassbox engine int8 (`variant: quantized`), classify(text)',
-        'fp32.api_ms': 'API fp32, POST /v1/predict, one request at a time',
+        'fp32.api_ms': 'API fp32, POST /v1/predict, one request at a time (defaults)',
+        'fp32.api_spin_ms': 'API fp32, `spinning: true`, POST /v1/predict, one request at a time',
       };
       const rows = [...calls.keys()].map((key) => {
         const all = timed(key);
@@ -112,7 +115,7 @@ export const latency: Benchmark = {
       };
     } finally {
       await client.close();
-      await served?.server.close();
+      for (const s of servers) await s.server.close();
       for (const o of opened.reverse()) await o.dispose();
     }
   },

@@ -1,7 +1,9 @@
 /**
  * The bench model served through the API under concurrent loopback load, in the two shapes that
  * use 2 cores: one inference worker with every core as intra-op threads (the default) and two
- * workers with one thread each (`workers: 2`, threads by the default rule).
+ * workers with one thread each (`workers: 2`, threads by the default rule); and the default shape
+ * with spinning intra-op threads (`spinning: true`), which the single-request latency bench also
+ * measures, to show what spinning costs under load.
  */
 import type { BenchResult, Benchmark } from '../bench-types.js';
 import { num, withRange } from '../format.js';
@@ -16,11 +18,13 @@ interface Shape {
   key: string;
   label: string;
   workers: number;
+  spinning?: boolean;
 }
 
 const SHAPES: readonly Shape[] = [
   { key: 'w1', label: '1 worker x os.availableParallelism() threads (the default)', workers: 1 },
   { key: 'w2', label: '2 workers x 1 thread (`workers: 2`)', workers: 2 },
+  { key: 'w1spin', label: '1 worker x os.availableParallelism() threads, spinning (`spinning: true`)', workers: 1, spinning: true },
 ];
 
 async function round(client: LoadClient, s: StartedServer, bodies: readonly string[], requests: number) {
@@ -46,7 +50,7 @@ export const serving: Benchmark = {
     const client = createLoadClient();
     const servers = new Map<string, StartedServer>();
     try {
-      for (const shape of SHAPES) servers.set(shape.key, await startServer({ modelDir: model.dir, workers: shape.workers }, errors));
+      for (const shape of SHAPES) servers.set(shape.key, await startServer({ modelDir: model.dir, workers: shape.workers, spinning: shape.spinning ?? false }, errors));
       const measured = new Map(SHAPES.map((s) => [s.key, { rates: [] as number[], latencies: [] as number[], items: 0, batches: 0 }]));
       for (const shape of SHAPES) await round(client, servers.get(shape.key) as StartedServer, bodies, CLIENTS * 2);
       context.progress(`serving: ${repetitions} rounds x ${requests} requests x ${SHAPES.length} shapes, ${CLIENTS} clients`);

@@ -25,6 +25,7 @@ export interface ServeFlags extends LoadFlags {
   abstain?: string;
   workers?: number;
   threads?: number;
+  spinning?: boolean;
   variant?: 'fp32' | 'quantized';
   apiKey?: string;
   apiKeyFile?: string;
@@ -166,6 +167,7 @@ export async function serveCommand(flags: ServeFlags, log: NodeJS.WritableStream
     ...(flags.expectedRunLength !== undefined ? { expectedRunLength: flags.expectedRunLength } : {}),
     ...(flags.workers ? { workers: flags.workers } : {}),
     ...(flags.threads ? { intraOpThreads: flags.threads } : {}),
+    ...(flags.spinning ? { spinning: true } : {}),
     ...(flags.variant ? { variant: flags.variant } : {}),
     ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
     ...(flags.maxWaitMs !== undefined ? { maxWaitMs: flags.maxWaitMs } : {}),
