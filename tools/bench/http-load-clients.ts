@@ -5,17 +5,18 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
-import type { LoadOptions, LoadReply, LoadResult } from './http-load.js';
+import { parseServerTiming, type LoadOptions, type LoadReply, type LoadResult } from './http-load.js';
 
-/** One POST; resolves with the status after the whole body was read. */
-function post(agent: Agent, url: URL, body: string): Promise<number> {
+/** One POST; resolves with the status and the `Server-Timing` header after the whole body was read. */
+function post(agent: Agent, url: URL, body: string): Promise<{ status: number; timing: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        const timing = res.headers['server-timing'];
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, timing: Array.isArray(timing) ? timing.join(', ') : timing }));
         res.on('error', reject);
       },
     );
@@ -28,20 +29,22 @@ async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.path, options.base);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const latencies: number[] = [];
+  const serverTimings: Array<Record<string, number>> = [];
   let next = 0;
   const client = async () => {
     while (next < options.requests) {
       const body = options.bodies[next++ % options.bodies.length];
       const start = performance.now();
-      const status = await post(agent, url, body);
+      const { status, timing } = await post(agent, url, body);
       if (status !== 200) throw new Error(`POST ${options.path} answered ${status}`);
       latencies.push(performance.now() - start);
+      serverTimings.push(parseServerTiming(timing));
     }
   };
   const start = performance.now();
   try {
     await Promise.all(Array.from({ length: options.concurrency }, client));
-    return { milliseconds: performance.now() - start, latencies };
+    return { milliseconds: performance.now() - start, latencies, serverTimings };
   } finally {
     agent.destroy();
   }

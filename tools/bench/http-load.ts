@@ -22,6 +22,19 @@ export interface LoadResult {
   milliseconds: number;
   /** Per request, in completion order. */
   latencies: number[];
+  /** Per request, in the same order: its `Server-Timing` (metric -> ms; empty when not sent). */
+  serverTimings: Array<Record<string, number>>;
+}
+
+/** `Server-Timing` as metric name -> duration in ms (entries without a duration left out). */
+export function parseServerTiming(value: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of (value ?? '').split(',')) {
+    const [name, ...params] = entry.trim().split(';');
+    const dur = params.map((p) => p.trim()).find((p) => p.startsWith('dur='));
+    if (name && dur) out[name] = Number(dur.slice(4));
+  }
+  return out;
 }
 
 /** What the worker answers: a result, or the message of what failed. */

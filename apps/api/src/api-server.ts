@@ -45,6 +45,7 @@ import { monitorRoutes } from './routes/monitor-routes.js';
 import { oipRoutes } from './routes/oip-routes.js';
 import { serviceRoutes } from './routes/service-routes.js';
 import { teiRoutes } from './routes/tei-routes.js';
+import { markRequestStart } from './server-timing.js';
 
 export interface ReferenceInUse {
   source: 'option' | 'stored' | 'default';
@@ -304,6 +305,7 @@ function buildServer(
 
   /** Counts requests in flight; once closing, answers with `Connection: close`. */
   const track: RequestHandler = (_req, res, next) => {
+    markRequestStart(res);
     requests.total++;
     requests.inFlight++;
     let done = false;

@@ -46,6 +46,28 @@ describe('createMicroBatcher', () => {
     });
   });
 
+  it('reports, per call, how long its items queued and which batch carried them', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const classify = createFakeClassify({ gate });
+    const batcher = createMicroBatcher({ process: classify, maxBatchSize: 4, maxWaitMs: 0, maxConcurrency: 1 });
+    const timings = [{ queueMs: -1, processMs: -1, batchSize: -1 }, { queueMs: -1, processMs: -1, batchSize: -1 }, { queueMs: -1, processMs: -1, batchSize: -1 }];
+    const first = batcher.submit(['a'], { timing: timings[0] });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batcher.stats()).toMatchObject({ inFlight: 1, queued: 0 });
+    // These two queue while the first batch runs, then go together.
+    const rest = [batcher.submit(['b', 'c'], { timing: timings[1] }), batcher.submit(['d'], { timing: timings[2] })];
+    open();
+    await Promise.all([first, ...rest]);
+    expect(timings.map((t) => t.batchSize)).toEqual([1, 3, 3]);
+    for (const t of timings) {
+      expect(t.queueMs).toBeGreaterThanOrEqual(0);
+      expect(t.processMs).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('routes results back in order when a caller spans several batches', async () => {
     const classify = createFakeClassify();
     const batcher = createMicroBatcher({ process: classify, maxBatchSize: 3, maxWaitMs: 5 });

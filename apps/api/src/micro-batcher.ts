@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { GlassboxError } from '@glassbox/core';
 import { ApiError } from './api-errors.js';
 
@@ -40,6 +41,18 @@ export interface SubmitOptions {
    * in a running batch finish; their results are dropped.
    */
   signal?: AbortSignal;
+  /** Filled in when the call resolves: how long its items queued and how long their batch took. */
+  timing?: BatchTiming;
+}
+
+/** Where a resolved call's time went (its last batch, when its items spanned several). */
+export interface BatchTiming {
+  /** Milliseconds from `submit` until the batch holding its last items went to `process`. */
+  queueMs: number;
+  /** Milliseconds that batch's `process` call took. */
+  processMs: number;
+  /** Items in that batch, other callers' included. */
+  batchSize: number;
 }
 
 export interface MicroBatcherStats {
@@ -93,6 +106,8 @@ export interface MicroBatcher<I, O> {
 
 interface Caller<O> {
   results: O[];
+  submittedAt: number;
+  timing: BatchTiming | null;
   signal: AbortSignal | null;
   onAbort: (() => void) | null;
   remaining: number;
@@ -222,26 +237,35 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
     return Math.min(60, Math.max(1, Math.ceil(((queued / maxBatchSize + 1) * perBatch) / maxConcurrency / 1000)));
   }
 
-  async function run(items: readonly I[]): Promise<readonly O[]> {
+  /** What one `process` call returned, with when it started and how long it took. */
+  interface Ran {
+    results: readonly O[];
+    startedAt: number;
+    ms: number;
+    size: number;
+  }
+
+  async function run(items: readonly I[]): Promise<Ran> {
     counters.batches++;
     counters.largestBatch = Math.max(counters.largestBatch, items.length);
-    const started = Date.now();
+    const startedAt = performance.now();
     const results = await options.process(items);
-    const ms = Date.now() - started;
+    const ms = performance.now() - startedAt;
     batchMs = batchMs === null ? ms : 0.8 * batchMs + 0.2 * ms;
     if (!Array.isArray(results) || results.length !== items.length) {
       throw new GlassboxError('INFERENCE_FAILED', `a batch of ${items.length} items returned ${Array.isArray(results) ? results.length : 'no'} results`);
     }
-    return results;
+    return { results, startedAt, ms, size: items.length };
   }
 
-  function deliver(segment: Segment<I, O>, results: readonly O[], from: number): void {
+  function deliver(segment: Segment<I, O>, ran: Ran, from: number): void {
     const { caller } = segment;
     if (caller.settled) return;
-    for (let j = 0; j < segment.items.length; j++) caller.results[segment.offset + j] = results[from + j];
+    for (let j = 0; j < segment.items.length; j++) caller.results[segment.offset + j] = ran.results[from + j];
     caller.remaining -= segment.items.length;
     if (caller.remaining === 0) {
       settle(caller);
+      caller.timing = { queueMs: Math.max(0, ran.startedAt - caller.submittedAt), processMs: ran.ms, batchSize: ran.size };
       caller.resolve(caller.results);
     }
   }
@@ -262,10 +286,10 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
   async function processBatch(batch: Array<Segment<I, O>>): Promise<void> {
     const items = batch.flatMap((s) => s.items);
     try {
-      const results = await run(items);
+      const ran = await run(items);
       let from = 0;
       for (const segment of batch) {
-        deliver(segment, results, from);
+        deliver(segment, ran, from);
         from += segment.items.length;
       }
     } catch (error) {
@@ -279,10 +303,10 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
         if (caller.settled) continue;
         const own = batch.filter((s) => s.caller === caller);
         try {
-          const results = await run(own.flatMap((s) => s.items));
+          const ran = await run(own.flatMap((s) => s.items));
           let from = 0;
           for (const segment of own) {
-            deliver(segment, results, from);
+            deliver(segment, ran, from);
             from += segment.items.length;
           }
         } catch (callerError) {
@@ -339,8 +363,22 @@ export function createMicroBatcher<I, O>(options: MicroBatcherOptions<I, O>): Mi
         return Promise.reject(clientClosed());
       }
       if (items.length === 0) return Promise.resolve([]);
+      const timing = submitOptions.timing;
       return new Promise<O[]>((resolve, reject) => {
-        const caller: Caller<O> = { results: new Array<O>(items.length), remaining: items.length, settled: false, signal, onAbort: null, resolve, reject };
+        const caller: Caller<O> = {
+          results: new Array<O>(items.length),
+          submittedAt: performance.now(),
+          timing: null,
+          remaining: items.length,
+          settled: false,
+          signal,
+          onAbort: null,
+          resolve: (results) => {
+            if (timing && caller.timing) Object.assign(timing, caller.timing);
+            resolve(results);
+          },
+          reject,
+        };
         if (signal) {
           caller.onAbort = () => fail(caller, clientClosed());
           signal.addEventListener('abort', caller.onAbort, { once: true });

@@ -24,7 +24,7 @@ import { createAdmissionGate, type AdmissionGateStats } from './admission-gate.j
 import { ApiError } from './api-errors.js';
 import type { ResolvedApiOptions } from './api-options.js';
 import { checkExplainBudget, explanationEngine } from './explain-lane.js';
-import { createMicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
+import { createMicroBatcher, type BatchTiming, type MicroBatcherStats } from './micro-batcher.js';
 import { createPriorityScheduler, type PriorityScheduler, type PrioritySchedulerStats } from './priority-scheduler.js';
 import type { ObservedBatch } from './monitoring.js';
 
@@ -35,6 +35,25 @@ export interface TextPolicy {
 }
 
 export const DEFAULT_TEXT_POLICY: TextPolicy = { truncate: true, direction: 'right' };
+
+/**
+ * Where a classify call's time went, in milliseconds (filled in when it resolves); the routes send
+ * it as `Server-Timing` (and, on the TEI routes, TEI's x-*-time headers).
+ */
+export interface ClassifyTiming {
+  /** Counting the texts' tokens to price them for admission. */
+  tokenizeMs: number;
+  /** Waiting in the micro-batcher's queue (and the scheduler's predictions lane) for a forward pass. */
+  queueMs: number;
+  /** The forward pass that carried the texts: tokenizing, the hop to the worker, the model, softmax. */
+  inferenceMs: number;
+  /** Texts in that forward pass, other requests' included. */
+  batchSize: number;
+  /** Calibration and abstention (the pipeline). */
+  pipelineMs: number;
+  /** The `commit` step (the audit write). */
+  commitMs: number;
+}
 
 /** A served prediction: the pipeline's result with the id it is served, observed and audited under. */
 export type ServedResult = PipelineResult & { id: string };
@@ -103,7 +122,13 @@ export interface ModelService {
    */
   classify(
     texts: readonly string[],
-    options: { calibrated: boolean; signal?: AbortSignal; commit?: (results: readonly ServedResult[]) => void | Promise<void> },
+    options: {
+      calibrated: boolean;
+      signal?: AbortSignal;
+      commit?: (results: readonly ServedResult[]) => void | Promise<void>;
+      /** Filled in with where the call's time went. */
+      timing?: ClassifyTiming;
+    },
   ): Promise<ServedResult[]>;
   /**
    * Tokens each text costs the model: its token count up to the model's maximum length (texts
@@ -223,10 +248,12 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
     };
 
     /** Submits texts with their token costs; over maxRequestTokens is a 422. */
-    const submit = async (texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]> => {
+    const submit = async (texts: readonly string[], signal?: AbortSignal, timing?: ClassifyTiming): Promise<Prediction[]> => {
       // A full queue refuses at once, before the texts are tokenized to price them.
       if (!batcher.hasRoom(texts.length)) return batcher.submit(texts, { signal });
+      const pricing = performance.now();
       const costs = await tokenCosts(texts);
+      if (timing) timing.tokenizeMs = performance.now() - pricing;
       const total = costs.reduce((a, b) => a + b, 0);
       if (total > options.maxRequestTokens) {
         throw new ApiError(
@@ -234,7 +261,11 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
           `the request's ${texts.length} texts hold ${total} tokens (each counted up to the model's ${maxLength}); at most ${options.maxRequestTokens} are allowed per request (maxRequestTokens): send fewer or shorter texts`,
         );
       }
-      return batcher.submit(texts, { costs, signal });
+      if (!timing) return batcher.submit(texts, { costs, signal });
+      const batch: BatchTiming = { queueMs: 0, processMs: 0, batchSize: 0 };
+      const predictions = await batcher.submit(texts, { costs, signal, timing: batch });
+      Object.assign(timing, { queueMs: batch.queueMs, inferenceMs: batch.processMs, batchSize: batch.batchSize });
+      return predictions;
     };
     let disposed: Promise<void> | null = null;
 
@@ -343,18 +374,21 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
         });
       },
 
-      async classify(texts, { calibrated, signal, commit }) {
+      async classify(texts, { calibrated, signal, commit, timing }) {
         const { pipelines } = active;
         const pipeline = calibrated ? pipelines.calibrated : pipelines.raw;
         if (!pipeline) {
           throw new ApiError('CALIBRATION_NOT_CONFIGURED', 'calibrated probabilities need a server started with a calibration file (glassbox serve --calibration FILE; config calibrationPath)');
         }
         const started = performance.now();
-        const predictions = await submit(texts, signal);
-        const durationSeconds = (performance.now() - started) / 1000;
+        const predictions = await submit(texts, signal, timing);
+        const classified = performance.now();
+        const durationSeconds = (classified - started) / 1000;
         const results = await pipeline.process(predictions);
         const served = results.map((r): ServedResult => ({ ...r, id: randomUUID() }));
+        const processed = performance.now();
         await commit?.(served);
+        if (timing) Object.assign(timing, { pipelineMs: processed - classified, commitMs: performance.now() - processed });
         await observe(pipelines, { calibrated, predictions, results: served, durationSeconds });
         return served;
       },

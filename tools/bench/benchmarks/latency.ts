@@ -13,6 +13,7 @@ import { interleave, quantile, type Contender } from '../measure.js';
 import { benchModel } from '../models.js';
 import { bareSession, prepareBatches } from '../runners.js';
 import { predictBodies, startServer, type StartedServer } from '../api-server.js';
+import { timingBreakdown } from '../timing-breakdown.js';
 import { fixedLengthTexts } from './text-sets.js';
 
 const TOKENS = 32;
@@ -69,15 +70,18 @@ export const latency: Benchmark = {
         }
       }
       const bodies = predictBodies(texts);
+      const serverTimings = new Map<string, Array<Record<string, number>>>();
       for (const [key, spinning] of [['fp32.api_ms', false], ['fp32.api_spin_ms', true]] as const) {
         const server = await startServer({ modelDir: model.dir, variant: 'fp32', spinning }, errors);
         servers.push(server);
         calls.set(key, []);
+        serverTimings.set(key, []);
         contenders.push({
           label: key,
           async run() {
             const result = await client.run({ base: server.base, path: '/v1/predict', bodies, requests: bodies.length, concurrency: 1 });
             calls.get(key)?.push(...result.latencies);
+            serverTimings.get(key)?.push(...result.serverTimings);
           },
         });
       }
@@ -103,14 +107,22 @@ export const latency: Benchmark = {
         const floor = quantile(timed(key.startsWith('int8') ? 'int8.bare_ms' : 'fp32.bare_ms'), 0.5);
         return [describe[key] ?? key, num(quantile(all, 0.5)), num(quantile(all, 0.95)), `${(quantile(all, 0.5) / floor).toFixed(2)}x`];
       });
+      // Hop by hop, from each API request's Server-Timing and its client latency (timed passes only).
+      const findings: string[] = [];
+      for (const key of serverTimings.keys()) {
+        const b = timingBreakdown((calls.get(key) ?? []).slice(texts.length), (serverTimings.get(key) ?? []).slice(texts.length));
+        if (b === null) continue;
+        for (const part of b.parts) metrics[`bench.latency32.${key.replace(/_ms$/, '')}.${part.name.split(' ')[0].replace(/,$/, '')}_ms`] = part.ms;
+        findings.push(`${describe[key] ?? key}, hop by hop (median per request, ms; from the server's Server-Timing header and the client's latency): ${b.parts.map((p) => `${p.name} ${num(p.ms)}`).join('; ')}; client latency ${num(b.latency)}.`);
+      }
       return {
         notes: [
           `Model: ${model.name}, \`${model.dir}\`. ${texts.length} texts of ${TOKENS} tokens (cut from dev texts), each its own call; the next call starts when the last returns.`,
-          `Bare: \`OnnxSession.run\` on the pre-tokenized input, os.availableParallelism() intra-op threads. glassbox: tokenizing and softmax included. API: \`createApiServer\` with the defaults (1 inference worker, micro-batcher, no reference profile), a keep-alive client in a worker thread of this process; the latency is the client's, JSON and HTTP included.`,
+          `Bare: \`OnnxSession.run\` on the pre-tokenized input, os.availableParallelism() intra-op threads. glassbox: tokenizing and softmax included. API: \`createApiServer\` with the defaults (1 inference worker whose intra-op threads do not spin, micro-batcher, no reference profile, audit trail in memory), and the same with \`spinning: true\`; a keep-alive client in a worker thread of this process; the latency is the client's, JSON and HTTP included.`,
           `1 warm-up pass, then ${repetitions} timed passes per configuration, interleaved. Median and p95 over every timed call.`,
         ],
         table: { columns: ['configuration', 'p50 ms', 'p95 ms', 'p50 vs bare (same variant)'], rows },
-        findings: [],
+        findings,
         metrics,
       };
     } finally {

@@ -7,6 +7,7 @@ import { ApiError } from '../api-errors.js';
 import { TextSchema, TextsSchema, textList } from '../request-validation.js';
 import { pluginOptionsZod } from '../plugin-set.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
+import { newClassifyTiming, setServerTiming } from '../server-timing.js';
 
 const LabelRef = z.union([z.string().min(1), z.int().min(0)]).describe('A label name or id.');
 
@@ -79,7 +80,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
     response: PredictResponseSchema,
     errors: [400, 413, 422, 429, 500, 503],
     limited: true,
-    async handle({ body, signal }) {
+    async handle({ body, signal, res }) {
       const texts = textList(body.inputs, options.maxInputs);
       if (body.explain && texts.length > options.maxExplainInputs) {
         throw new ApiError(
@@ -97,9 +98,11 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
       // The audit rows are committed before anything is acknowledged or observed: when the write
       // fails, the request fails with 503 AUDIT_WRITE_FAILED, no id leaves the server, and the
       // drift window never counts the refused predictions.
+      const timing = newClassifyTiming();
       const results = await service.classify(prepared, {
         calibrated,
         signal,
+        timing,
         commit: async (served) => {
           const time = new Date().toISOString();
           const entries = served.map((r, i) => ({
@@ -116,6 +119,7 @@ export function glassboxRoutes(ctx: ApiContext): RouteSpec[] {
           await ctx.writes.runAsync(() => audit.addAll(entries));
         },
       });
+      setServerTiming(res, timing);
       const conformal = calibrated ? service.calibration?.conformal : undefined;
       const explanations: Explanation[] = [];
       if (body.explain) {

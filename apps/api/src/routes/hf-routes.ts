@@ -3,6 +3,7 @@ import { LabelScoreSchema, sortedScores } from '@glassbox/core';
 import type { ApiContext } from '../api-context.js';
 import { TextsSchema, textList } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
+import { newClassifyTiming, setServerTiming } from '../server-timing.js';
 import { sigmoid } from '../scores.js';
 
 export const HfRequestSchema = z.object({
@@ -35,11 +36,13 @@ export function hfRoutes(ctx: ApiContext): RouteSpec[] {
       dialect: 'hf',
       limited: true,
       modelParam: 'model',
-      async handle({ body, signal }) {
+      async handle({ body, signal, res }) {
         const texts = textList(body.inputs, options.maxInputs);
         const fn = body.parameters?.function_to_apply ?? 'softmax';
         const k = body.parameters?.top_k ?? service.labels.length;
-        const results = await service.classify(await service.prepare(texts), { calibrated: service.calibration !== null, signal });
+        const timing = newClassifyTiming();
+        const results = await service.classify(await service.prepare(texts), { calibrated: service.calibration !== null, signal, timing });
+        setServerTiming(res, timing);
         return results.map((r) => {
           const scores = fn === 'softmax' ? service.labels.map((l) => r.probabilities[l]) : fn === 'sigmoid' ? r.logits.map(sigmoid) : r.logits;
           return sortedScores(service.labels, scores).slice(0, k);

@@ -3,6 +3,7 @@ import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { MAX_JSON_DEPTH } from '../client-errors.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
+import { newClassifyTiming, setServerTiming } from '../server-timing.js';
 
 const OUTPUTS = ['probabilities', 'logits', 'label'] as const;
 type OutputName = (typeof OUTPUTS)[number];
@@ -197,7 +198,7 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
       errors: [400, 404, 413, 422, 429, 500, 503],
       limited: true,
       modelParam: 'name',
-      async handle({ body, signal }) {
+      async handle({ body, signal, res }) {
         const texts = inputTexts(body.inputs);
         if (texts.length > options.maxInputs) {
           throw new ApiError('TOO_MANY_INPUTS', `the request holds ${texts.length} texts; at most ${options.maxInputs} are allowed per request`);
@@ -212,7 +213,9 @@ export function oipRoutes(ctx: ApiContext): RouteSpec[] {
           throw new ApiError('INVALID_REQUEST', 'parameters.calibrated: true needs a server started with a calibration file (glassbox serve --calibration FILE; config calibrationPath)');
         }
         const prepared = await service.prepare(texts, { truncate: body.parameters?.truncate ?? true, direction: 'right' });
-        const results = await service.classify(prepared, { calibrated, signal });
+        const timing = newClassifyTiming();
+        const results = await service.classify(prepared, { calibrated, signal, timing });
+        setServerTiming(res, timing);
         const n = results.length;
         const tensor = (name: OutputName) => {
           if (name === 'label') return { name, shape: [n], datatype: 'BYTES' as const, data: results.map((r) => r.label) };

@@ -4,6 +4,7 @@ import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-errors.js';
 import { TextSchema } from '../request-validation.js';
 import { defineRoute, type RouteSpec } from '../route-table.js';
+import { newClassifyTiming, setTeiTiming } from '../server-timing.js';
 
 /** A sequence: one text, or a sentence pair (which this single-text model refuses). */
 const Sequence = z.array(TextSchema).min(1, 'the list of texts is empty').max(2);
@@ -54,7 +55,7 @@ export function teiRoutes(ctx: ApiContext): RouteSpec[] {
       errors: [400, 413, 422, 424, 429, 503],
       dialect: 'tei',
       limited: true,
-      async handle({ body, signal }) {
+      async handle({ body, signal, res }) {
         const { inputs } = body;
         const batch = Array.isArray(inputs) && inputs.some((x) => Array.isArray(x));
         let texts: string[];
@@ -73,7 +74,9 @@ export function teiRoutes(ctx: ApiContext): RouteSpec[] {
         }
         const direction = (body.truncation_direction ?? 'right').toLowerCase() as 'right' | 'left';
         const prepared = await service.prepare(texts, { truncate: body.truncate ?? true, direction });
-        const results = await service.classify(prepared, { calibrated: service.calibration !== null, signal });
+        const timing = newClassifyTiming();
+        const results = await service.classify(prepared, { calibrated: service.calibration !== null, signal, timing });
+        setTeiTiming(res, timing);
         const rows = results.map((r) => sortedScores(service.labels, body.raw_scores ? r.logits : service.labels.map((l) => r.probabilities[l])));
         return batch ? rows : rows[0];
       },
