@@ -7,6 +7,7 @@ import {
   type AbstentionPlugin,
   type AbstentionRule,
   type CalibratorPlugin,
+  type Encoding,
   type ExplainerPlugin,
   type ModelCapabilities,
   type ModelVariant,
@@ -53,6 +54,12 @@ export interface ClassifyTiming {
   pipelineMs: number;
   /** The `commit` step (the audit write). */
   commitMs: number;
+}
+
+/** A text waiting for the model, with the encoding made to price it (null when priced by length). */
+interface QueuedText {
+  text: string;
+  encoding: Encoding | null;
 }
 
 /** A served prediction: the pipeline's result with the id it is served, observed and audited under. */
@@ -214,8 +221,9 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
     };
     await engine.classify(['warm-up']);
     const scheduler: PriorityScheduler = createPriorityScheduler({ concurrency: Math.max(1, options.workers) });
-    const batcher = createMicroBatcher<string, Prediction>({
-      process: (texts) => scheduler.run('predict', () => engine.classify([...texts])),
+    const batcher = createMicroBatcher<QueuedText, Prediction>({
+      // Each text goes with the encoding its pricing made, so the engine does not tokenize it again.
+      process: (items) => scheduler.run('predict', () => engine.classify(items.map((i) => i.text), { encodings: items.map((i) => i.encoding) })),
       maxBatchSize: options.maxBatchSize,
       maxWaitMs: options.maxWaitMs,
       maxConcurrency: Math.max(1, options.workers),
@@ -234,25 +242,31 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
     const withExplainers = (o: ExplainOptions): ExplainOptions => (hooks.explainers && !o.explainers ? { ...o, explainers: hooks.explainers } : o);
     const maxLength = engine.maxLength;
 
-    const tokenCosts = async (texts: readonly string[]): Promise<number[]> => {
+    /** Each text's token cost, with the encoding that priced it (null for a text priced by its length alone). */
+    const price = async (texts: readonly string[]): Promise<{ costs: number[]; items: QueuedText[] }> => {
       const costs = texts.map((t) => (Buffer.byteLength(t, 'utf8') > 8 * maxLength ? maxLength : -1));
+      const items: QueuedText[] = texts.map((text) => ({ text, encoding: null }));
       const short = texts.filter((_, i) => costs[i] < 0);
       if (short.length > 0) {
         const encodings = await engine.encode(short);
         let j = 0;
         costs.forEach((c, i) => {
-          if (c < 0) costs[i] = Math.min(maxLength, encodings[j++].ids.length);
+          if (c >= 0) return;
+          const encoding = encodings[j++];
+          costs[i] = Math.min(maxLength, encoding.ids.length);
+          items[i].encoding = encoding;
         });
       }
-      return costs;
+      return { costs, items };
     };
+    const tokenCosts = async (texts: readonly string[]): Promise<number[]> => (await price(texts)).costs;
 
     /** Submits texts with their token costs; over maxRequestTokens is a 422. */
     const submit = async (texts: readonly string[], signal?: AbortSignal, timing?: ClassifyTiming): Promise<Prediction[]> => {
       // A full queue refuses at once, before the texts are tokenized to price them.
-      if (!batcher.hasRoom(texts.length)) return batcher.submit(texts, { signal });
+      if (!batcher.hasRoom(texts.length)) return batcher.submit(texts.map((text) => ({ text, encoding: null })), { signal });
       const pricing = performance.now();
-      const costs = await tokenCosts(texts);
+      const { costs, items } = await price(texts);
       if (timing) timing.tokenizeMs = performance.now() - pricing;
       const total = costs.reduce((a, b) => a + b, 0);
       if (total > options.maxRequestTokens) {
@@ -261,9 +275,9 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
           `the request's ${texts.length} texts hold ${total} tokens (each counted up to the model's ${maxLength}); at most ${options.maxRequestTokens} are allowed per request (maxRequestTokens): send fewer or shorter texts`,
         );
       }
-      if (!timing) return batcher.submit(texts, { costs, signal });
+      if (!timing) return batcher.submit(items, { costs, signal });
       const batch: BatchTiming = { queueMs: 0, processMs: 0, batchSize: 0 };
-      const predictions = await batcher.submit(texts, { costs, signal, timing: batch });
+      const predictions = await batcher.submit(items, { costs, signal, timing: batch });
       Object.assign(timing, { queueMs: batch.queueMs, inferenceMs: batch.processMs, batchSize: batch.batchSize });
       return predictions;
     };
@@ -322,15 +336,15 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       async predictRaw(texts, signal) {
         // Slices of at most one batch and one request's tokens, a few at a time: a large fit
         // never fills the queue on its own (each slice is admitted like a request).
-        const costs = await tokenCosts(texts);
-        const slices: Array<{ texts: string[]; costs: number[] }> = [];
-        let current = { texts: [] as string[], costs: [] as number[], tokens: 0 };
-        texts.forEach((text, i) => {
+        const { costs, items } = await price(texts);
+        const slices: Array<{ texts: QueuedText[]; costs: number[] }> = [];
+        let current = { texts: [] as QueuedText[], costs: [] as number[], tokens: 0 };
+        items.forEach((item, i) => {
           if (current.texts.length >= options.maxBatchSize || (current.texts.length > 0 && current.tokens + costs[i] > options.maxRequestTokens)) {
             slices.push(current);
             current = { texts: [], costs: [], tokens: 0 };
           }
-          current.texts.push(text);
+          current.texts.push(item);
           current.costs.push(costs[i]);
           current.tokens += costs[i];
         });

@@ -43,6 +43,7 @@ export type { ForwardBatch } from './engine/forward-batch.js';
 export { createInferenceEngine, defaultIntraOpThreads, FEATURES_OUTPUT, splitIntoWindows } from './engine/inference-engine.js';
 export type {
   ClassifyInput,
+  ClassifyOptions,
   ForwardOptions,
   ForwardResult,
   InferenceEngine,

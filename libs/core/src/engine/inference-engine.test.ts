@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GlassboxError } from '../errors.js';
 import { miniModelDir, miniNoAttentionsDir } from '../test-support.js';
 import { padBatch } from './forward-batch.js';
@@ -49,6 +49,24 @@ describe('inference engine on the embedded model', () => {
     for (const [i, t] of texts.entries()) {
       const [alone] = await engine.classify(t);
       alone.logits.forEach((v, j) => expect(Math.abs(v - batched[i].logits[j])).toBeLessThan(1e-4));
+    }
+  });
+
+  it('uses encodings handed in instead of tokenizing again, and only those of the very same text', async () => {
+    const plain = await engine.classify(texts);
+    const encodings = await engine.encode(texts);
+    const encode = vi.spyOn(engine.tokenizer, 'encode');
+    try {
+      const reused = await engine.classify(texts, { encodings });
+      expect(encode).not.toHaveBeenCalled();
+      expect(reused.map((p) => p.logits)).toEqual(plain.map((p) => p.logits));
+      // A stale encoding (another text's) and a missing one are tokenized afresh, the rest reused.
+      const mixed = await engine.classify(texts, { encodings: [encodings[1], null, encodings[2], encodings[3]] });
+      expect(encode).toHaveBeenCalledTimes(1);
+      expect(encode.mock.calls[0][0]).toEqual([texts[0], texts[1]]);
+      expect(mixed.map((p) => p.logits)).toEqual(plain.map((p) => p.logits));
+    } finally {
+      encode.mockRestore();
     }
   });
 

@@ -78,6 +78,11 @@ export interface ForwardResult {
   featureSize?: number;
 }
 
+export interface ClassifyOptions {
+  /** Encodings `encode` made for the inputs, by position (null: tokenize that one). */
+  encodings?: ReadonlyArray<Encoding | null>;
+}
+
 export interface InferenceEngine {
   readonly bundle: ModelBundle;
   readonly labels: readonly string[];
@@ -86,7 +91,12 @@ export interface InferenceEngine {
   /** Longest sequence fed to the model, special tokens included. */
   readonly maxLength: number;
   readonly options: Readonly<ResolvedEngineOptions>;
-  classify(input: ClassifyInput): Promise<Prediction[]>;
+  /**
+   * Classifies texts. `options.encodings` may hand in encodings this engine's `encode` already
+   * made for them (same order; null where there is none): each is used in place of tokenizing
+   * its text again when its `text` is that input's text.
+   */
+  classify(input: ClassifyInput, options?: ClassifyOptions): Promise<Prediction[]>;
   /** Classifies a (possibly huge, possibly async) stream of texts in order, in bounded memory. */
   classifyStream(inputs: AsyncIterable<TextInput> | Iterable<TextInput>, options?: { chunkSize?: number }): AsyncGenerator<Prediction>;
   /** Low-level forward pass for plugins (explainers): one padded batch in, raw outputs out. */
@@ -197,8 +207,23 @@ export async function createInferenceEngine(
     return result;
   }
 
-  async function classifyTexts(texts: string[]): Promise<Prediction[]> {
-    const encodings = await tokenizer.encode(texts);
+  /** The texts' encodings: those handed in (when they encode that very text), the rest tokenized now. */
+  async function encodingsOf(texts: string[], given?: ReadonlyArray<Encoding | null>): Promise<Encoding[]> {
+    if (!given) return tokenizer.encode(texts);
+    const out = texts.map((text, i) => (given[i]?.text === text ? (given[i] as Encoding) : null));
+    const missing = texts.filter((_, i) => out[i] === null);
+    if (missing.length > 0) {
+      const fresh = await tokenizer.encode(missing);
+      let j = 0;
+      out.forEach((e, i) => {
+        if (e === null) out[i] = fresh[j++];
+      });
+    }
+    return out as Encoding[];
+  }
+
+  async function classifyTexts(texts: string[], given?: ReadonlyArray<Encoding | null>): Promise<Prediction[]> {
+    const encodings = await encodingsOf(texts, given);
     const segments: Array<{ text: number; ids: number[] }> = [];
     const info = encodings.map((e, t) => {
       const windows = splitIntoWindows(e.ids, resolved, tokenizer.eosId);
@@ -234,8 +259,8 @@ export async function createInferenceEngine(
     encode: (texts) => tokenizer.encode(texts),
     modelId: () => (id ??= computeModelId(bundle)),
     ...(pool && { workerPool: { stats: () => pool.stats(), crashWorker: (slot: number) => pool.crashWorker(slot) } }),
-    async classify(input) {
-      return classifyTexts(normalizeInputs(input));
+    async classify(input, classifyOptions = {}) {
+      return classifyTexts(normalizeInputs(input), classifyOptions.encodings);
     },
     async *classifyStream(inputs, streamOptions = {}) {
       const chunkSize = streamOptions.chunkSize ?? resolved.batchSize * 16;
