@@ -7,6 +7,7 @@
  *   npm run soak                      # 600 s (the full length, outside CI)
  *   npm run soak -- --seconds 60      # what CI runs
  *   npm run soak -- --seconds 60 --json soak.json
+ *   npm run soak -- --serve-arg=--no-calibration --serve-arg=--no-reference   # extra serve flags
  *
  * Traffic (closed loop, CLIENTS clients, each sending its next request when the previous one is
  * answered): predictions of 1-8 texts, explanations of short texts, feedback on earlier
@@ -36,8 +37,11 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '8' },
     'max-growth-mb': { type: 'string', default: '48' },
     json: { type: 'string' },
+    'serve-arg': { type: 'string', multiple: true, default: [] },
   },
 });
+/** Extra flags for `glassbox serve` (e.g. --no-calibration), after the defaults. */
+const SERVE_ARGS = args['serve-arg'];
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
 const MAX_GROWTH_MB = Number(args['max-growth-mb']);
@@ -69,7 +73,7 @@ function texts() {
 }
 
 function startServer(cwd) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...SERVE_ARGS], {
     cwd,
     env: { ...process.env, GLASSBOX_API_KEY: API_KEY, GLASSBOX_STATE: '', PORT: '' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -293,7 +297,7 @@ async function main() {
   const rps = figures.requests / SECONDS;
   process.stdout.write(
     [
-      `soak: ${SECONDS} s, ${CLIENTS} clients, ${figures.requests} requests (${rps.toFixed(1)}/s), texts: ${corpus.source}`,
+      `soak: ${SECONDS} s, ${CLIENTS} clients, glassbox serve${SERVE_ARGS.length ? ' ' + SERVE_ARGS.join(' ') : ' (defaults)'}, ${figures.requests} requests (${rps.toFixed(1)}/s), texts: ${corpus.source}`,
       `soak: statuses ${JSON.stringify(figures.statuses)}; by kind ${JSON.stringify(figures.byKind)}`,
       `soak: ${figures.acknowledged} predictions and ${figures.feedbackAcknowledged} feedback acknowledged; ${figures.aborted} requests abandoned by their client`,
       `soak: server RSS median ${figures.rssMb.warmup} MB (warm-up), ${figures.rssMb.middle} MB (middle third), ${figures.rssMb.last} MB (last third), max ${figures.rssMb.max} MB`,
