@@ -98,6 +98,23 @@ describe.each(stores)('state store contract: %s', (_name, open) => {
     expect(await c.activeCalibration('m')).toBeNull();
   });
 
+  it('gives versions added at the same instant from several handles distinct ids, losing none', async () => {
+    const { store, again } = await open();
+    await store.calibrations.saveCalibration('m', 'v2', { t: 'configured' });
+    // Four handles (four replicas on PostgreSQL), eight versions each, all in flight at once.
+    const handles = [store, ...(await Promise.all([again(), again(), again()]))];
+    const added = await Promise.all(
+      handles.flatMap((h, replica) => Array.from({ length: 8 }, (_, i) => h.calibrations.addCalibration('m', { replica, i }).then((id) => ({ id, replica, i })))),
+    );
+    expect(new Set(added.map((a) => a.id)).size).toBe(32);
+    const stored = await store.calibrations.calibrations('m');
+    // Numbered on from the highest stored id, with no gap and nothing overwritten.
+    expect(stored.map((c) => c.version).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))).toEqual(Array.from({ length: 33 }, (_, i) => `v${i + 2}`));
+    expect(stored.find((c) => c.version === 'v2')?.file).toEqual({ t: 'configured' });
+    for (const a of added) expect(stored.find((c) => c.version === a.id)?.file).toEqual({ replica: a.replica, i: a.i });
+    expect(await store.calibrations.addCalibration('other', { t: 0 })).toBe('v1');
+  });
+
   it('keeps one secret per name for every handle', async () => {
     const { store, again } = await open();
     const secret = await store.secret('feedback');

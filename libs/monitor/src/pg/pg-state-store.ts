@@ -62,6 +62,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Tries of addCalibration before it gives up: each lost race means another replica's version was stored. */
+const ADD_CALIBRATION_ATTEMPTS = 50;
+
 const LATEST_FEEDBACK = `LEFT JOIN LATERAL (SELECT f.label, f.correct, f.time FROM feedback f WHERE f.prediction_id = a.id ORDER BY f.seq DESC LIMIT 1) fb ON true`;
 
 function toEntry(row: { entry: AuditEntry; label: string | null; correct: boolean | null; time: string | null }): AuditEntry {
@@ -230,6 +233,23 @@ export async function openPgStateStore(options: PgStateStoreOptions): Promise<Pg
            ON CONFLICT (model_id, version) DO UPDATE SET file = excluded.file`,
           [modelId, version, JSON.stringify(file)],
         );
+      }),
+    addCalibration: (modelId, file) =>
+      guard('write a calibration version', async () => {
+        // One statement (its own transaction) takes the next id; when another replica's insert of
+        // that id commits first, the primary key turns this one into a no-op and it runs again
+        // with a fresh snapshot, so concurrent replicas get distinct ids and none overwrites another.
+        for (let attempt = 0; attempt < ADD_CALIBRATION_ATTEMPTS; attempt++) {
+          const rows = await q<{ version: string }>(
+            `INSERT INTO calibrations (model_id, version, seq, file)
+             SELECT $1, 'v' || (coalesce(max(substring(version from '^v([0-9]+)$')::bigint), 0) + 1), coalesce(max(seq), 0) + 1, $2
+             FROM calibrations WHERE model_id = $1
+             ON CONFLICT (model_id, version) DO NOTHING RETURNING version`,
+            [modelId, JSON.stringify(file)],
+          );
+          if (rows.length === 1) return rows[0].version;
+        }
+        throw new GlassboxError('STORE_FAILED', `cannot write a calibration version in ${where}: ${ADD_CALIBRATION_ATTEMPTS} concurrent writers took every id tried`);
       }),
     calibrations: (modelId) =>
       guard('read calibration versions', async () =>
