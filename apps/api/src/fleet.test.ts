@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgStateStore } from '@glassbox/monitor';
 import { freePort, postgresMissing, startTestPostgres, type TestPostgres } from '@glassbox/monitor/testing';
-import { LABELS, referenceFor, testClient, type TestClient } from './test-server.js';
+import { LABELS, referenceFor, startTestServer, testClient, type TestClient } from './test-server.js';
 
 /**
  * A fleet as docs/deployment.md sets it up, with the same commands: PostgreSQL
@@ -334,6 +334,28 @@ describe.skipIf(missing !== null)('a fleet: PostgreSQL, Prometheus and three rep
     }
     expect(calibrationIds.size).toBe(1);
     expect([...calibrationIds][0]).toEqual(expect.any(String));
+  }, 60_000);
+
+  it('a calibration switch reaches the other replicas by NOTIFY, without waiting for their poll', async () => {
+    // Two in-process replicas on their own database that poll once an hour: only the notification can tell them.
+    const url = await postgres.createDatabase('notify');
+    const pair = await Promise.all(['notify-a', 'notify-b'].map((replicaId) => startTestServer({ statePath: url, replicaId, sharedStatePollMs: 3_600_000 })));
+    try {
+      const rows = TEXTS.concat(TEXTS).map((text, i) => ({ text, label: LABELS[i % LABELS.length] }));
+      const fitted = await pair[0].post('/v1/calibration/fit', { rows, activate: true });
+      expect(fitted.status).toBe(200);
+      await until('the switch on the other replica', async () => (await pair[1].get('/v1/calibration/versions')).body.active === fitted.body.id);
+      // Both serve with it: the audit rows of their predictions name the same calibration.
+      const served = [];
+      for (const r of pair) {
+        const id = (await r.post('/v1/predict', { inputs: ['I am so happy today'] })).body.predictions[0].id as string;
+        served.push((await r.get(`/v1/predictions/${id}`)).body.calibration_id);
+      }
+      expect(served[0]).toEqual(expect.any(String));
+      expect(served[1]).toBe(served[0]);
+    } finally {
+      await Promise.all(pair.map((r) => r.server.close()));
+    }
   }, 60_000);
 
   it('without PostgreSQL replicas refuse writes (503) and turn unready; they recover with nothing acknowledged lost', async () => {

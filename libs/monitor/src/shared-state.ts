@@ -31,6 +31,18 @@ export interface AsyncCalibrationStore {
   calibrations(modelId: string): Promise<StoredCalibration[]>;
   setActiveCalibration(modelId: string, version: string | null): Promise<void>;
   activeCalibration(modelId: string): Promise<string | null>;
+  /**
+   * A store other processes write (PostgreSQL): calls `listener` with a model id when a version
+   * of that model is added or its selection changes, or with null when changes may have been
+   * missed (after a reconnection). A speed-up: readers still poll.
+   */
+  watchCalibrations?(listener: (modelId: string | null) => void): CalibrationWatch;
+}
+
+export interface CalibrationWatch {
+  /** Resolves once the watch is in place (or its first attempt failed; it keeps retrying). */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Runs a synchronous call as a promise: a throw becomes a rejection. */

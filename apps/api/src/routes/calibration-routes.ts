@@ -211,7 +211,8 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
 
   /**
    * A shared store (PostgreSQL): takes the versions other replicas stored and the fleet's active
-   * version. Polled every calibrationPollMs, so a selection on one replica is active on all within it.
+   * version. Run on each of the store's notifications and polled every calibrationPollMs, so a
+   * selection on one replica is active on all at once, and within that interval at the latest.
    */
   const sync = async () => {
     if (!store) return;
@@ -226,9 +227,13 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
   };
   if (store && ctx.calibrationPollMs !== null) {
     let running = false;
+    let again = false;
     let failing = false;
-    const timer = setInterval(() => {
-      if (running) return;
+    const tick = () => {
+      if (running) {
+        again = true; // a notification during a sync: sync once more after it
+        return;
+      }
       running = true;
       sync()
         .then(
@@ -239,10 +244,24 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
             failing = true;
           },
         )
-        .finally(() => (running = false));
-    }, ctx.calibrationPollMs);
+        .finally(() => {
+          running = false;
+          if (again) {
+            again = false;
+            tick();
+          }
+        });
+    };
+    const timer = setInterval(tick, ctx.calibrationPollMs);
     timer.unref();
-    ctx.onClose(() => clearInterval(timer));
+    // PostgreSQL announces each change (LISTEN/NOTIFY): applied at once; the poll stays as the fallback.
+    const watch = store.watchCalibrations?.((modelId) => {
+      if (modelId === null || modelId === service.modelId) tick();
+    });
+    ctx.onClose(() => {
+      clearInterval(timer);
+      void watch?.close();
+    });
   }
 
   const get = defineRoute({

@@ -159,6 +159,49 @@ describe.skipIf(missing !== null)('PostgreSQL state store', () => {
     ]);
   });
 
+  it('announces new versions and selections to watchers on other handles, and a watch survives a lost connection', async () => {
+    const url = await postgres.database('notify');
+    const a = await openPgStateStore({ url, replicaId: 'a' });
+    const b = await openPgStateStore({ url, replicaId: 'b' });
+    closers.push(() => a.close(), () => b.close());
+    const heard: Array<string | null> = [];
+    let wake: () => void = () => undefined;
+    const next = () => new Promise<void>((resolve) => (wake = resolve));
+    const watch = b.watchCalibrations((modelId) => {
+      heard.push(modelId);
+      wake();
+    });
+    await watch.ready;
+    let told = next();
+    const id = await a.addCalibration('m', { t: 1 });
+    await told;
+    told = next();
+    await a.setActiveCalibration('other', null);
+    await told;
+    expect(heard).toEqual(['m', 'other']);
+    // The server drops the listening connection: the watch reconnects, says it may have missed
+    // something (null), and hears the next change.
+    told = next();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'glassbox b listen'");
+    } finally {
+      await admin.end();
+    }
+    await told;
+    expect(heard.at(-1)).toBeNull();
+    told = next();
+    await a.setActiveCalibration('m', id);
+    await told;
+    expect(heard.at(-1)).toBe('m');
+    // A closed watch hears nothing more.
+    await watch.close();
+    await a.setActiveCalibration('m', null);
+    expect(await b.activeCalibration('m')).toBeNull();
+    expect(heard).toHaveLength(4);
+  });
+
   it('fails with STORE_FAILED, without the password, when the server is unreachable', async () => {
     const url = `postgres://glassbox:hunter2@127.0.0.1:${await freePort()}/postgres`;
     const error = await openPgStateStore({ url, timeoutMs: 2000 }).catch((e: unknown) => e);
