@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the Prometheus drift rules (run from anywhere, e.g. `bash tools/prometheus/check.sh`):
-#   1. regenerating rules.example.yml from test/reference.json gives the committed file byte for byte;
+#   1. regenerating rules.example.yml and grafana.example.json from test/reference.json gives the
+#      committed files byte for byte, and promtool parses every query of the dashboard;
 #   2. promtool check rules on it (and on a variant with every signal and another window);
 #   3. promtool test rules on test/rules.test.yml and test/concentrated.test.yml (identical data in 2 of
 #      11 bins: no alert; its rules, test/concentrated.rules.yml, must be in sync too);
@@ -29,6 +30,19 @@ node "$here/generate-rules.mjs" --reference "$here/test/reference.json" --out "$
 diff -u "$here/rules.example.yml" "$tmp/rules.yml" >"$log" 2>&1 ||
   fail "rules.example.yml is out of date; regenerate: node tools/prometheus/generate-rules.mjs --reference tools/prometheus/test/reference.json --out tools/prometheus/rules.example.yml"
 
+node "$here/generate-rules.mjs" --reference "$here/test/reference.json" --out /dev/null --grafana "$tmp/grafana.json" >"$log" 2>&1 || fail "generate-rules.mjs --grafana"
+diff -u "$here/grafana.example.json" "$tmp/grafana.json" >"$log" 2>&1 ||
+  fail "grafana.example.json is out of date; regenerate: node tools/prometheus/generate-rules.mjs --reference tools/prometheus/test/reference.json --out /dev/null --grafana tools/prometheus/grafana.example.json"
+# Every panel query, variables expanded, as a recording rule: promtool parses its PromQL.
+node --input-type=module -e "
+  import { readFileSync } from 'node:fs';
+  import { dashboardQueries, expandVariables } from '$here/grafana-dashboard.mjs';
+  const rules = dashboardQueries(JSON.parse(readFileSync(process.argv[1], 'utf8'))).map((q, i) => ({ record: 'grafana_check:query_' + i, expr: expandVariables(q.expr) }));
+  console.log(JSON.stringify({ groups: [{ name: 'grafana-queries', rules }] }));
+" "$tmp/grafana.json" >"$tmp/grafana-queries.yml" 2>"$log" || fail "grafana-dashboard.mjs queries"
+"$promtool" check rules "$tmp/grafana-queries.yml" >"$log" 2>&1 || fail "promtool check rules (the Grafana dashboard's queries)"
+queries="$(grep -o 'SUCCESS: [0-9]* rules' "$log" | grep -o '[0-9]*')"
+
 node "$here/generate-rules.mjs" --reference "$here/test/concentrated-reference.json" --signals confidence --for 0m --out "$tmp/concentrated.yml" >"$log" 2>&1 ||
   fail "generate-rules.mjs (concentrated reference)"
 diff -u "$here/test/concentrated.rules.yml" "$tmp/concentrated.yml" >"$log" 2>&1 ||
@@ -54,4 +68,4 @@ else
   crosscheck="libs/monitor cross-check skipped (@glassbox/monitor not built)"
 fi
 
-echo "tools/prometheus check: OK: rules.example.yml in sync, ${rules} rules valid, ${tests} promtool test groups pass, ${crosscheck}"
+echo "tools/prometheus check: OK: rules.example.yml and grafana.example.json in sync, ${rules} rules valid, ${queries} dashboard queries valid, ${tests} promtool test groups pass, ${crosscheck}"

@@ -35,6 +35,8 @@ const USAGE = `usage: node tools/prometheus/generate-rules.mjs --reference refer
   --reference FILE    reference profile JSON (glassbox monitor reference --out FILE)   [required]
   --window DUR        increase() window, a Prometheus duration                          [${DEFAULTS.window}]
   --out FILE          write the rules here (default: stdout)
+  --grafana FILE      also write a Grafana dashboard (JSON) of the fleet drift these rules record,
+                      with the same options, and per-replica panels (grafana-dashboard.mjs)
   --signals LIST      comma-separated: confidence, margin, entropy, labels            [confidence,labels]
   --selector SEL      series matchers, replacing the default, e.g. 'model_id="m", calibration_id="t"'; '' for none
                       [model_id="<reference model.id>"]
@@ -95,7 +97,7 @@ export function checkReference(value) {
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 
 /** Exact, shortest round-trip decimal of a double (what JSON and JS print). */
-const num = (x) => (Object.is(x, -0) ? '0' : String(x));
+export const num = (x) => (Object.is(x, -0) ? '0' : String(x));
 
 /** A PromQL string literal. */
 const promString = (s) => JSON.stringify(s);
@@ -120,17 +122,7 @@ function signalRules({ signal, key, alertName, what, binLabels, binCount, refere
   const p = opts.pseudoCount;
   const rTotal = m + p * B;
   const refShares = reference.map((r) => (r + p) / rTotal);
-  const names = {
-    bin: `glassbox:${key}_bin:increase${window}`,
-    count: `glassbox:${key}_count:increase${window}`,
-    term: `glassbox:${key}_psi_term:${window}`,
-    psi: `glassbox:${key}_psi:${window}`,
-    df: `glassbox:${key}_df:${window}`,
-    bins: `glassbox:${key}_bins:${window}`,
-    critical: `glassbox:${key}_psi_critical:${window}`,
-    chi2: `glassbox:${key}_chi2:${window}`,
-    chi2Critical: `glassbox:${key}_chi2_critical:${window}`,
-  };
+  const names = recordNames(key, window);
   const bin = (i) => `sum(${names.bin}{bin="${i}"})`;
   const n = `sum(${names.count})`;
   const rules = [];
@@ -223,7 +215,11 @@ function signalRules({ signal, key, alertName, what, binLabels, binCount, refere
   return { rules, alert };
 }
 
-export function generateRules(profile, options = {}) {
+/**
+ * The checked reference and options the rules (and the Grafana dashboard of grafana-dashboard.mjs)
+ * are generated from: one place, so both name the same series with the same thresholds.
+ */
+export function resolveOptions(profile, options = {}) {
   const reference = checkReference(profile);
   const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
   const window = opts.window;
@@ -241,19 +237,47 @@ export function generateRules(profile, options = {}) {
     fail(`the reference's thresholds were calibrated at alpha ${runLength.settings?.alpha}, not ${opts.alpha}; pass --per-window or the same --alpha.`);
   }
   opts.runLength = runLength;
+  return { reference, opts, window, signals: ALL_SIGNALS.filter((s) => signals.includes(s)), selector };
+}
+
+/** The recorded series of one signal (`key`: confidence, margin, entropy or label) for a window. */
+export function recordNames(key, window) {
+  return {
+    bin: `glassbox:${key}_bin:increase${window}`,
+    count: `glassbox:${key}_count:increase${window}`,
+    term: `glassbox:${key}_psi_term:${window}`,
+    psi: `glassbox:${key}_psi:${window}`,
+    df: `glassbox:${key}_df:${window}`,
+    bins: `glassbox:${key}_bins:${window}`,
+    critical: `glassbox:${key}_psi_critical:${window}`,
+    chi2: `glassbox:${key}_chi2:${window}`,
+    chi2Critical: `glassbox:${key}_chi2_critical:${window}`,
+  };
+}
+
+/** The key of a signal in rule names, its alert's name and how alerts describe it. */
+export function signalNames(signal) {
+  if (signal === 'labels') return { key: 'label', alertName: 'GlassboxLabelDrift', what: 'predicted labels' };
+  return { key: signal, alertName: `Glassbox${signal[0].toUpperCase()}${signal.slice(1)}Drift`, what: signal };
+}
+
+/** The series selector in braces, `{}` parts dropped when empty. */
+export const selectorBraces = (selector, ...more) => braces(selector, ...more);
+
+export function generateRules(profile, options = {}) {
+  const { reference, opts, window, signals, selector } = resolveOptions(profile, options);
+  const runLength = opts.runLength;
 
   const recording = [];
   const alerts = [];
-  for (const signal of ALL_SIGNALS.filter((s) => signals.includes(s))) {
+  for (const signal of signals) {
     if (signal === 'labels') {
       const labels = reference.model.labels;
       const perLabel = `glassbox:predictions:increase${window}`;
       recording.push({ record: perLabel, expr: `sum by (label) (increase(glassbox_predictions_total${braces(selector)}[${window}]))` });
       const out = signalRules({
         signal,
-        key: 'label',
-        alertName: 'GlassboxLabelDrift',
-        what: 'predicted labels',
+        ...signalNames(signal),
         binLabels: (i) => ({ label: labels[i] }),
         // A label never predicted has no counter series: count it as 0 (n then decides whether there is data).
         binCount: (i) => `sum(${perLabel}{label=${promString(labels[i])}}) or vector(0)`,
@@ -274,9 +298,7 @@ export function generateRules(profile, options = {}) {
       const upper = (i) => (i < boundaries.length ? `${cumulative}${braces(leMatcher(boundaries[i]))}` : `${cumulative}{le="+Inf"}`);
       const out = signalRules({
         signal,
-        key: signal,
-        alertName: `Glassbox${signal[0].toUpperCase()}${signal.slice(1)}Drift`,
-        what: signal,
+        ...signalNames(signal),
         binLabels: (i) => ({ upper: i < boundaries.length ? num(boundaries[i]) : '+Inf' }),
         // Cumulative le buckets -> per-bin counts; increase() rounding can make a difference slightly negative.
         binCount: (i) => (i === 0 ? `clamp_min(sum(${upper(0)}), 0)` : `clamp_min(sum(${upper(i)}) - sum(${upper(i - 1)}), 0)`),
@@ -339,7 +361,7 @@ function toYaml(value, indent = '') {
 
 // ---------------------------------------------------------------------------------------------
 
-function main(argv) {
+async function main(argv) {
   let args;
   try {
     args = parseArgs({
@@ -348,6 +370,7 @@ function main(argv) {
         reference: { type: 'string' },
         window: { type: 'string' },
         out: { type: 'string' },
+        grafana: { type: 'string' },
         signals: { type: 'string' },
         selector: { type: 'string' },
         alpha: { type: 'string' },
@@ -380,7 +403,7 @@ function main(argv) {
     } catch (e) {
       fail(`cannot read reference profile ${args.reference}: ${e.message}`);
     }
-    const yaml = generateRules(profile, {
+    const options = {
       window: args.window,
       signals: args.signals?.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
       selector: args.selector,
@@ -390,7 +413,12 @@ function main(argv) {
       for: args.for,
       severity: args.severity,
       perWindow: args['per-window'],
-    });
+    };
+    const yaml = generateRules(profile, options);
+    if (args.grafana) {
+      const { generateDashboard } = await import('./grafana-dashboard.mjs');
+      writeFileSync(args.grafana, `${JSON.stringify(generateDashboard(profile, options), null, 2)}\n`);
+    }
     if (args.out) writeFileSync(args.out, yaml);
     else process.stdout.write(yaml);
     return 0;
@@ -401,5 +429,6 @@ function main(argv) {
 }
 
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main(process.argv.slice(2));
+  // No top-level await: --grafana imports grafana-dashboard.mjs, which imports this module.
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

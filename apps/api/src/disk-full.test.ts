@@ -170,7 +170,7 @@ function breakable(store: StateStore): { store: StateStore; broken: { on: boolea
   const fail = () => {
     throw new GlassboxError('STORE_FAILED', 'cannot write in x.db: disk I/O error');
   };
-  const writes = new Set<PropertyKey>(['appendObservations', 'setTruth', 'appendAlarm', 'appendSeriesPoint', 'saveCalibration', 'setActiveCalibration', 'transaction', 'probe']);
+  const writes = new Set<PropertyKey>(['appendObservations', 'setTruth', 'appendAlarm', 'appendSeriesPoint', 'saveCalibration', 'addCalibration', 'setActiveCalibration', 'transaction', 'probe']);
   const auditWrites = new Set<PropertyKey>(['add', 'addAll', 'addFeedback']);
   const audit = new Proxy(store.auditLog(), {
     get: (target, key) => (broken.on && auditWrites.has(key) ? fail : Reflect.get(target, key, target)),

@@ -12,12 +12,16 @@ export const MODEL_DIR = fileURLToPath(new URL('../../../models/emotion-mini', i
 export const MODEL_B_DIR = fileURLToPath(new URL('../../../models/emotion-mini-b', import.meta.url));
 export const LABELS = ['anger', 'disgust', 'fear', 'joy', 'neutral', 'sadness', 'surprise'];
 
-export interface TestServer {
-  server: ApiServer;
+/** JSON over HTTP to a server at `base`. */
+export interface TestClient {
   base: string;
   /** Sends JSON (a string body is sent as is) and returns status, headers and parsed body. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   get(path: string, headers?: Record<string, string>): Promise<TestResponse>;
+}
+
+export interface TestServer extends TestClient {
+  server: ApiServer;
 }
 
 export interface TestResponse {
@@ -48,9 +52,12 @@ async function read(res: Response): Promise<TestResponse> {
 export async function startTestServer(options: Partial<ApiServerOptions> = {}): Promise<TestServer> {
   const server = await createApiServer({ modelDir: options.modelDirs ? undefined : MODEL_DIR, workers: 1, expectedRunLength: null, ...options } as ApiServerOptions);
   const { port } = await server.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${port}`;
+  return { server, ...testClient(`http://127.0.0.1:${port}`) };
+}
+
+/** A client of the server at `base` (one started here, or in another process). */
+export function testClient(base: string): TestClient {
   return {
-    server,
     base,
     async post(path, body, headers = {}) {
       const res = await fetch(base + path, {

@@ -55,7 +55,8 @@ describe('createDriftMonitor: instruments', () => {
     const predictions = collected.get(METRIC_NAMES.predictions);
     expect(predictions?.dataPointType).toBe(DataPointType.SUM);
     const byLabel = Object.fromEntries((predictions?.dataPoints ?? []).map((p) => [p.attributes.label, p.value]));
-    expect(byLabel).toEqual({ joy: 1, neutral: 2 });
+    // Every label is exported from the first prediction, at 0 until predicted.
+    expect(byLabel).toEqual({ anger: 0, disgust: 0, fear: 0, joy: 1, neutral: 2, sadness: 0, surprise: 0 });
     const abstentions = collected.get(METRIC_NAMES.abstentions);
     expect(abstentions?.dataPoints.map((p) => [p.attributes.reason, p.value])).toEqual([['max-probability', 1]]);
   });

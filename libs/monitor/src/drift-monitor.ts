@@ -287,7 +287,16 @@ class DriftMonitorImpl implements DriftMonitor {
       attributes = { [ATTR_MODEL_ID]: this.options.modelId ?? this.reference.model.id };
       if (calibration !== '') attributes[ATTR_CALIBRATION_ID] = calibration;
       // Calibrator names come from registered plugins; the cap only guards against misuse.
-      if (this.attributeCache.size < 16) this.attributeCache.set(calibration, attributes);
+      if (this.attributeCache.size < 16) {
+        this.attributeCache.set(calibration, attributes);
+        // Every label's counter exported from the start at 0: Prometheus's increase() cannot count
+        // the first predictions of a series it never saw, so a label first predicted in a burst
+        // would be missing from the fleet's label drift rules (tools/prometheus).
+        const base = attributes;
+        this.safely(() => {
+          for (const label of this.reference.model.labels) this.instruments.predictions.add(0, { ...base, label });
+        });
+      }
     }
     return attributes;
   }

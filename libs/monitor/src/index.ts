@@ -92,8 +92,8 @@ export type {
 } from './state-store.js';
 
 export { fromAuditLog, fromCalibrationStore } from './shared-state.js';
-export type { AsyncAuditLog, AsyncCalibrationStore } from './shared-state.js';
-export { isPostgresUrl, openPgStateStore, redactUrl } from './pg/pg-state-store.js';
+export type { AsyncAuditLog, AsyncCalibrationStore, CalibrationWatch } from './shared-state.js';
+export { CALIBRATION_CHANNEL, isPostgresUrl, openPgStateStore, redactUrl } from './pg/pg-state-store.js';
 export type { PgStateStore, PgStateStoreOptions } from './pg/pg-state-store.js';
 export { PG_SCHEMA_VERSION } from './pg/pg-schema.js';
 

@@ -51,6 +51,16 @@ describe('createMetricsRegistry', () => {
     expect(text).toMatch(/model_id="sha256:prom"/);
   });
 
+  it('exports every label\'s prediction counter from the first prediction, at 0 until predicted', async () => {
+    // Prometheus's increase() misses the first count of a series it never scraped: the fleet's label
+    // drift rules would lose a burst of a label a replica had not predicted before.
+    const { registry } = observed(1);
+    const text = await registry.metricsText();
+    const counts = new Map([...text.matchAll(/^glassbox_predictions_total\{[^}]*label="([a-z]+)"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+    expect([...counts.keys()].sort()).toEqual([...LABELS].sort());
+    expect([...counts.values()].sort()).toEqual([0, 0, 0, 0, 0, 0, 1]);
+  });
+
   it('gives the same drift from scraped buckets as from the in-process window', async () => {
     const { registry, monitor } = observed(60);
     const text = await registry.metricsText();

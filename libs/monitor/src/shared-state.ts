@@ -23,9 +23,26 @@ export interface AsyncAuditLog {
 /** Calibration versions and the active one, per model. */
 export interface AsyncCalibrationStore {
   saveCalibration(modelId: string, version: string, file: unknown): Promise<void>;
+  /**
+   * Stores `file` as a new version `v<n>`, n one past the highest stored for the model, and
+   * resolves to its id: unique even when replicas add versions at the same instant.
+   */
+  addCalibration(modelId: string, file: unknown): Promise<string>;
   calibrations(modelId: string): Promise<StoredCalibration[]>;
   setActiveCalibration(modelId: string, version: string | null): Promise<void>;
   activeCalibration(modelId: string): Promise<string | null>;
+  /**
+   * A store other processes write (PostgreSQL): calls `listener` with a model id when a version
+   * of that model is added or its selection changes, or with null when changes may have been
+   * missed (after a reconnection). A speed-up: readers still poll.
+   */
+  watchCalibrations?(listener: (modelId: string | null) => void): CalibrationWatch;
+}
+
+export interface CalibrationWatch {
+  /** Resolves once the watch is in place (or its first attempt failed; it keeps retrying). */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Runs a synchronous call as a promise: a throw becomes a rejection. */
@@ -50,12 +67,14 @@ export function fromAuditLog(log: AuditLog): AsyncAuditLog {
 /** A synchronous calibration store (the SQLite StateStore) behind the asynchronous interface. */
 export function fromCalibrationStore(store: {
   saveCalibration(modelId: string, version: string, file: unknown): void;
+  addCalibration(modelId: string, file: unknown): string;
   calibrations(modelId: string): StoredCalibration[];
   setActiveCalibration(modelId: string, version: string | null): void;
   activeCalibration(modelId: string): string | null;
 }): AsyncCalibrationStore {
   return {
     saveCalibration: later((m: string, v: string, f: unknown) => store.saveCalibration(m, v, f)),
+    addCalibration: later((m: string, f: unknown) => store.addCalibration(m, f)),
     calibrations: later((m: string) => store.calibrations(m)),
     setActiveCalibration: later((m: string, v: string | null) => store.setActiveCalibration(m, v)),
     activeCalibration: later((m: string) => store.activeCalibration(m)),

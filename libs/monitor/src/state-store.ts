@@ -89,6 +89,8 @@ export interface StateStore {
   auditLog(): AuditLog;
   /** Stores (or replaces) a calibration version of a model. */
   saveCalibration(modelId: string, version: string, file: unknown): void;
+  /** Stores a new calibration version `v<n>` of a model (n one past the highest stored) and returns its id. */
+  addCalibration(modelId: string, file: unknown): string;
   /** A model's calibration versions, in the order they were first stored. */
   calibrations(modelId: string): StoredCalibration[];
   setActiveCalibration(modelId: string, version: string | null): void;

@@ -134,8 +134,7 @@ export async function initialVersions(ctx: Pick<ApiContext, 'service' | 'calibra
   let activeId = await store.activeCalibration(service.modelId);
   if (configured) {
     if (!versions.some((v) => sameCalibration(v.file, configured))) {
-      const id = `v${versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1}`;
-      await store.saveCalibration(service.modelId, id, configured);
+      const id = await store.addCalibration(service.modelId, configured);
       versions.push({ id, file: configured });
       activeId = id;
       await store.setActiveCalibration(service.modelId, id);
@@ -212,13 +211,13 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
 
   /**
    * A shared store (PostgreSQL): takes the versions other replicas stored and the fleet's active
-   * version. Polled every calibrationPollMs, so a selection on one replica is active on all within it.
+   * version. Run on each of the store's notifications and polled every calibrationPollMs, so a
+   * selection on one replica is active on all at once, and within that interval at the latest.
    */
   const sync = async () => {
     if (!store) return;
     versions.push(...parseStored(ctx, await store.calibrations(service.modelId), versions));
     versions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
-    next = Math.max(next, versions.reduce((max, v) => Math.max(max, Number(v.id.slice(1)) || 0), 0) + 1);
     const stored = await store.activeCalibration(service.modelId);
     const v = versions.find((x) => x.id === stored);
     if (v && v.id !== activeId) {
@@ -228,9 +227,13 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
   };
   if (store && ctx.calibrationPollMs !== null) {
     let running = false;
+    let again = false;
     let failing = false;
-    const timer = setInterval(() => {
-      if (running) return;
+    const tick = () => {
+      if (running) {
+        again = true; // a notification during a sync: sync once more after it
+        return;
+      }
       running = true;
       sync()
         .then(
@@ -241,10 +244,24 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
             failing = true;
           },
         )
-        .finally(() => (running = false));
-    }, ctx.calibrationPollMs);
+        .finally(() => {
+          running = false;
+          if (again) {
+            again = false;
+            tick();
+          }
+        });
+    };
+    const timer = setInterval(tick, ctx.calibrationPollMs);
     timer.unref();
-    ctx.onClose(() => clearInterval(timer));
+    // PostgreSQL announces each change (LISTEN/NOTIFY): applied at once; the poll stays as the fallback.
+    const watch = store.watchCalibrations?.((modelId) => {
+      if (modelId === null || modelId === service.modelId) tick();
+    });
+    ctx.onClose(() => {
+      clearInterval(timer);
+      void watch?.close();
+    });
   }
 
   const get = defineRoute({
@@ -346,13 +363,14 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
         delta: body.delta,
         calibrators: ctx.plugins.calibrator,
       });
-      if (store && ctx.calibrationPollMs !== null) await sync(); // another replica may have taken the next id
-      const version: Version = { id: `v${next++}`, file };
+      // With a store, the store picks the id: replicas fitting at the same instant get distinct ones.
+      const id = store ? await ctx.writes.runAsync(() => store.addCalibration(service.modelId, file)) : `v${next}`;
+      next = Math.max(next, Number(id.slice(1)) + 1);
+      const version: Version = { id, file };
       if (options.calibrationDir) {
         await mkdir(options.calibrationDir, { recursive: true });
         await writeAtomic(join(options.calibrationDir, `calibration-${version.id}.json`), serializeCalibration(file, ctx.plugins.calibrator));
       }
-      if (store) await ctx.writes.runAsync(() => store.saveCalibration(service.modelId, version.id, file));
       versions.push(version);
       versions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
       if (body.activate) await activate(version);

@@ -98,6 +98,23 @@ describe.each(stores)('state store contract: %s', (_name, open) => {
     expect(await c.activeCalibration('m')).toBeNull();
   });
 
+  it('gives versions added at the same instant from several handles distinct ids, losing none', async () => {
+    const { store, again } = await open();
+    await store.calibrations.saveCalibration('m', 'v2', { t: 'configured' });
+    // Four handles (four replicas on PostgreSQL), eight versions each, all in flight at once.
+    const handles = [store, ...(await Promise.all([again(), again(), again()]))];
+    const added = await Promise.all(
+      handles.flatMap((h, replica) => Array.from({ length: 8 }, (_, i) => h.calibrations.addCalibration('m', { replica, i }).then((id) => ({ id, replica, i })))),
+    );
+    expect(new Set(added.map((a) => a.id)).size).toBe(32);
+    const stored = await store.calibrations.calibrations('m');
+    // Numbered on from the highest stored id, with no gap and nothing overwritten.
+    expect(stored.map((c) => c.version).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))).toEqual(Array.from({ length: 33 }, (_, i) => `v${i + 2}`));
+    expect(stored.find((c) => c.version === 'v2')?.file).toEqual({ t: 'configured' });
+    for (const a of added) expect(stored.find((c) => c.version === a.id)?.file).toEqual({ replica: a.replica, i: a.i });
+    expect(await store.calibrations.addCalibration('other', { t: 0 })).toBe('v1');
+  });
+
   it('keeps one secret per name for every handle', async () => {
     const { store, again } = await open();
     const secret = await store.secret('feedback');
@@ -140,6 +157,49 @@ describe.skipIf(missing !== null)('PostgreSQL state store', () => {
       { replica: 'a', auditRows: 2, heartbeat: expect.any(String) },
       { replica: 'b', auditRows: 1, heartbeat: null },
     ]);
+  });
+
+  it('announces new versions and selections to watchers on other handles, and a watch survives a lost connection', async () => {
+    const url = await postgres.database('notify');
+    const a = await openPgStateStore({ url, replicaId: 'a' });
+    const b = await openPgStateStore({ url, replicaId: 'b' });
+    closers.push(() => a.close(), () => b.close());
+    const heard: Array<string | null> = [];
+    let wake: () => void = () => undefined;
+    const next = () => new Promise<void>((resolve) => (wake = resolve));
+    const watch = b.watchCalibrations((modelId) => {
+      heard.push(modelId);
+      wake();
+    });
+    await watch.ready;
+    let told = next();
+    const id = await a.addCalibration('m', { t: 1 });
+    await told;
+    told = next();
+    await a.setActiveCalibration('other', null);
+    await told;
+    expect(heard).toEqual(['m', 'other']);
+    // The server drops the listening connection: the watch reconnects, says it may have missed
+    // something (null), and hears the next change.
+    told = next();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'glassbox b listen'");
+    } finally {
+      await admin.end();
+    }
+    await told;
+    expect(heard.at(-1)).toBeNull();
+    told = next();
+    await a.setActiveCalibration('m', id);
+    await told;
+    expect(heard.at(-1)).toBe('m');
+    // A closed watch hears nothing more.
+    await watch.close();
+    await a.setActiveCalibration('m', null);
+    expect(await b.activeCalibration('m')).toBeNull();
+    expect(heard).toHaveLength(4);
   });
 
   it('fails with STORE_FAILED, without the password, when the server is unreachable', async () => {

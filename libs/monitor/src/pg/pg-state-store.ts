@@ -5,9 +5,10 @@ import type { Pool, PoolClient } from 'pg';
 import { GlassboxError } from '@glassbox/core';
 import type { AuditEntry, AuditFeedback, AuditFilter, AuditPage } from '../audit-log.js';
 import { parseCursor } from '../audit-log.js';
-import type { AsyncAuditLog, AsyncCalibrationStore } from '../shared-state.js';
+import type { AsyncAuditLog, AsyncCalibrationStore, CalibrationWatch } from '../shared-state.js';
 import type { ResolvedRetention, StateRetention, StateSummary } from '../state/records.js';
 import { resolveRetention } from '../state-store.js';
+import { listenForNotifications, type PgListener } from './pg-notify.js';
 import { migrate } from './pg-schema.js';
 
 /**
@@ -44,7 +45,9 @@ export interface PgStateStore extends AsyncCalibrationStore {
   /** Applies the age limit now. */
   prune(): Promise<void>;
   summary(): Promise<StateSummary>;
-  /** Ends the pool. Idempotent. */
+  /** LISTENs on a dedicated connection (reconnecting every second while the server is away); see AsyncCalibrationStore. */
+  watchCalibrations(listener: (modelId: string | null) => void): CalibrationWatch;
+  /** Ends the pool and every watch. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -61,6 +64,12 @@ export function redactUrl(url: string): string {
     return 'postgres://(unparsable URL)';
   }
 }
+
+/** The channel a new calibration version or a changed selection is announced on; the payload is the model id. */
+export const CALIBRATION_CHANNEL = 'glassbox_calibration';
+
+/** Tries of addCalibration before it gives up: each lost race means another replica's version was stored. */
+const ADD_CALIBRATION_ATTEMPTS = 50;
 
 const LATEST_FEEDBACK = `LEFT JOIN LATERAL (SELECT f.label, f.correct, f.time FROM feedback f WHERE f.prediction_id = a.id ORDER BY f.seq DESC LIMIT 1) fb ON true`;
 
@@ -147,6 +156,7 @@ export async function openPgStateStore(options: PgStateStoreOptions): Promise<Pg
     throw error;
   }
 
+  const listeners = new Set<PgListener>();
   let lastAgePrune = -Infinity;
   const pruneByAge = async (client: Pick<PoolClient, 'query'>, force: boolean) => {
     if (retention.auditMaxAgeMs === null) return;
@@ -221,7 +231,7 @@ export async function openPgStateStore(options: PgStateStoreOptions): Promise<Pg
       : q('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   const getMeta = async (key: string) => (await q<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]))[0]?.value ?? null;
 
-  const calibrations: AsyncCalibrationStore = {
+  const calibrations: AsyncCalibrationStore & Pick<PgStateStore, 'watchCalibrations'> = {
     saveCalibration: (modelId, version, file) =>
       guard('write a calibration version', async () => {
         await q(
@@ -231,6 +241,27 @@ export async function openPgStateStore(options: PgStateStoreOptions): Promise<Pg
           [modelId, version, JSON.stringify(file)],
         );
       }),
+    addCalibration: (modelId, file) =>
+      guard('write a calibration version', async () => {
+        // One statement (its own transaction) takes the next id; when another replica's insert of
+        // that id commits first, the primary key turns this one into a no-op and it runs again
+        // with a fresh snapshot, so concurrent replicas get distinct ids and none overwrites another.
+        for (let attempt = 0; attempt < ADD_CALIBRATION_ATTEMPTS; attempt++) {
+          // Announced to listening replicas (on commit) only when it was stored.
+          const rows = await q<{ version: string }>(
+            `WITH added AS (
+               INSERT INTO calibrations (model_id, version, seq, file)
+               SELECT $1, 'v' || (coalesce(max(substring(version from '^v([0-9]+)$')::bigint), 0) + 1), coalesce(max(seq), 0) + 1, $2
+               FROM calibrations WHERE model_id = $1
+               ON CONFLICT (model_id, version) DO NOTHING RETURNING version
+             )
+             SELECT version, pg_notify($3, $1) FROM added`,
+            [modelId, JSON.stringify(file), CALIBRATION_CHANNEL],
+          );
+          if (rows.length === 1) return rows[0].version;
+        }
+        throw new GlassboxError('STORE_FAILED', `cannot write a calibration version in ${where}: ${ADD_CALIBRATION_ATTEMPTS} concurrent writers took every id tried`);
+      }),
     calibrations: (modelId) =>
       guard('read calibration versions', async () =>
         (await q<{ version: string; file: unknown }>('SELECT version, file FROM calibrations WHERE model_id = $1 ORDER BY seq', [modelId])).map((r) => ({
@@ -238,7 +269,33 @@ export async function openPgStateStore(options: PgStateStoreOptions): Promise<Pg
           file: r.file,
         })),
       ),
-    setActiveCalibration: (modelId, version) => guard('write the active calibration', async () => void (await setMeta(`calibration.active:${modelId}`, version))),
+    setActiveCalibration: (modelId, version) =>
+      guard('write the active calibration', () =>
+        transaction(async (client) => {
+          const key = `calibration.active:${modelId}`;
+          if (version === null) await client.query('DELETE FROM meta WHERE key = $1', [key]);
+          else await client.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, version]);
+          // Delivered when the selection commits: listening replicas apply it at once, not at their next poll.
+          await client.query('SELECT pg_notify($1, $2)', [CALIBRATION_CHANNEL, modelId]);
+        }),
+      ),
+    watchCalibrations: (listener) => {
+      const watcher = listenForNotifications({
+        url: options.url,
+        channel: CALIBRATION_CHANNEL,
+        onNotify: listener,
+        timeoutMs,
+        applicationName: `glassbox ${replicaId} listen`.slice(0, 63),
+      });
+      listeners.add(watcher);
+      return {
+        ready: watcher.ready,
+        close: async () => {
+          listeners.delete(watcher);
+          await watcher.close();
+        },
+      };
+    },
     activeCalibration: (modelId) => guard('read the active calibration', () => getMeta(`calibration.active:${modelId}`)),
   };
 
@@ -300,6 +357,8 @@ export async function openPgStateStore(options: PgStateStoreOptions): Promise<Pg
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.all([...listeners].map((l) => l.close()));
+      listeners.clear();
       await pool.end().catch(() => undefined);
     },
   };
