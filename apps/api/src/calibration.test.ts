@@ -188,6 +188,29 @@ describe('refused calibrations', () => {
     });
   });
 
+  it('a calibration fitted with another tokenizer.json fails at construction, naming both hashes', async () => {
+    const other = join(dir, 'other-tokenizer.json');
+    const fittedWith = `sha256:${'0'.repeat(64)}`;
+    await writeFile(other, serializeCalibration({ ...file, model: { ...file.model, tokenizer: fittedWith } }));
+    await expect(createApiServer({ modelDir: MODEL_DIR, workers: 0, calibrationPath: other })).rejects.toMatchObject({
+      code: 'CALIBRATION_MODEL_MISMATCH',
+      message: expect.stringMatching(new RegExp(`fitted with tokenizer ${fittedWith} but this model's tokenizer\\.json is sha256:[0-9a-f]{64}`)),
+    });
+  });
+
+  it('a calibration without a tokenizer hash (an older file) is used, with one warning line in the log', async () => {
+    const lines: string[] = [];
+    const m = await startTestServer({ workers: 0, calibrationPath, log: { write: (l: string) => lines.push(l) } });
+    try {
+      expect((await m.get('/v1/calibration')).body.fitted_on.sha256).toBe(file.fitted_on.sha256);
+      const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'glassbox.calibration.untied_tokenizer');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/records no tokenizer hash.*regenerate it with `glassbox calibrate`/) });
+    } finally {
+      await m.server.close();
+    }
+  });
+
   it('abstain "certified" needs a certificate', async () => {
     await expect(createApiServer({ modelDir: MODEL_DIR, workers: 0, calibrationPath, abstain: 'certified' })).rejects.toMatchObject({
       code: 'INVALID_OPTION',
