@@ -13,7 +13,7 @@ import {
   serializeCalibration,
   type CalibrationFile,
 } from '@glassbox/calibration';
-import { buildReferenceProfile } from '@glassbox/monitor';
+import { buildReferenceProfile, openStateStore } from '@glassbox/monitor';
 import { createApiServer } from './api-server.js';
 import { PredictResponseSchema } from './routes/glassbox-routes.js';
 import { LABELS, MODEL_DIR, startTestServer, sum, type TestServer } from './test-server.js';
@@ -196,6 +196,26 @@ describe('refused calibrations', () => {
       code: 'CALIBRATION_MODEL_MISMATCH',
       message: expect.stringMatching(new RegExp(`fitted with tokenizer ${fittedWith} but this model's tokenizer\\.json is sha256:[0-9a-f]{64}`)),
     });
+  });
+
+  it('a stored calibration version fitted with another tokenizer.json is refused at start, not served', async () => {
+    const statePath = join(dir, 'other-tokenizer-state.db');
+    const fittedWith = `sha256:${'1'.repeat(64)}`;
+    const store = openStateStore({ path: statePath });
+    store.saveCalibration(file.model.id, 'v1', { ...file, model: { ...file.model, tokenizer: fittedWith } });
+    store.setActiveCalibration(file.model.id, 'v1');
+    store.close();
+    const errors: unknown[] = [];
+    const m = await startTestServer({ workers: 0, statePath, onError: (e) => errors.push(e) });
+    try {
+      expect((await m.get('/v1/calibration/versions')).body.versions).toEqual([]);
+      expect((await m.get('/v1/calibration')).status).toBe(404);
+      expect(errors).toContainEqual(
+        expect.objectContaining({ code: 'CALIBRATION_MODEL_MISMATCH', message: expect.stringContaining(`stored calibration v1 was fitted with tokenizer ${fittedWith}`) }),
+      );
+    } finally {
+      await m.server.close();
+    }
   });
 
   it('a calibration without a tokenizer hash (an older file) is used, with one warning line in the log', async () => {
