@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCalibration } from '@glassbox/calibration';
+import { computeModelId, computeTokenizerId } from '@glassbox/core';
 import { CalibrationVersionSchema, CalibrationVersionsResponseSchema } from './routes/calibration-routes.js';
-import { LABELS, startTestServer, sum, type TestServer } from './test-server.js';
+import { LABELS, MODEL_DIR, startTestServer, sum, type TestServer } from './test-server.js';
 
 /** Thirty labeled emotion sentences (label by name, a few by id). */
 const ROWS: Array<{ text: string; label: string | number }> = [
@@ -127,6 +128,9 @@ describe('calibration versions on a server started without one', () => {
     expect(shown.status).toBe(200);
     expect(shown.body).toMatchObject({ version: 'v2', active: false, method: 'vector', fitted_on: { count: ROWS.length } });
     expect(shown.body.model.labels).toEqual(LABELS);
+    // Tied to the served graph and its tokenizer.json.
+    const bundle = { modelPath: join(MODEL_DIR, 'model.onnx'), tokenizerPath: join(MODEL_DIR, 'tokenizer.json') };
+    expect(shown.body.model).toMatchObject({ id: await computeModelId(bundle), tokenizer: await computeTokenizerId(bundle) });
 
     // Written to calibrationDir as valid calibration files.
     const files = (await readdir(join(dir, 'versions'))).sort();

@@ -13,7 +13,7 @@ import {
   serializeCalibration,
   type CalibrationFile,
 } from '@glassbox/calibration';
-import { buildReferenceProfile } from '@glassbox/monitor';
+import { buildReferenceProfile, openStateStore } from '@glassbox/monitor';
 import { createApiServer } from './api-server.js';
 import { PredictResponseSchema } from './routes/glassbox-routes.js';
 import { LABELS, MODEL_DIR, startTestServer, sum, type TestServer } from './test-server.js';
@@ -186,6 +186,49 @@ describe('refused calibrations', () => {
     await expect(createApiServer({ modelDir: MODEL_DIR, workers: 0, calibrationPath: other })).rejects.toMatchObject({
       code: 'CALIBRATION_MODEL_MISMATCH',
     });
+  });
+
+  it('a calibration fitted with another tokenizer.json fails at construction, naming both hashes', async () => {
+    const other = join(dir, 'other-tokenizer.json');
+    const fittedWith = `sha256:${'0'.repeat(64)}`;
+    await writeFile(other, serializeCalibration({ ...file, model: { ...file.model, tokenizer: fittedWith } }));
+    await expect(createApiServer({ modelDir: MODEL_DIR, workers: 0, calibrationPath: other })).rejects.toMatchObject({
+      code: 'CALIBRATION_MODEL_MISMATCH',
+      message: expect.stringMatching(new RegExp(`fitted with tokenizer ${fittedWith} but this model's tokenizer\\.json is sha256:[0-9a-f]{64}`)),
+    });
+  });
+
+  it('a stored calibration version fitted with another tokenizer.json is refused at start, not served', async () => {
+    const statePath = join(dir, 'other-tokenizer-state.db');
+    const fittedWith = `sha256:${'1'.repeat(64)}`;
+    const store = openStateStore({ path: statePath });
+    store.saveCalibration(file.model.id, 'v1', { ...file, model: { ...file.model, tokenizer: fittedWith } });
+    store.setActiveCalibration(file.model.id, 'v1');
+    store.close();
+    const errors: unknown[] = [];
+    const m = await startTestServer({ workers: 0, statePath, onError: (e) => errors.push(e) });
+    try {
+      expect((await m.get('/v1/calibration/versions')).body.versions).toEqual([]);
+      expect((await m.get('/v1/calibration')).status).toBe(404);
+      expect(errors).toContainEqual(
+        expect.objectContaining({ code: 'CALIBRATION_MODEL_MISMATCH', message: expect.stringContaining(`stored calibration v1 was fitted with tokenizer ${fittedWith}`) }),
+      );
+    } finally {
+      await m.server.close();
+    }
+  });
+
+  it('a calibration without a tokenizer hash (an older file) is used, with one warning line in the log', async () => {
+    const lines: string[] = [];
+    const m = await startTestServer({ workers: 0, calibrationPath, log: { write: (l: string) => lines.push(l) } });
+    try {
+      expect((await m.get('/v1/calibration')).body.fitted_on.sha256).toBe(file.fitted_on.sha256);
+      const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'glassbox.calibration.untied_tokenizer');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/records no tokenizer hash.*regenerate it with `glassbox calibrate`/) });
+    } finally {
+      await m.server.close();
+    }
   });
 
   it('abstain "certified" needs a certificate', async () => {

@@ -44,6 +44,7 @@ export function explanationEngine(
     options: { ...engine.options, maxBatchTokens },
     encode: (texts) => engine.encode(texts),
     modelId: () => engine.modelId(),
+    tokenizerId: () => engine.tokenizerId(),
     classify: (input) => {
       count();
       return scheduler.run('explain', () => engine.classify(input), signal);

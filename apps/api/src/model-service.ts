@@ -19,7 +19,15 @@ import {
   type WorkerSessionPool,
   type WorkerPoolStats,
 } from '@glassbox/core';
-import { calibrationId, createCalibrator, createEnsembleEngine, parseAbstentionSpec, readCalibrationForEngine, type CalibrationFile } from '@glassbox/calibration';
+import {
+  calibrationId,
+  checkCalibrationModel,
+  createCalibrator,
+  createEnsembleEngine,
+  parseAbstentionSpec,
+  readCalibrationForEngine,
+  type CalibrationFile,
+} from '@glassbox/calibration';
 import { explainText, type ExplainOptions, type Explanation } from '@glassbox/explain';
 import { createAdmissionGate, type AdmissionGateStats } from './admission-gate.js';
 import { ApiError } from './api-errors.js';
@@ -94,6 +102,8 @@ export interface ModelService {
   readonly name: string;
   /** 'sha256:…' of the model, or the ensemble's combined id. */
   readonly modelId: string;
+  /** 'sha256:…' of its tokenizer.json (see InferenceEngine.tokenizerId). */
+  readonly tokenizerId: string;
   /** Identity of the active calibration (`method:sha256:…` of its fitting rows; see calibrationId), or null. */
   readonly calibrationId: string | null;
   /** Names of the abstention rules. */
@@ -202,7 +212,9 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
   const engine = await openEngine(options);
   try {
     const modelId = await engine.modelId();
+    const tokenizerId = await engine.tokenizerId();
     const loaded = options.calibrationPath ? await readCalibrationForEngine(options.calibrationPath, engine, hooks.calibrators) : null;
+    if (loaded?.warning) options.log.write(`${JSON.stringify({ level: 'warn', event: 'glassbox.calibration.untied_tokenizer', msg: loaded.warning })}\n`);
     const rulesFor = (file: CalibrationFile | null): AbstentionRule[] => (options.abstain ? [parseAbstentionSpec(options.abstain, file, hooks.abstentionRules)] : []);
     const rules = rulesFor(loaded?.file ?? null);
     interface Active {
@@ -302,6 +314,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
     return {
       name: options.modelName ?? engine.bundle.name,
       modelId,
+      tokenizerId,
       get calibrationId() {
         return active.file ? calibrationId(active.file) : null;
       },
@@ -318,9 +331,7 @@ export async function openModelService(options: ResolvedApiOptions, hooks: Model
       },
 
       setCalibration(file) {
-        if (file.model.id !== modelId || file.model.labels.join('\n') !== engine.labels.join('\n')) {
-          throw new GlassboxError('CALIBRATION_MODEL_MISMATCH', `calibration fitted for ${file.model.id}, not the served model ${modelId}`);
-        }
+        checkCalibrationModel(file.model, { modelId, tokenizerId, labels: engine.labels }, 'calibration');
         const calibrator = createCalibrator(file.calibration, calibrationId(file), hooks.calibrators);
         const nextRules = rulesFor(file);
         active = {

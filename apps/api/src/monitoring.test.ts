@@ -277,6 +277,7 @@ describe('a server with a reference profile', () => {
       abstained: false,
       abstention_reason: null,
       truncated: false,
+      tokens: expect.any(Number),
       text: ANGRY,
       feedback: null,
     });

@@ -36,6 +36,18 @@ describe('plugins on the server', () => {
     expect(byName.shapley).toMatchObject({ kind: 'explainer', source: 'built-in', options: { permutations: { type: 'integer', default: 16 } } });
     expect(byName['keep-one']).toMatchObject({ kind: 'explainer', source: 'my-explainer.mjs', origin: 'file', requires: [] });
     expect(res.text).not.toContain(dir);
+    // No --abstain: every abstention rule is listed, none active.
+    expect(byName['max-probability']).toMatchObject({ kind: 'abstention', active: false });
+  });
+
+  it('GET /v1/plugins marks the abstention rule the server abstains by as active', async () => {
+    const abstaining = await startTestServer({ workers: 0, abstain: 'max-probability:0.5' });
+    try {
+      const plugins = (await abstaining.get('/v1/plugins')).body.plugins as Array<{ kind: string; name: string; active?: boolean }>;
+      expect(plugins.filter((p) => p.kind === 'abstention' && p.active).map((p) => p.name)).toEqual(['max-probability']);
+    } finally {
+      await abstaining.server.close();
+    }
   });
 
   it('/openapi.json lists every registered explainer in the methods enum, with per-method options', async () => {

@@ -126,7 +126,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--calibration <file>', 'calibrate with a file from glassbox calibrate (adds raw probabilities and the conformal set)')
       .option('--abstain <rule>', `abstention rule: ${abstainHelp} (certified: the calibration certificate)`),
   ).action(async (texts: string[], flags) => {
-    await predictCommand(texts, flags, io.stdout, registries);
+    await predictCommand(texts, flags, io.stdout, registries, io.stderr);
   });
 
   engineOptions(
@@ -156,7 +156,7 @@ export function buildProgram(io: CliIo, registries: PluginRegistries = builtinPl
       .option('--label-column <name>', 'column or field holding the label (default "label")')
       .addOption(new Option('--format <format>', 'input format when the extension does not say').choices(['csv', 'tsv', 'jsonl'])),
   ).action(async (flags) => {
-    await evaluateCommand(flags, io.stdout, registries);
+    await evaluateCommand(flags, io.stdout, registries, io.stderr);
   });
 
   engineOptions(

@@ -98,7 +98,7 @@ describe.skipIf(skipReason !== null)('the dashboard in Chromium', () => {
       const file = {
         format: 'glassbox-calibration' as const,
         version: 1 as const,
-        model: { id: modelId, name: engine.bundle.name, labels },
+        model: { id: modelId, name: engine.bundle.name, labels, tokenizer: await engine.tokenizerId() },
         calibration: fitted,
         fitted_on: { count: gold.length, sha256: rowsHash },
         metrics: { before: computeMetricSet(softmaxRows(logits, k), gold, k), after: computeMetricSet(calibrated, gold, k) },

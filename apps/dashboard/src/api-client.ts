@@ -81,6 +81,8 @@ export const api = {
   predictions: (limit = 20) => call<{ predictions: AuditEntry[]; size: number }>(`v1/predictions?limit=${limit}`),
   prediction: (id: string) => call<AuditEntry>(`v1/predictions/${encodeURIComponent(id)}`),
   calibration: () => call<CalibrationInfo>('v1/calibration'),
+  /** The served model's limits (TEI's GET /info): max_input_length is the most tokens the model reads, special tokens included. */
+  info: () => call<{ max_input_length: number }>('info'),
   monitor: () => call<MonitorStatus>('v1/monitor'),
   series: () => call<{ points: SeriesPoint[] }>('v1/monitor/series'),
   history: (limit = 50) => call<{ alarms: Alarm[] }>(`v1/monitor/history?limit=${limit}`),

@@ -1,8 +1,9 @@
-import { api, ApiCallError, type AuditEntry, type Explanation, type Prediction } from './api-client.js';
+import { api, ApiCallError, type AuditEntry, type Prediction } from './api-client.js';
 import { COLORS } from './charts/frame.js';
 import { groupedBars, type BarSeries } from './charts/grouped-bars.js';
-import { highlightText } from './charts/highlight.js';
-import { el, notice, num, pct, section, stat } from './dom.js';
+import { el, notice, pct, section, stat } from './dom.js';
+import { renderExplanation } from './explanation-view.js';
+import { recentItem } from './recent-item.js';
 
 const EXAMPLE = 'I am so happy today, thank you for the lovely surprise!';
 
@@ -19,6 +20,17 @@ interface Shown {
   reason: string | null;
   conformal?: string[];
   time?: string;
+  truncated: boolean;
+  /** Tokens of the text (special tokens included) before truncation; absent from older audit entries. */
+  tokens?: number;
+}
+
+/** What the server does beyond classifying: read once from GET /v1/plugins and GET /info. */
+interface ServerTraits {
+  /** An abstention rule is active (serve --abstain, or the bundle's certified rule). */
+  abstains: boolean | null;
+  /** The most tokens the model reads, special tokens included. */
+  maxTokens: number | null;
 }
 
 const fromPrediction = (p: Prediction, text: string, calibrated: boolean): Shown => ({
@@ -32,6 +44,8 @@ const fromPrediction = (p: Prediction, text: string, calibrated: boolean): Shown
   abstained: p.abstained,
   reason: p.abstention_reason,
   conformal: p.conformal_set,
+  truncated: p.truncated,
+  tokens: p.tokens,
 });
 
 const fromEntry = (e: AuditEntry): Shown => ({
@@ -44,6 +58,8 @@ const fromEntry = (e: AuditEntry): Shown => ({
   abstained: e.abstained,
   reason: e.abstention_reason,
   time: e.time,
+  truncated: e.truncated,
+  tokens: e.tokens,
 });
 
 const tagged = (node: HTMLElement, className: string) => {
@@ -52,6 +68,13 @@ const tagged = (node: HTMLElement, className: string) => {
 };
 
 const errorText = (error: unknown) => (error instanceof ApiCallError ? `${error.errorType}: ${error.message}` : String(error));
+
+/** "truncated: first 128 of 412 tokens used" (both counts include the model's special tokens). */
+export function truncationText(tokens: number | undefined, maxTokens: number | null): string {
+  if (tokens !== undefined && maxTokens !== null) return `truncated: first ${maxTokens} of ${tokens} tokens used`;
+  if (maxTokens !== null) return `truncated: only the first ${maxTokens} tokens were used`;
+  return 'truncated: the text was longer than the model reads; only its start was used';
+}
 
 export function auditView(root: HTMLElement): { refresh(): void } {
   const input = el('textarea', { attrs: { id: 'audit-text', rows: '4', 'aria-label': 'Text to classify', placeholder: 'Type a text to classify and explain' } });
@@ -64,8 +87,14 @@ export function auditView(root: HTMLElement): { refresh(): void } {
     const ticked = [...methodBoxes.querySelectorAll<HTMLInputElement>('input[type=checkbox]')].filter((b) => b.checked).map((b) => b.value);
     return ticked.length > 0 ? ticked : undefined;
   };
+  const traits: ServerTraits = { abstains: null, maxTokens: null };
+  void api.info().then(
+    (info) => (traits.maxTokens = info.max_input_length),
+    () => undefined, // an older server: truncation is said without the count
+  );
   void api.plugins().then(
     ({ plugins }) => {
+      traits.abstains = plugins.some((p) => p.kind === 'abstention' && p.active === true);
       for (const p of plugins.filter((x) => x.kind === 'explainer' && x.available)) {
         const box = el('input', { attrs: { type: 'checkbox', value: p.name, id: `method-${p.name}` } });
         box.checked = p.default === true;
@@ -89,17 +118,36 @@ export function auditView(root: HTMLElement): { refresh(): void } {
   const showPrediction = (s: Shown) => {
     result.replaceChildren();
     if (s.text !== null) result.append(el('blockquote', { class: 'input-text', text: s.text, attrs: { id: 'audit-input-echo' } }));
+    // Answered / Abstained only where an abstention rule decides; otherwise say there is none.
     const decision = s.abstained
       ? el('div', { class: 'decision abstain', attrs: { id: 'audit-decision' } }, [el('strong', { text: 'Abstained' }), el('span', { text: ` — ${s.reason ?? 'no reason given'}` })])
-      : el('div', { class: 'decision accept', attrs: { id: 'audit-decision' } }, [el('strong', { text: 'Answered' }), el('span', { text: ` — ${s.label}` })]);
+      : traits.abstains === null
+        ? null
+        : traits.abstains
+        ? el('div', { class: 'decision accept', attrs: { id: 'audit-decision' } }, [el('strong', { text: 'Answered' }), el('span', { text: ` — ${s.label} passed the abstention rule` })])
+        : el('p', {
+            class: 'muted',
+            attrs: { id: 'audit-no-abstention' },
+            text: 'No abstention rule on this server: every text gets an answer. Start it with --abstain certified (with a calibration that carries a certificate) or --abstain max-probability:0.5 to abstain on doubtful texts.',
+          });
     result.append(
       el('div', { class: 'stats' }, [
         stat('label', s.label),
-        stat(s.calibrated ? 'calibrated confidence' : 'confidence', pct(s.score)),
-        stat('conformal set', s.conformal ? `{${s.conformal.join(', ')}}` : '–', 'LAC conformal prediction set'),
+        stat(s.calibrated ? 'calibrated confidence' : 'raw confidence', pct(s.score)),
+        s.conformal ? stat('conformal set', `{${s.conformal.join(', ')}}`, 'LAC conformal prediction set') : null,
       ]),
-      decision,
     );
+    if (decision) result.append(decision);
+    if (!s.calibrated) {
+      const none = notice(
+        'empty',
+        'No calibration loaded',
+        'These are the raw softmax probabilities, with no conformal set. Start the server with --calibration FILE (a file from `glassbox calibrate`; the embedded model uses its bundled calibration.json unless --no-calibration).',
+      );
+      none.id = 'audit-no-calibration';
+      result.append(none);
+    }
+    if (s.truncated) result.append(el('p', { class: 'truncation', attrs: { id: 'audit-truncation' }, text: truncationText(s.tokens, traits.maxTokens) }));
     const labels = Object.keys(s.probabilities);
     const series: BarSeries[] = s.raw
       ? [
@@ -113,50 +161,24 @@ export function auditView(root: HTMLElement): { refresh(): void } {
     if (s.time) result.append(el('p', { class: 'muted', text: `served ${new Date(s.time).toLocaleString()} · id ${s.id}` }));
   };
 
-  const showExplanation = (x: Explanation) => {
-    explanations.replaceChildren();
-    const methods = Object.keys(x.word_attributions);
-    const head = el('p', { class: 'muted', text: `Explaining “${x.target}”. Red words push towards it, blue words away.` });
-    explanations.append(head);
-    for (const method of methods) {
-      const f = x.faithfulness?.[method];
-      const box = el('div', { class: 'method', attrs: { 'data-method': method } }, [
-        el('h3', { text: method + (x.class_agnostic.includes(method) ? ' (class-agnostic)' : '') }),
-      ]);
-      const body = el('div', { class: 'method-body' });
-      highlightText(body, x, method);
-      box.append(
-        body,
-        el('div', { class: 'stats small' }, [
-          stat('comprehensiveness AOPC', num(f?.comprehensiveness_aopc), 'Drop in the target probability when the top words are removed (higher: more faithful)'),
-          stat('sufficiency AOPC', num(f?.sufficiency_aopc), 'Drop when only the top words are kept (lower: more faithful)'),
-        ]),
-      );
-      explanations.append(box);
-    }
-    const random = x.faithfulness?.['random'];
-    if (random) explanations.append(el('p', { class: 'muted', text: `Random ranking baseline: comprehensiveness ${num(random.comprehensiveness_aopc)}, sufficiency ${num(random.sufficiency_aopc)}.` }));
-    for (const pair of x.agreement?.pairs ?? []) {
-      const [a, b] = pair.methods;
-      explanations.append(el('p', { class: 'muted', text: `Agreement ${a} / ${b}: Kendall τ ${num(pair.kendall_tau)}, top-${x.agreement?.k} overlap ${pct(pair.top_k_overlap, 0)}.` }));
-    }
-  };
-
-  const explain = async (text: string) => {
+  /**
+   * Explains with faithfulness scores. A refusal is said with its code and message, never retried
+   * silently; a 4xx offers to explain again without faithfulness (e.g. a text longer than one pass).
+   */
+  const explain = async (text: string, faithfulness = true) => {
     const methods = chosenMethods();
-    explanations.replaceChildren(notice('info', 'Explaining…', `${methods ? methods.join(', ') : 'The default methods'} with faithfulness scores: many forward passes.`));
+    explanations.replaceChildren(notice('info', 'Explaining…', `${methods ? methods.join(', ') : 'The default methods'}${faithfulness ? ' with faithfulness scores: many forward passes' : ', without faithfulness scores'}.`));
     try {
-      let x: Explanation;
-      try {
-        x = await api.explain(text, methods);
-      } catch (error) {
-        // Faithfulness needs the whole text in one pass; explain without it otherwise.
-        if (!(error instanceof ApiCallError) || error.status >= 500 || error.status === 0) throw error;
-        x = await api.explainPlain(text, methods);
-      }
-      showExplanation(x);
+      renderExplanation(explanations, await (faithfulness ? api.explain(text, methods) : api.explainPlain(text, methods)));
     } catch (error) {
-      explanations.replaceChildren(notice('error', 'Could not explain this text', errorText(error)));
+      const box = notice('error', faithfulness ? 'Could not explain this text with faithfulness scores' : 'Could not explain this text', errorText(error));
+      box.setAttribute('id', 'audit-explain-error');
+      if (faithfulness && error instanceof ApiCallError && error.status >= 400 && error.status < 500) {
+        const retry = el('button', { class: 'secondary', text: 'Explain without faithfulness', attrs: { type: 'button', id: 'audit-explain-plain' } });
+        retry.addEventListener('click', () => void explain(text, false));
+        box.append(retry);
+      }
+      explanations.replaceChildren(box);
     }
   };
 
@@ -165,11 +187,7 @@ export function auditView(root: HTMLElement): { refresh(): void } {
       const page = await api.predictions(15);
       recent.replaceChildren(
         ...page.predictions.map((e) => {
-          const b = el('button', { class: 'recent-item', attrs: { type: 'button', 'data-id': e.id } }, [
-            el('span', { class: `pill ${e.abstained ? 'pill-warn' : ''}`, text: e.abstained ? 'abstained' : e.label }),
-            el('span', { class: 'recent-text', text: e.text ?? `${e.label} ${pct(e.score)}` }),
-            el('span', { class: 'muted', text: new Date(e.time).toLocaleTimeString() }),
-          ]);
+          const b = recentItem(e);
           b.addEventListener('click', () => void openEntry(e.id));
           return el('li', {}, [b]);
         }),

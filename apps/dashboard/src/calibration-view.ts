@@ -7,9 +7,10 @@ export function calibrationView(root: HTMLElement): { refresh(): void } {
   const body = el('div', { attrs: { id: 'calibration-body' } }, [notice('info', 'Loading the calibration…')]);
   root.append(body);
 
+  // The file's metrics are measured on the rows it was fitted on: in-sample, flattering the calibrated column.
   const metricsTable = (before: MetricSet, after: MetricSet) =>
     table(
-      ['metric', 'raw', 'calibrated'],
+      ['metric (in-sample)', 'raw', 'calibrated'],
       [
         ['ECE', num(before.ece, 4), num(after.ece, 4)],
         ['MCE', num(before.mce, 4), num(after.mce, 4)],
@@ -31,7 +32,7 @@ export function calibrationView(root: HTMLElement): { refresh(): void } {
         [
           ['method', c.method],
           ['parameters', params || '–'],
-          ['fitted on', `${c.fitted_on.count} labelled rows`],
+          ['fitted on', `${c.fitted_on.count} labelled rows (the metrics are measured on these same rows)`],
           ['conformal', c.conformal ? `${c.conformal.method}, α = ${c.conformal.alpha}, q̂ = ${c.conformal.qhat.toPrecision(4)}` : 'none'],
           ['created', new Date(c.created_at).toLocaleString()],
         ],
@@ -44,17 +45,25 @@ export function calibrationView(root: HTMLElement): { refresh(): void } {
             'data kv',
           )
         : notice('empty', 'No abstention certificate', 'The calibration file carries no certified abstention rule.');
+      const inSample = el('p', {
+        class: 'muted sample-note',
+        attrs: { id: 'calibration-in-sample' },
+        text: `In-sample: measured on the ${c.fitted_on.count} rows the calibration was fitted on, so the calibrated figures flatter it. For held-out figures, run \`glassbox evaluate --calibration FILE\` on rows it was not fitted on.`,
+      });
       body.replaceChildren(
         el('div', { class: 'grid' }, [
           el('div', { class: 'col wide' }, [
             section(
-              'Reliability diagram',
+              'Reliability diagram (in-sample)',
               c.metrics ? chart : notice('empty', 'No metrics in this calibration file', 'It was saved without before/after metrics.'),
-              el('p', { class: 'muted', text: 'Each point is a confidence bin (size: rows in it). On the dashed diagonal, confidence equals accuracy.' }),
+              el('p', {
+                class: 'muted',
+                text: `Each point is a confidence bin (size: rows in it), over the ${c.fitted_on.count} fitting rows. On the dashed diagonal, confidence equals accuracy.`,
+              }),
             ),
           ]),
           el('div', { class: 'col' }, [
-            section('Metrics', c.metrics ? metricsTable(c.metrics.before, c.metrics.after) : notice('empty', 'No metrics')),
+            section('Metrics (in-sample)', ...(c.metrics ? [metricsTable(c.metrics.before, c.metrics.after), inSample] : [notice('empty', 'No metrics')])),
             section('Calibration', summary),
             section('Abstention certificate', cert),
           ]),

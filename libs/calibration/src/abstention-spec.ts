@@ -14,7 +14,7 @@ import { builtinAbstentionRules } from './abstention/builtin-abstention-rules.js
 import type { CalibrationAbstentionPlugin } from './abstention/certified.js';
 import { ruleFromCertificate } from './abstention-certificate.js';
 import { createCalibrator } from './calibration-method.js';
-import { calibrationId, parseCalibration, type CalibrationFile } from './calibration-file.js';
+import { calibrationId, parseCalibration, untiedTokenizerWarning, type CalibrationFile } from './calibration-file.js';
 
 let builtins: PluginRegistry<AbstentionPlugin> | undefined;
 const defaultRules = () => (builtins ??= builtinAbstentionRules());
@@ -88,27 +88,36 @@ export function lacSet(probabilities: Readonly<Record<string, number>>, qhat: nu
     .map(([l]) => l);
 }
 
+/** A calibration checked against an engine, its calibrator, and the warning to print, if any. */
+export interface CalibrationForEngine {
+  file: CalibrationFile;
+  calibrator: Calibrator;
+  /** One line (see untiedTokenizerWarning) when the file records no tokenizer hash; else null. */
+  warning: string | null;
+}
+
 /**
- * Parses a calibration file's JSON for `engine` (refused when it was fitted for another model or
- * other labels) and builds its calibrator; its method is looked up in `calibrators` (default: the
- * built-ins).
+ * Parses a calibration file's JSON for `engine` (refused when it was fitted for another model
+ * file, another tokenizer.json or other labels) and builds its calibrator; its method is looked up
+ * in `calibrators` (default: the built-ins).
  */
 export async function calibrationForEngine(
   json: string,
-  engine: Pick<InferenceEngine, 'modelId' | 'labels'>,
+  engine: Pick<InferenceEngine, 'modelId' | 'tokenizerId' | 'labels'>,
   source: string,
   calibrators?: PluginRegistry<CalibratorPlugin>,
-): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
-  const file = parseCalibration(json, { modelId: await engine.modelId(), labels: engine.labels }, source, calibrators);
-  return { file, calibrator: createCalibrator(file.calibration, calibrationId(file), calibrators) };
+): Promise<CalibrationForEngine> {
+  const expected = { modelId: await engine.modelId(), tokenizerId: await engine.tokenizerId(), labels: engine.labels };
+  const file = parseCalibration(json, expected, source, calibrators);
+  return { file, calibrator: createCalibrator(file.calibration, calibrationId(file), calibrators), warning: untiedTokenizerWarning(file, source) };
 }
 
 /** Reads a calibration file from disk and checks it against `engine` (see calibrationForEngine). */
 export async function readCalibrationForEngine(
   path: string,
-  engine: Pick<InferenceEngine, 'modelId' | 'labels'>,
+  engine: Pick<InferenceEngine, 'modelId' | 'tokenizerId' | 'labels'>,
   calibrators?: PluginRegistry<CalibratorPlugin>,
-): Promise<{ file: CalibrationFile; calibrator: Calibrator }> {
+): Promise<CalibrationForEngine> {
   let json: string;
   try {
     json = await readFile(path, 'utf8');

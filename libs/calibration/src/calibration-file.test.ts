@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GlassboxError } from '@glassbox/core';
 import { certifyAbstention } from './abstention-certificate.js';
-import { computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration } from './calibration-file.js';
+import { computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration, untiedTokenizerWarning } from './calibration-file.js';
 import type { CalibrationFile } from './calibration-file.js';
 import { createCalibrator, fitCalibration } from './calibration-method.js';
 import { fitLac } from './conformal.js';
@@ -134,12 +134,40 @@ describe('serializeCalibration / parseCalibration', () => {
     );
   });
 
+  it('refuses a file fitted with another tokenizer.json, naming both hashes in one line', () => {
+    const [fitted, served] = [`sha256:${'1a'.repeat(32)}`, `sha256:${'2b'.repeat(32)}`];
+    const json = serializeCalibration({ ...sampleFile(), model: { id: MODEL_ID, name: 'emotion-mini', labels: [...LABELS], tokenizer: fitted } });
+    expect(parseCalibration(json, { modelId: MODEL_ID, tokenizerId: fitted }).model.tokenizer).toBe(fitted);
+    let thrown: unknown;
+    try {
+      parseCalibration(json, { modelId: MODEL_ID, tokenizerId: served, labels: LABELS }, 'cal.json');
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: 'CALIBRATION_MODEL_MISMATCH', details: { fileTokenizerId: fitted, tokenizerId: served } });
+    const message = (thrown as GlassboxError).message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain(`cal.json was fitted with tokenizer ${fitted} but this model's tokenizer.json is ${served}`);
+    expect(message).toMatch(/`glassbox calibrate`/);
+  });
+
+  it('accepts a file written before tokenizer hashes for any tokenizer, with a one-line warning that says how to regenerate', () => {
+    const json = serializeCalibration(sampleFile());
+    const file = parseCalibration(json, { modelId: MODEL_ID, tokenizerId: `sha256:${'2b'.repeat(32)}` }, 'old.json');
+    expect(file.model.tokenizer).toBeUndefined();
+    const warning = untiedTokenizerWarning(file, 'old.json') ?? '';
+    expect(warning).toMatch(/^old\.json records no tokenizer hash.*regenerate it with `glassbox calibrate`/);
+    expect(warning).not.toContain('\n');
+    expect(untiedTokenizerWarning({ model: { ...file.model, tokenizer: `sha256:${'2b'.repeat(32)}` } })).toBeNull();
+  });
+
   const invalid: [string, unknown, RegExp][] = [
     ['format', 'other', /format must be "glassbox-calibration"/],
     ['version', 2, /version must be 1/],
     ['model', undefined, /model must be an object/],
     ['model.id', 'md5:abc', /model\.id must be 'sha256:' and 64 lowercase hex digits/],
     ['model.name', '', /model\.name must be a non-empty string/],
+    ['model.tokenizer', 'abc', /model\.tokenizer must be 'sha256:' and 64 lowercase hex digits/],
     ['model.labels', ['joy'], /model\.labels must be an array of at least 2/],
     ['model.labels', ['joy', 'joy'], /model\.labels\[1\] repeats the label "joy"/],
     ['calibration.method', 'beta', /calibration\.method must be one of temperature, vector, platt, isotonic/],

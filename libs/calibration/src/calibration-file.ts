@@ -15,8 +15,11 @@ export type { ConformalRecord, MetricSet } from './calibration-schema.js';
 export interface CalibrationFile {
   format: 'glassbox-calibration';
   version: 1;
-  /** `id` is 'sha256:<hex>' of model.onnx; `labels` in model order. */
-  model: { id: string; name: string; labels: string[] };
+  /**
+   * `id` is 'sha256:<hex>' of model.onnx, `tokenizer` that of tokenizer.json (absent in files
+   * written before glassbox recorded it); `labels` in model order.
+   */
+  model: { id: string; name: string; labels: string[]; tokenizer?: string };
   calibration: FittedCalibration;
   /** Rows the calibration was fitted on: their count and hashFittingRows(logits, labels). */
   fitted_on: { count: number; sha256: string };
@@ -31,6 +34,8 @@ export interface CalibrationFile {
 export interface ExpectedModel {
   /** 'sha256:<hex>' of the model the calibration is about to be used with. */
   modelId?: string;
+  /** 'sha256:<hex>' of its tokenizer.json. */
+  tokenizerId?: string;
   /** Its labels, in order. */
   labels?: readonly string[];
 }
@@ -118,16 +123,30 @@ function parseModel(value: unknown, fail: FieldFailure): CalibrationFile['model'
     id: string(model.id, 'model.id', fail, HASH, "'sha256:' and 64 lowercase hex digits"),
     name: string(model.name, 'model.name', fail),
     labels: [...(labels as string[])],
+    ...(model.tokenizer !== undefined && { tokenizer: string(model.tokenizer, 'model.tokenizer', fail, HASH, "'sha256:' and 64 lowercase hex digits") }),
   };
 }
 
-function checkExpected(model: CalibrationFile['model'], expected: ExpectedModel, source: string): void {
+/**
+ * Refuses (CALIBRATION_MODEL_MISMATCH) a calibration fitted for another model file, another
+ * tokenizer.json or other labels than `expected`; a file without a tokenizer hash (written before
+ * glassbox recorded one) passes: see untiedTokenizerWarning.
+ */
+export function checkCalibrationModel(model: CalibrationFile['model'], expected: ExpectedModel, source = 'calibration file'): void {
   if (expected.modelId !== undefined && expected.modelId !== model.id) {
     throw new GlassboxError(
       'CALIBRATION_MODEL_MISMATCH',
       `${source} was fitted for model ${shortHash(model.id)} (${model.name}) but this model is ${shortHash(expected.modelId)}; ` +
         'refit it for this model with `glassbox calibrate`.',
       { details: { fileModelId: model.id, modelId: expected.modelId, source } },
+    );
+  }
+  if (expected.tokenizerId !== undefined && model.tokenizer !== undefined && expected.tokenizerId !== model.tokenizer) {
+    throw new GlassboxError(
+      'CALIBRATION_MODEL_MISMATCH',
+      `${source} was fitted with tokenizer ${model.tokenizer} but this model's tokenizer.json is ${expected.tokenizerId}; ` +
+        'refit it for this tokenizer with `glassbox calibrate`.',
+      { details: { fileTokenizerId: model.tokenizer, tokenizerId: expected.tokenizerId, source } },
     );
   }
   const labels = expected.labels;
@@ -219,7 +238,7 @@ export function parseCalibration(
   if (file.format !== FORMAT) fail('format', `must be "${FORMAT}" (got ${JSON.stringify(file.format)})`);
   if (file.version !== VERSION) fail('version', `must be ${VERSION}, the version this glassbox reads (got ${JSON.stringify(file.version)})`);
   const model = parseModel(file.model, fail);
-  checkExpected(model, expected, source);
+  checkCalibrationModel(model, expected, source);
   const calibrationFail: FieldFailure = (field, problem) => fail(field ? `calibration.${field}` : 'calibration', problem);
   const fittedOn = object(file.fitted_on, 'fitted_on', fail);
   const metrics = file.metrics === undefined ? undefined : object(file.metrics, 'metrics', fail);
@@ -241,6 +260,18 @@ export function parseCalibration(
     ...(file.certificate !== undefined && { certificate: parseCertificate(file.certificate, fail) }),
     created_at: created,
   };
+}
+
+/**
+ * The one-line warning for a calibration that records no tokenizer hash (written before glassbox
+ * recorded one): it is accepted for any tokenizer.json, so say how to tie it. Null when it has one.
+ */
+export function untiedTokenizerWarning(file: Pick<CalibrationFile, 'model'>, source = 'calibration file'): string | null {
+  if (file.model.tokenizer !== undefined) return null;
+  return (
+    `${source} records no tokenizer hash (written before glassbox recorded one), so a changed tokenizer.json goes unnoticed; ` +
+    'regenerate it with `glassbox calibrate` (for the embedded model: npm run defaults:mini)'
+  );
 }
 
 /** Path of the first NaN or ±Infinity inside `value` (JSON would write it as null), or null. */

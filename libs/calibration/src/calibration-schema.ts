@@ -44,7 +44,12 @@ export const CertificateViewSchema = z.looseObject({ rule: z.string(), threshold
 
 /** GET /v1/calibration: the calibration a server uses, without its fitted parameters' file framing. */
 export const CalibrationInfoSchema = z.object({
-  model: z.object({ id: z.string(), name: z.string(), labels: z.array(z.string()) }),
+  model: z.object({
+    id: z.string(),
+    name: z.string(),
+    labels: z.array(z.string()),
+    tokenizer: z.string().optional().describe("'sha256:<hex>' of tokenizer.json; absent in files written before glassbox recorded it."),
+  }),
   method: CalibrationMethodSchema,
   params: z.record(z.string(), z.unknown()),
   fitted_on: z.object({ count: z.int(), sha256: z.string() }),

@@ -154,6 +154,11 @@ export function createEnsembleEngine(members: readonly EnsembleMember[], options
       const spec = JSON.stringify({ combine, members: list.map((m, i) => ({ id: ids[i], calibrator: m.calibrator?.id ?? m.calibrator?.name ?? null, weight: weights[i] })) });
       return `sha256:${createHash('sha256').update(spec).digest('hex')}`;
     },
+    async tokenizerId() {
+      // One tokenizer: its id; several: the id of the list, so a change in any member shows.
+      const ids = await Promise.all(engines.map((e) => e.tokenizerId()));
+      return sharedTokenizer ? ids[0] : `sha256:${createHash('sha256').update(JSON.stringify(ids)).digest('hex')}`;
+    },
     async dispose() {
       await Promise.all(engines.map((e) => e.dispose()));
     },

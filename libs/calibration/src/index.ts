@@ -38,7 +38,15 @@ export { CALIBRATION_METHODS, createCalibrator, fitCalibration } from './calibra
 export { BUILTIN_CALIBRATORS, builtinCalibrators } from './calibrators/builtin-calibrators.js';
 export type { CheckedCalibratorPlugin } from './calibrators/calibrator-params.js';
 export type { CalibrationMethod, FittedCalibration } from './calibration-method.js';
-export { calibrationId, computeMetricSet, hashFittingRows, parseCalibration, serializeCalibration } from './calibration-file.js';
+export {
+  calibrationId,
+  checkCalibrationModel,
+  computeMetricSet,
+  hashFittingRows,
+  parseCalibration,
+  serializeCalibration,
+  untiedTokenizerWarning,
+} from './calibration-file.js';
 export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from './calibration-file.js';
 export {
   CalibrationInfoSchema,
@@ -54,6 +62,7 @@ export { allRule, anyRule, entropyRule, marginRule, maxProbabilityRule, perClass
 export { CERTIFIABLE_RULES, certifyAbstention, ruleFromCertificate } from './abstention-certificate.js';
 export type { AbstentionCertificate, AbstentionCertification, CertifiableRule, CertifyAbstentionOptions } from './abstention-certificate.js';
 export { ABSTENTION_SPECS, abstentionRule, abstentionSpecs, calibrationForEngine, lacSet, parseAbstentionSpec, readCalibrationForEngine } from './abstention-spec.js';
+export type { CalibrationForEngine } from './abstention-spec.js';
 export { BUILTIN_ABSTENTION_RULES, builtinAbstentionRules } from './abstention/builtin-abstention-rules.js';
 export type { CalibrationAbstentionPlugin } from './abstention/certified.js';
 export { buildCalibrationFile, minRowsForConformal } from './build-calibration-file.js';

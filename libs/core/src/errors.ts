@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   WORKER_CRASHED: { status: 503, summary: 'The worker thread running the forward pass died (crash, out of memory); it is being replaced, so retry (Retry-After says when).' },
   ENGINE_DISPOSED: { status: 503, summary: 'The engine was disposed; create a new one.' },
   CALIBRATION_FILE_INVALID: { status: 422, summary: 'A calibration file cannot be parsed or lacks a required field.' },
-  CALIBRATION_MODEL_MISMATCH: { status: 409, summary: 'A calibration file was fitted for another model (its model hash differs).' },
+  CALIBRATION_MODEL_MISMATCH: { status: 409, summary: 'A calibration file was fitted for another model: its model.onnx hash, tokenizer.json hash or labels differ.' },
   ENSEMBLE_INVALID: { status: 422, summary: 'Ensemble members disagree on labels, or weights do not match the members.' },
   INPUT_FILE_UNREADABLE: { status: 400, summary: 'An input file cannot be opened or read.' },
   INPUT_FORMAT: { status: 400, summary: 'An input file is not valid CSV/TSV/JSONL, lacks a column, or holds invalid UTF-8.' },

@@ -1,7 +1,7 @@
 export { ERROR_CODES, ErrorBodySchema, GlassboxError, isGlassboxError } from './errors.js';
 export type { CodedErrorOptions, ErrorBody, ErrorCode, GlassboxErrorOptions } from './errors.js';
 
-export { bundleGraphs, computeModelId, graphPath, loadModelBundle, MODEL_VARIANTS, parseModelConfig } from './bundle/model-bundle.js';
+export { bundleGraphs, computeModelId, computeTokenizerId, graphPath, loadModelBundle, MODEL_VARIANTS, parseModelConfig } from './bundle/model-bundle.js';
 export type { LoadModelBundleOptions, ModelBundle, ModelConfig, ModelVariant } from './bundle/model-bundle.js';
 export { BUNDLE_SIDE_FILES, quantizeBundle } from './bundle/quantize-bundle.js';
 export type { QuantizeBundleResult } from './bundle/quantize-bundle.js';

@@ -28,6 +28,7 @@ export const AuditEntrySchema = z.object({
   abstained: z.boolean(),
   abstention_reason: z.string().nullable(),
   truncated: z.boolean(),
+  tokens: z.int().optional().describe('Tokens in the text the model got, special tokens included, before truncation (absent in entries written before it was recorded).'),
   text: z.string().optional().describe('The text the model saw (after any truncation); only on servers with storeText.'),
   feedback: AuditFeedbackSchema.nullable().describe('The latest feedback (a correction replaces it here; feedback_history keeps every one).'),
 });

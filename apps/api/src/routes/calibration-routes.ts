@@ -110,7 +110,7 @@ export interface InitialVersions {
 
 /** Stored versions not among `known`, parsed; one that does not parse is reported and skipped. */
 function parseStored(ctx: Pick<ApiContext, 'service' | 'plugins' | 'reportError'>, stored: readonly StoredCalibration[], known: readonly Version[]): Version[] {
-  const expected = { id: ctx.service.modelId, labels: ctx.service.labels };
+  const expected = { modelId: ctx.service.modelId, tokenizerId: ctx.service.tokenizerId, labels: ctx.service.labels };
   const parsed: Version[] = [];
   for (const { version, file } of stored) {
     if (known.some((v) => v.id === version)) continue;
@@ -357,7 +357,7 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
       }
       const file = buildCalibrationFile(logits, gold, k, {
         method,
-        model: { id: service.modelId, name: service.name, labels: [...labels] },
+        model: { id: service.modelId, name: service.name, labels: [...labels], tokenizer: service.tokenizerId },
         conformalAlpha: body.conformal_alpha,
         abstainRisk: body.abstain_risk,
         delta: body.delta,

@@ -19,6 +19,7 @@ export function pluginRoutes(ctx: ApiContext): RouteSpec[] {
           ...publicPluginInfo(info),
           available: missingCapabilities(info.requires, ctx.service.capabilities).length === 0,
           ...(info.kind === 'explainer' && { default: ctx.plugins.explainer.get(info.name).byDefault === true }),
+          ...(info.kind === 'abstention' && { active: ctx.service.abstentionRules.includes(info.name) }),
         })),
       }),
     }),

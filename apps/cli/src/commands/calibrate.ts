@@ -41,7 +41,7 @@ export async function calibrateCommand(
     const run = await classifyLabeled(engine, flags);
     const file = buildCalibrationFile(run.logits, run.gold, k, {
       method: flags.method,
-      model: { id: await engine.modelId(), name: engine.bundle.name, labels: [...engine.labels] },
+      model: { id: await engine.modelId(), name: engine.bundle.name, labels: [...engine.labels], tokenizer: await engine.tokenizerId() },
       conformalAlpha: flags.conformal,
       abstainRisk: flags.abstainRisk,
       delta: flags.delta,

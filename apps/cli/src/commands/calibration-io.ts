@@ -15,11 +15,19 @@ export interface LoadedCalibration {
 export type CalibrationPlugins = Partial<Pick<PluginRegistries, 'calibrator' | 'abstention'>>;
 
 /**
- * Reads a calibration file and checks it was fitted for this model (by the model file's hash); a
- * plugin's method reads back only with that plugin in `plugins.calibrator`.
+ * Reads a calibration file and checks it was fitted for this model (by the hashes of model.onnx and
+ * tokenizer.json); a file that records no tokenizer hash is used with a one-line warning on `err`.
+ * A plugin's method reads back only with that plugin in `plugins.calibrator`.
  */
-export function loadCalibration(path: string, engine: InferenceEngine, plugins: CalibrationPlugins = {}): Promise<LoadedCalibration> {
-  return readCalibrationForEngine(path, engine, plugins.calibrator);
+export async function loadCalibration(
+  path: string,
+  engine: InferenceEngine,
+  plugins: CalibrationPlugins = {},
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<LoadedCalibration> {
+  const { file, calibrator, warning } = await readCalibrationForEngine(path, engine, plugins.calibrator);
+  if (warning) err.write(`glassbox: warning: ${warning}\n`);
+  return { file, calibrator };
 }
 
 /** `--abstain` values: `certified` (the calibration's SGR certificate), `max-probability:0.5`, or a plugin rule's NAME[:VALUE]. */

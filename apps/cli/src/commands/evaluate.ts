@@ -37,7 +37,7 @@ export interface EvaluateResult {
  * probabilities and the result adds calibration metrics, conformal coverage (when the file has a
  * conformal threshold) and selective coverage/risk (when it has an abstention certificate).
  */
-export async function evaluateCommand(flags: EvaluateFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<EvaluateResult> {
+export async function evaluateCommand(flags: EvaluateFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}, err: NodeJS.WritableStream = process.stderr): Promise<EvaluateResult> {
   if (flags.conformal !== undefined && !flags.calibration) {
     throw new GlassboxError('INVALID_OPTION', '--conformal needs --calibration FILE (fitted with glassbox calibrate --conformal ALPHA)');
   }
@@ -45,7 +45,7 @@ export async function evaluateCommand(flags: EvaluateFlags, out: NodeJS.Writable
   try {
     const labels = engine.labels;
     const k = labels.length;
-    const loaded = flags.calibration ? await loadCalibration(flags.calibration, engine, plugins) : null;
+    const loaded = flags.calibration ? await loadCalibration(flags.calibration, engine, plugins, err) : null;
     const run = await classifyLabeled(engine, flags);
     const raw = softmaxRows(run.logits, k);
     const probs = loaded ? loaded.calibrator.calibrate(run.logits, k) : raw;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { GlassboxError, loadModelBundle } from '@glassbox/core';
+import { computeTokenizerId, GlassboxError, loadModelBundle } from '@glassbox/core';
 import { buildCalibrationFile, serializeCalibration } from '@glassbox/calibration';
 import { finetune, renderModelCard, type ClassWeighting, type FinetuneResult, type HeldOutFigures } from '@glassbox/finetune';
 import { writeFileAtomic } from '../io/atomic-file.js';
@@ -121,7 +121,7 @@ export async function finetuneCommand(flags: FinetuneFlags, out: NodeJS.Writable
   const k = labels.length;
   const calibration = buildCalibrationFile(result.validation.logits, result.validation.gold, k, {
     method: 'temperature',
-    model: { id: result.out.modelId, name: result.out.name, labels },
+    model: { id: result.out.modelId, name: result.out.name, labels, tokenizer: await computeTokenizerId(loadModelBundle(result.out.dir)) },
   });
   const calibrationPath = join(result.out.dir, CALIBRATION_FILE);
   await writeFileAtomic(calibrationPath, serializeCalibration(calibration));

@@ -19,14 +19,14 @@ export type PredictOutput = { text: string } & PredictionView & { conformal_alph
  * shape of /v1/predict's predictions, plus the text. `plugins`: where the calibration's method and
  * the --abstain rule are looked up (default: the built-ins).
  */
-export async function predictCommand(texts: string[], flags: PredictFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}): Promise<void> {
+export async function predictCommand(texts: string[], flags: PredictFlags, out: NodeJS.WritableStream, plugins: CalibrationPlugins = {}, err: NodeJS.WritableStream = process.stderr): Promise<void> {
   if (texts.length === 0) throw new GlassboxError('INVALID_INPUT', 'no text given: glassbox predict "some text" ...');
   texts.forEach((t, i) => {
     if (t.trim() === '') throw new GlassboxError('INVALID_INPUT', `text ${i + 1} is empty`);
   });
   const engine = await openEngine(flags);
   try {
-    const loaded: LoadedCalibration | null = flags.calibration ? await loadCalibration(flags.calibration, engine, plugins) : null;
+    const loaded: LoadedCalibration | null = flags.calibration ? await loadCalibration(flags.calibration, engine, plugins, err) : null;
     const rules: AbstentionRule[] = flags.abstain ? [abstentionRule(flags.abstain, loaded?.file ?? null, plugins)] : [];
     const pipeline = createPipeline({ engine, calibrator: loaded?.calibrator, abstention: rules });
     const results = await pipeline.run(texts);

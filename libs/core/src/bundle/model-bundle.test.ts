@@ -1,10 +1,11 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GlassboxError } from '../errors.js';
 import { miniModelDir, miniNoAttentionsDir } from '../test-support.js';
-import { computeModelId, loadModelBundle } from './model-bundle.js';
+import { computeModelId, computeTokenizerId, loadModelBundle } from './model-bundle.js';
 
 const dirs: string[] = [];
 function tempBundle(files: Record<string, string | null>): string {
@@ -99,5 +100,12 @@ describe('loadModelBundle', () => {
   it('identifies a model by the SHA-256 of its file', async () => {
     const id = await computeModelId(loadModelBundle(miniModelDir));
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('identifies a tokenizer by the SHA-256 of tokenizer.json, apart from the model', async () => {
+    const bundle = loadModelBundle(miniModelDir);
+    const expected = `sha256:${createHash('sha256').update(readFileSync(bundle.tokenizerPath)).digest('hex')}`;
+    expect(await computeTokenizerId(bundle)).toBe(expected);
+    expect(expected).not.toBe(await computeModelId(bundle));
   });
 });

@@ -161,9 +161,21 @@ export function parseModelConfig(configPath: string): ModelConfig {
   };
 }
 
-/** SHA-256 of the model file: the identity calibrations and monitors are tied to. */
-export async function computeModelId(bundle: Pick<ModelBundle, 'modelPath'>): Promise<string> {
+async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(bundle.modelPath)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
+}
+
+/** SHA-256 of the model file: the identity calibrations and monitors are tied to. */
+export function computeModelId(bundle: Pick<ModelBundle, 'modelPath'>): Promise<string> {
+  return hashFile(bundle.modelPath);
+}
+
+/**
+ * SHA-256 of the bundle's tokenizer.json (its bytes): with the model id, the identity a
+ * calibration is tied to (the same graph fed other token ids gives other logits).
+ */
+export function computeTokenizerId(bundle: Pick<ModelBundle, 'tokenizerPath'>): Promise<string> {
+  return hashFile(bundle.tokenizerPath);
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { computeModelId, loadModelBundle, type ModelBundle, type ModelVariant } from '../bundle/model-bundle.js';
+import { computeModelId, computeTokenizerId, loadModelBundle, type ModelBundle, type ModelVariant } from '../bundle/model-bundle.js';
 import { GlassboxError } from '../errors.js';
 import { argmax, softmax } from '../math/softmax.js';
 import { createOnnxSession, type OnnxSession, type OnnxSessionOptions, type TensorData } from '../onnx/ort.js';
@@ -105,6 +105,8 @@ export interface InferenceEngine {
   encode(texts: readonly string[]): Promise<Encoding[]>;
   /** Identity of the model ('sha256:<hex>' of model.onnx), computed once on first call. */
   modelId(): Promise<string>;
+  /** Identity of the tokenizer ('sha256:<hex>' of tokenizer.json), computed once on first call. */
+  tokenizerId(): Promise<string>;
   /**
    * The worker threads running the model (absent when it runs on the caller's thread): their
    * restart count, and a way to end one as a crash would (it is replaced).
@@ -157,6 +159,7 @@ export async function createInferenceEngine(
   let disposed = false;
   let inFlight = 0;
   let id: Promise<string> | null = null;
+  let tokenizerId: Promise<string> | null = null;
 
   async function forward(batch: ForwardBatch, opts: ForwardOptions = {}): Promise<ForwardResult> {
     if (disposed) throw new GlassboxError('ENGINE_DISPOSED', 'the inference engine was disposed');
@@ -258,6 +261,7 @@ export async function createInferenceEngine(
     forward,
     encode: (texts) => tokenizer.encode(texts),
     modelId: () => (id ??= computeModelId(bundle)),
+    tokenizerId: () => (tokenizerId ??= computeTokenizerId(bundle)),
     ...(pool && { workerPool: { stats: () => pool.stats(), crashWorker: (slot: number) => pool.crashWorker(slot) } }),
     async classify(input, classifyOptions = {}) {
       return classifyTexts(normalizeInputs(input), classifyOptions.encodings);

@@ -20,7 +20,7 @@ const result: PipelineResult = {
 };
 
 describe('predictionView', () => {
-  it('is the bare view by default: no raw, top_k or conformal set; snake_case abstention fields', () => {
+  it('is the bare view by default: no raw, top_k or conformal set; snake_case abstention fields; the token count', () => {
     const view = predictionView(result);
     expect(view).toEqual({
       label: 'joy',
@@ -29,6 +29,7 @@ describe('predictionView', () => {
       abstained: true,
       abstention_reason: 'max-probability 0.7 < 0.8',
       truncated: false,
+      tokens: 5,
     });
     expect(PredictionViewSchema.strict().parse(view)).toEqual(view);
   });

@@ -27,6 +27,10 @@ export const PredictionViewSchema = z.object({
   conformal_set: z.array(z.string()).optional().describe('LAC conformal set, when the calibration has one.'),
   top_k: z.array(LabelScoreSchema).optional(),
   truncated: z.boolean().describe('The text was cut to fit the length limits.'),
+  tokens: z
+    .int()
+    .optional()
+    .describe('Tokens in the text that reached the model, special tokens included, counted before truncation (the model reads at most max_input_length of GET /info).'),
 });
 export type PredictionView = z.infer<typeof PredictionViewSchema>;
 
@@ -63,5 +67,6 @@ export function predictionView(result: PipelineResult, options: PredictionViewOp
     ...(options.conformalSet && { conformal_set: options.conformalSet(result.probabilities) }),
     ...(options.topK !== undefined && { top_k: topK(result.probabilities, options.topK) }),
     truncated: result.truncated || options.truncated === true,
+    tokens: result.tokens,
   };
 }

@@ -21,6 +21,7 @@ export const PublicPluginInfoSchema = z.object({
   requires: z.array(z.string()).describe('Model capabilities it needs (attentions, mask-token, hidden-states).'),
   available: z.boolean().describe('The served model has every capability it requires.'),
   default: z.boolean().optional().describe('Explainers: run when a request names no methods.'),
+  active: z.boolean().optional().describe('Abstention rules: the server abstains by this rule (started with --abstain).'),
   options: z.record(z.string(), PluginOptionInfoSchema).describe('Its options, each with a type and a default (JSON Schema subset).'),
 });
 export type PublicPluginInfo = z.infer<typeof PublicPluginInfoSchema>;

@@ -1,0 +1,157 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiServer, type ApiServer } from '../../api/src/index.js';
+
+/**
+ * The figures a newcomer reads in the dashboard say what they are: in-sample calibration metrics
+ * are labelled so, truncation comes with its token counts, a refused explanation is said (with an
+ * explicit way on) instead of retried silently, recent predictions read as time, label,
+ * confidence and text, and a server without calibration or abstention rule says so instead of
+ * showing "-" and a green "Answered".
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const MODEL_DIR = join(REPO, 'models/emotion-mini');
+const CALIBRATION = join(MODEL_DIR, 'calibration.json');
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing` : !existsSync(join(DIST, 'index.html')) ? 'apps/dashboard/dist is not built' : null;
+
+// Longer than the model reads (128 tokens with <s> and </s>), so it is truncated and too long for faithfulness.
+const LONG = Array.from({ length: 30 }, (_, i) => (i % 2 ? 'I am so happy for you today.' : 'Thank you for the lovely surprise!')).join(' ');
+const quiet = { write: () => true };
+
+let calibrated: ApiServer;
+let plain: ApiServer;
+let base: string;
+let plainBase: string;
+let browser: Browser;
+
+async function predict(url: string, text: string): Promise<{ label: string; score: number; tokens: number; truncated: boolean }> {
+  const res = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [text] }) });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { predictions: Array<{ label: string; score: number; tokens: number; truncated: boolean }> }).predictions[0];
+}
+
+async function classify(page: Page, text: string): Promise<void> {
+  await page.fill('#audit-text', text);
+  await page.click('#audit-submit');
+  await page.waitForSelector('#audit-probabilities svg rect.bar');
+}
+
+describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
+  beforeAll(async () => {
+    calibrated = await createApiServer({ modelDir: MODEL_DIR, workers: 1, calibrationPath: CALIBRATION, abstain: 'certified', storeText: true, dashboardDir: DIST, log: quiet });
+    base = `http://127.0.0.1:${(await calibrated.listen(0)).port}`;
+    plain = await createApiServer({ modelDir: MODEL_DIR, workers: 1, dashboardDir: DIST, log: quiet });
+    plainBase = `http://127.0.0.1:${(await plain.listen(0)).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await calibrated?.close();
+    await plain?.close();
+  });
+
+  it('labels the calibration metrics in-sample, with the rows they were measured on', async () => {
+    const fittedOn = JSON.parse(readFileSync(CALIBRATION, 'utf8')).fitted_on.count as number;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/#calibration`);
+    await page.waitForSelector('#reliability-chart path.reliability-line');
+    const body = (await page.textContent('#calibration-body')) ?? '';
+    expect(body).toMatch(/Reliability diagram \(in-sample\)/i);
+    expect(body).toMatch(/Metrics \(in-sample\)/i);
+    expect(await page.textContent('#calibration-body table.data thead')).toMatch(/in-sample/);
+    expect(await page.textContent('#calibration-in-sample')).toMatch(new RegExp(`measured on the ${fittedOn} rows the calibration was fitted on.*glassbox evaluate --calibration`));
+    await page.close();
+  }, 60_000);
+
+  it('shows truncation with the token counts, and says an explanation refusal plainly with a way on', async () => {
+    const served = await predict(base, LONG);
+    const maxTokens = ((await (await fetch(`${base}/info`)).json()) as { max_input_length: number }).max_input_length;
+    expect(served.truncated).toBe(true);
+    expect(served.tokens).toBeGreaterThan(maxTokens);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const explainBodies: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/v1/explain')) explainBodies.push(JSON.parse(r.postData() ?? 'null'));
+    });
+    await page.goto(`${base}/#audit`);
+    await classify(page, LONG);
+    expect(await page.textContent('#audit-truncation')).toBe(`truncated: first ${maxTokens} of ${served.tokens} tokens used`);
+
+    // Faithfulness needs the whole text in one pass: the refusal is shown, not retried behind the user's back.
+    await page.waitForSelector('#audit-explain-error');
+    const error = (await page.textContent('#audit-explain-error')) ?? '';
+    expect(error).toMatch(/EXPLAIN_BUDGET_EXCEEDED: faithfulness needs the whole text in one forward pass: the text has \d+ tokens/);
+    expect(explainBodies).toHaveLength(1);
+    expect(explainBodies[0]).toMatchObject({ faithfulness: true });
+
+    await page.click('#audit-explain-plain');
+    await page.waitForSelector('#audit-explanations .method .highlighted', { timeout: 90_000 });
+    expect(explainBodies).toHaveLength(2);
+    expect(explainBodies[1]).not.toHaveProperty('faithfulness');
+    expect(await page.textContent('#audit-no-faithfulness')).toMatch(/without faithfulness/);
+    // No "top-23 overlap" on dozens of words: a share of the words, with the count.
+    const agreement = await page.locator('#audit-explanations .agreement').allTextContents();
+    expect(agreement.length).toBeGreaterThan(0);
+    for (const line of agreement) {
+      expect(line).not.toMatch(/top-\d{2,}/);
+      expect(line).toMatch(/top \d+% \(\d+ of \d+ words\) overlap \d+%|top-\d overlap/);
+    }
+    // Each method's text scrolls in its own box: the page stays a page.
+    for (const box of await page.locator('#audit-explanations .method-body').all()) {
+      expect(await box.evaluate((e) => e.clientHeight)).toBeLessThanOrEqual(16 * 16);
+    }
+    await page.close();
+  }, 150_000);
+
+  it('lists recent predictions as time, label, confidence and the text', async () => {
+    const text = 'I miss her so much, the house is empty without her';
+    const served = await predict(base, text);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/#audit`);
+    await page.waitForSelector('#recent-predictions li');
+    const first = page.locator('#recent-predictions li').first();
+    expect(await first.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await first.locator('.pill').textContent()).toContain(served.label);
+    expect(await first.locator('.recent-score').textContent()).toBe(`${(served.score * 100).toFixed(1)}%`);
+    expect(await first.locator('.recent-text').textContent()).toBe(text);
+    // A long text is cut to an excerpt.
+    const long = page.locator('#recent-predictions .recent-text', { hasText: 'Thank you for the lovely surprise!' }).first();
+    if ((await long.count()) > 0) expect(((await long.textContent()) ?? '').length).toBeLessThanOrEqual(80);
+    await page.close();
+  }, 60_000);
+
+  it('with an abstention rule: the decision and the conformal set are shown', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/#audit`);
+    await classify(page, 'I am so happy today, thank you!');
+    await page.waitForSelector('#audit-decision');
+    expect(await page.textContent('#audit-decision')).toMatch(/^(Answered|Abstained)/);
+    expect(await page.textContent('#audit-result')).toMatch(/conformal set\{/);
+    expect(await page.locator('#audit-no-calibration').count()).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  it('without calibration: says none is loaded and which flag loads one; no "-" set, no "Answered" without a rule', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${plainBase}/#audit`);
+    await classify(page, 'I am so happy today, thank you!');
+    await page.waitForSelector('#audit-no-calibration');
+    expect(await page.textContent('#audit-no-calibration')).toMatch(/No calibration loaded.*--calibration FILE/);
+    expect(await page.textContent('#audit-no-abstention')).toMatch(/No abstention rule.*--abstain/);
+    const result = (await page.textContent('#audit-result')) ?? '';
+    expect(await page.locator('#audit-result .stat-label').allTextContents()).not.toContain('conformal set');
+    expect(result).not.toMatch(/Answered/);
+    expect(await page.locator('#audit-decision').count()).toBe(0);
+    expect(result).toMatch(/raw confidence/);
+    await page.close();
+  }, 60_000);
+});
+
+if (skipReason) it.skip(`plain-figures e2e skipped: ${skipReason}`, () => undefined);
