@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { offLineDependencies, onVersionLine, publishedManifest, withoutDevelopmentCondition } from './manifest.mjs';
-import { tarballProblems } from './tarball-rules.mjs';
+import { sizeProblems, tarballProblems } from './tarball-rules.mjs';
 
 const workspace = {
   name: '@glassbox/explain',
@@ -43,6 +43,12 @@ test('a tarball needs its entry, declarations, maps, README and LICENSE, and hol
     'test helper dist/test-support.js should not be packed',
   ]);
   assert.deepEqual(tarballProblems('apps/cli', good), ['missing dist/main.js', 'missing dist/main.js.map', 'missing dist/main.d.ts', 'missing dist/main.d.ts.map', 'missing bin/glassbox.js']);
+});
+
+test('the embedded model stays within its 10 MB budget; other packages have none', () => {
+  assert.deepEqual(sizeProblems('models/emotion-mini', 10_000_000), []);
+  assert.deepEqual(sizeProblems('models/emotion-mini', 10_000_001), ['unpacked size 10,000,001 bytes is over the budget of 10,000,000 bytes']);
+  assert.deepEqual(sizeProblems('libs/core', 50_000_000), []);
 });
 
 test('set-version moves a package and its @glassbox/* dependencies, and nothing else', () => {

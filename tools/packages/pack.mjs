@@ -4,6 +4,7 @@
 //   - it holds package.json, README.md, LICENSE and, for a TypeScript package, dist/index.js
 //     (or main.js) with its .d.ts, .d.ts.map and .js.map; no sources, tests, test helpers or configs;
 //   - every @glassbox/* dependency is the version line's exact version;
+//   - @glassbox/emotion-mini stays within its size budget (10 MB unpacked, tarball-rules.mjs);
 //   - with --check: publint (warnings count as errors) and @arethetypeswrong/cli (profile
 //     esm-only: the packages are ESM; node16 from ESM and bundler resolution must be clean).
 // Usage: node tools/packages/pack.mjs [--out DIR] [--check] [--json FILE]
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { offLineDependencies, PACKAGE_DIRS } from './manifest.mjs';
-import { tarballProblems } from './tarball-rules.mjs';
+import { sizeProblems, tarballProblems } from './tarball-rules.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({ options: { out: { type: 'string' }, check: { type: 'boolean', default: false }, json: { type: 'string' } } });
@@ -46,7 +47,7 @@ for (const dir of PACKAGE_DIRS) {
   const [info] = JSON.parse(packed.output.slice(packed.output.indexOf('[')));
   const tarball = join(out, info.filename);
   const files = info.files.map((f) => f.path);
-  problems.push(...tarballProblems(dir, files));
+  problems.push(...tarballProblems(dir, files), ...sizeProblems(dir, info.unpackedSize));
   const row = { name: info.name, dir, tarball, bytes: statSync(tarball).size, unpackedBytes: info.unpackedSize, files: files.length, problems };
   if (values.check) {
     const publint = run(bin('publint'), ['run', tarball, '--strict', '--level', 'warning'], root);

@@ -20,6 +20,20 @@ function required(dir) {
   return [...base, `${entry}.js`, `${entry}.js.map`, `${entry}.d.ts`, `${entry}.d.ts.map`, ...(dir === 'apps/cli' ? ['bin/glassbox.js'] : [])];
 }
 
+/**
+ * Unpacked size budgets, in bytes, by package folder. The embedded model ships three graphs
+ * (model.onnx with attentions, its no-attentions twin, the int8 variant) and must stay a small
+ * download: 10 MB for everything in its tarball.
+ */
+export const SIZE_BUDGETS = { 'models/emotion-mini': 10_000_000 };
+
+/** Problems with the unpacked size of the package in `dir` (npm pack's unpackedSize). */
+export function sizeProblems(dir, unpackedBytes) {
+  const budget = SIZE_BUDGETS[dir];
+  if (budget === undefined || unpackedBytes <= budget) return [];
+  return [`unpacked size ${unpackedBytes.toLocaleString('en-US')} bytes is over the budget of ${budget.toLocaleString('en-US')} bytes`];
+}
+
 /** Problems with a tarball of the package in `dir` holding `files` (paths inside the package). */
 export function tarballProblems(dir, files) {
   const problems = [];
