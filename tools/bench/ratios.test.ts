@@ -12,6 +12,10 @@ const metrics = {
   'bench.dev.int8.transformersjs_b8': 150,
   'bench.latency32.fp32.api_ms': 12,
   'bench.latency32.fp32.bare_ms': 10,
+  'bench.latency32.fp32.http_floor_ms': 11,
+  'bench.latency32.fp32.api.inference_ms': 10.5,
+  'bench.serving.w1.texts_per_s': 80,
+  'bench.serving.w1spin.texts_per_s': 70,
   'bench.latency32.int8.glassbox_ms': 5,
   'monitor.overhead_us': 60,
   'bench.64.fp32.glassbox.gflops': 240,
@@ -59,7 +63,11 @@ describe('whyMissed', () => {
     const why = whyMissed(checks, run);
     expect(why.find((w) => w.startsWith('matmul_peak_fraction'))).toMatch(/MatMul 70%, BiasGelu 20%.*0\.533 of the peak/);
     expect(why.find((w) => w.startsWith('int8_latency_ms_32_tokens'))).toMatch(/took 6 ms.*already above 4\.5 ms/);
-    expect(why.find((w) => w.startsWith('api_latency_vs_bare'))).toMatch(/12 ms through HTTP/);
+    const api = why.find((w) => w.startsWith('api_latency_vs_bare'));
+    expect(api).toMatch(/12 ms through the API/);
+    expect(api).toMatch(/minimal node:http server .* took 11 ms \(1\.1x bare\)/);
+    expect(api).toMatch(/inference 10\.5 ms/);
+    expect(api).toMatch(/served 70 texts\/s under 16 clients against 80 without, so the default stays off/);
     expect(why.some((w) => w.startsWith('batch_vs_transformersjs'))).toBe(false);
     expect(why).toHaveLength(checks.filter((c) => !c.met && c.value !== null).length);
   });

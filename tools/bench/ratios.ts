@@ -72,6 +72,13 @@ export function headline(metrics: Metrics): Headline {
   };
 }
 
+/** What spinning intra-op threads did in this run: alone (latency) and under load (worker shapes). */
+function spinningVerdict(aloneMs: string, offRate: number | null, onRate: number | null): string {
+  const under = offRate === null || onRate === null ? 'was not measured under load in this run' : `served ${fmt(onRate)} texts/s under 16 clients against ${fmt(offRate)} without`;
+  const verdict = offRate === null || onRate === null ? '' : onRate < offRate ? ', so the default stays off' : ', so under load it did not cost throughput here';
+  return `\`spinning: true\` takes ${aloneMs} ms alone and ${under}${verdict}.`;
+}
+
 /** The issue's targets, checked. */
 export function checkTargets(h: Headline): TargetCheck[] {
   const at = (name: string, value: number | null, min?: number, max?: number): TargetCheck => ({
@@ -141,7 +148,15 @@ export function whyMissed(checks: readonly TargetCheck[], metrics: Metrics): str
         const api = m('bench.latency32.fp32.api_ms');
         const engine = m('bench.latency32.fp32.glassbox_ms');
         const bare = m('bench.latency32.fp32.bare_ms');
-        out.push(`api_latency_vs_bare ${v}: one request took ${api === null ? '?' : fmt(api)} ms through HTTP, against ${engine === null ? '?' : fmt(engine)} ms for the engine in process and ${bare === null ? '?' : fmt(bare)} ms bare; the difference is express, JSON, the micro-batcher and the hop to the inference worker (no spinning there).`);
+        const floor = m('bench.latency32.fp32.http_floor_ms');
+        const ms = (x: number | null) => (x === null ? '?' : fmt(x));
+        const part = (name: string) => ms(m(`bench.latency32.fp32.api.${name}_ms`));
+        out.push(
+          `api_latency_vs_bare ${v}: one request took ${ms(api)} ms through the API, against ${ms(engine)} ms for the engine in process and ${ms(bare)} ms bare. ` +
+            `A minimal node:http server around the same in-process engine (JSON in, classify, JSON out, nothing else) took ${ms(floor)} ms${floor !== null && bare !== null ? ` (${fmt(floor / bare)}x bare)` : ''}: loopback HTTP and JSON alone cost that much on this machine. ` +
+            `The API's own Server-Timing splits its request into inference ${part('inference')} ms (the worker's pass without spinning, the hop included), tokenize ${part('tokenize')}, queue ${part('queue')}, pipeline ${part('pipeline')}, commit ${part('commit')}, express/validation/JSON ${part('server')} and HTTP outside the server ${part('HTTP')} ms; ` +
+            spinningVerdict(ms(m('bench.latency32.fp32.api_spin_ms')), m('bench.serving.w1.texts_per_s'), m('bench.serving.w1spin.texts_per_s')),
+        );
         break;
       }
       case 'monitor_overhead':

@@ -5,7 +5,7 @@
  * server on loopback (fp32), all interleaved.
  */
 import { performance } from 'node:perf_hooks';
-import { createInferenceEngine, loadModelBundle, type ModelVariant } from '@glassbox/core';
+import { createInferenceEngine, loadModelBundle, type InferenceEngine, type ModelVariant } from '@glassbox/core';
 import type { BenchResult, Benchmark } from '../bench-types.js';
 import { num } from '../format.js';
 import { createLoadClient } from '../http-load.js';
@@ -14,6 +14,7 @@ import { benchModel } from '../models.js';
 import { bareSession, prepareBatches } from '../runners.js';
 import { predictBodies, startServer, type StartedServer } from '../api-server.js';
 import { timingBreakdown } from '../timing-breakdown.js';
+import { startMinimalServer } from '../minimal-server.js';
 import { fixedLengthTexts } from './text-sets.js';
 
 const TOKENS = 32;
@@ -70,6 +71,18 @@ export const latency: Benchmark = {
         }
       }
       const bodies = predictBodies(texts);
+      // The floor for any HTTP server around this engine: node:http, JSON in and out, nothing else.
+      const fp32Engine = opened[0] as InferenceEngine;
+      const minimal = await startMinimalServer(fp32Engine);
+      opened.push({ dispose: () => minimal.close() });
+      calls.set('fp32.http_floor_ms', []);
+      contenders.push({
+        label: 'fp32.http_floor_ms',
+        async run() {
+          const result = await client.run({ base: minimal.base, path: '/', bodies, requests: bodies.length, concurrency: 1 });
+          calls.get('fp32.http_floor_ms')?.push(...result.latencies);
+        },
+      });
       const serverTimings = new Map<string, Array<Record<string, number>>>();
       for (const [key, spinning] of [['fp32.api_ms', false], ['fp32.api_spin_ms', true]] as const) {
         const server = await startServer({ modelDir: model.dir, variant: 'fp32', spinning }, errors);
@@ -98,6 +111,7 @@ export const latency: Benchmark = {
         'fp32.glassbox_nospin_ms': 'glassbox engine fp32, `spinning: false`, classify(text)',
         'int8.bare_ms': 'bare ORT int8, [1 x 32] input',
         'int8.glassbox_ms': 'glassbox engine int8 (`variant: quantized`), classify(text)',
+        'fp32.http_floor_ms': 'minimal node:http server around the engine above (JSON in, classify, JSON out), one request at a time',
         'fp32.api_ms': 'API fp32, POST /v1/predict, one request at a time (defaults)',
         'fp32.api_spin_ms': 'API fp32, `spinning: true`, POST /v1/predict, one request at a time',
       };
