@@ -47,11 +47,7 @@ describe('createMicroBatcher', () => {
   });
 
   it('reports, per call, how long its items queued and which batch carried them', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const classify = createFakeClassify({ gate });
+    const { classify, open } = gated();
     const batcher = createMicroBatcher({ process: classify, maxBatchSize: 4, maxWaitMs: 0, maxConcurrency: 1 });
     const timings = [{ queueMs: -1, processMs: -1, batchSize: -1 }, { queueMs: -1, processMs: -1, batchSize: -1 }, { queueMs: -1, processMs: -1, batchSize: -1 }];
     const first = batcher.submit(['a'], { timing: timings[0] });
@@ -97,11 +93,7 @@ describe('createMicroBatcher', () => {
   });
 
   it('grows batches while the previous one is still running', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const classify = createFakeClassify({ gate });
+    const { classify, open } = gated();
     const batcher = createMicroBatcher({ process: classify, maxBatchSize: 2, maxWaitMs: 0, maxConcurrency: 1 });
     const first = batcher.submit(['a', 'b']);
     const rest = ['c', 'd', 'e'].map((t) => batcher.submit([t]));

@@ -35,6 +35,13 @@ async function predict(url: string, text: string): Promise<{ label: string; scor
   return ((await res.json()) as { predictions: Array<{ label: string; score: number; tokens: number; truncated: boolean }> }).predictions[0];
 }
 
+/** A page of the dashboard at `url` (e.g. `${base}/#audit`), at the size every test here uses. */
+async function openPage(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(url);
+  return page;
+}
+
 async function classify(page: Page, text: string): Promise<void> {
   await page.fill('#audit-text', text);
   await page.click('#audit-submit');
@@ -58,8 +65,7 @@ describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
 
   it('labels the calibration metrics in-sample, with the rows they were measured on', async () => {
     const fittedOn = JSON.parse(readFileSync(CALIBRATION, 'utf8')).fitted_on.count as number;
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${base}/#calibration`);
+    const page = await openPage(`${base}/#calibration`);
     await page.waitForSelector('#reliability-chart path.reliability-line');
     const body = (await page.textContent('#calibration-body')) ?? '';
     expect(body).toMatch(/Reliability diagram \(in-sample\)/i);
@@ -113,8 +119,7 @@ describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
   it('lists recent predictions as time, label, confidence and the text', async () => {
     const text = 'I miss her so much, the house is empty without her';
     const served = await predict(base, text);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${base}/#audit`);
+    const page = await openPage(`${base}/#audit`);
     await page.waitForSelector('#recent-predictions li');
     const first = page.locator('#recent-predictions li').first();
     expect(await first.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -128,8 +133,7 @@ describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
   }, 60_000);
 
   it('with an abstention rule: the decision and the conformal set are shown', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${base}/#audit`);
+    const page = await openPage(`${base}/#audit`);
     await classify(page, 'I am so happy today, thank you!');
     await page.waitForSelector('#audit-decision');
     expect(await page.textContent('#audit-decision')).toMatch(/^(Answered|Abstained)/);
@@ -139,8 +143,7 @@ describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
   }, 60_000);
 
   it('without calibration: says none is loaded and which flag loads one; no "-" set, no "Answered" without a rule', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${plainBase}/#audit`);
+    const page = await openPage(`${plainBase}/#audit`);
     await classify(page, 'I am so happy today, thank you!');
     await page.waitForSelector('#audit-no-calibration');
     expect(await page.textContent('#audit-no-calibration')).toMatch(/No calibration loaded.*--calibration FILE/);
