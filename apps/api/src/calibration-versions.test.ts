@@ -128,6 +128,9 @@ describe('calibration versions on a server started without one', () => {
     expect(shown.status).toBe(200);
     expect(shown.body).toMatchObject({ version: 'v2', active: false, method: 'vector', fitted_on: { count: ROWS.length } });
     expect(shown.body.model.labels).toEqual(LABELS);
+    // 30 rows make folds of 6, fewer than the 10 cross-fitting needs: no held-out figures, rather than noisy ones.
+    expect(shown.body.metrics.held_out).toBeUndefined();
+    expect(list.versions[1].metrics).not.toHaveProperty('held_out');
     // Tied to the served graph and its tokenizer.json.
     const bundle = { modelPath: join(MODEL_DIR, 'model.onnx'), tokenizerPath: join(MODEL_DIR, 'tokenizer.json') };
     expect(shown.body.model).toMatchObject({ id: await computeModelId(bundle), tokenizer: await computeTokenizerId(bundle) });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,7 +8,7 @@ import { createApiServer, type ApiServer } from '../../api/src/index.js';
 
 /**
  * The figures a newcomer reads in the dashboard say what they are: in-sample calibration metrics
- * are labelled so, truncation comes with its token counts, a refused explanation is said (with an
+ * are labelled so and shown beside held-out ones, truncation comes with its token counts, a refused explanation is said (with an
  * explicit way on) instead of retried silently, recent predictions read as time, label,
  * confidence and text, and a server without calibration or abstention rule says so instead of
  * showing "-" and a green "Answered".
@@ -63,16 +64,49 @@ describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
     await plain?.close();
   });
 
-  it('labels the calibration metrics in-sample, with the rows they were measured on', async () => {
-    const fittedOn = JSON.parse(readFileSync(CALIBRATION, 'utf8')).fitted_on.count as number;
+  it('shows held-out figures beside the in-sample ones: metrics, reliability, conformal coverage and the certificate', async () => {
+    const file = JSON.parse(readFileSync(CALIBRATION, 'utf8'));
+    const held = file.metrics.held_out;
+    expect(held, 'the shipped calibration carries held-out metrics (npm run defaults:mini)').toBeDefined();
     const page = await openPage(`${base}/#calibration`);
     await page.waitForSelector('#reliability-chart path.reliability-line');
     const body = (await page.textContent('#calibration-body')) ?? '';
-    expect(body).toMatch(/Reliability diagram \(in-sample\)/i);
-    expect(body).toMatch(/Metrics \(in-sample\)/i);
-    expect(await page.textContent('#calibration-body table.data thead')).toMatch(/in-sample/);
-    expect(await page.textContent('#calibration-in-sample')).toMatch(new RegExp(`measured on the ${fittedOn} rows the calibration was fitted on.*glassbox evaluate --calibration`));
+    expect(body).toMatch(/Metrics \(in-sample and held-out\)/);
+    expect(await page.textContent('#calibration-body table.data thead')).toMatch(/raw.*calibrated, in-sample.*calibrated, held-out/);
+    const ece = await page.$$eval('#calibration-body table.data tbody tr', (rows) =>
+      rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)).find((cells) => cells[0] === 'ECE'),
+    );
+    expect(ece).toEqual(['ECE', file.metrics.before.ece.toFixed(4), file.metrics.after.ece.toFixed(4), held.after.ece.toFixed(4)]);
+    expect(await page.$$eval('#reliability-chart path.reliability-line', (p) => p.length)).toBe(3);
+    expect(await page.textContent('#calibration-in-sample')).toMatch(
+      new RegExp(`measured on the ${file.fitted_on.count} rows the calibration was fitted on.*${held.folds}-fold cross-fitting`),
+    );
+    expect(body).toContain(`(target ${Math.round(held.conformal.target_coverage * 100)}`);
+    expect(await page.textContent('#certificate-held-out')).toMatch(/answered \d+(\.\d)?% of rows it was not fitted on, and was wrong on \d+(\.\d)?%/);
     await page.close();
+  }, 60_000);
+
+  it('labels a calibration without held-out figures in-sample, with the rows they were measured on', async () => {
+    const file = JSON.parse(readFileSync(CALIBRATION, 'utf8'));
+    delete file.metrics.held_out;
+    const dir = mkdtempSync(join(tmpdir(), 'glassbox-older-cal-'));
+    writeFileSync(join(dir, 'calibration.json'), JSON.stringify(file));
+    const older = await createApiServer({ modelDir: MODEL_DIR, workers: 1, calibrationPath: join(dir, 'calibration.json'), dashboardDir: DIST, log: quiet });
+    try {
+      const page = await openPage(`http://127.0.0.1:${(await older.listen(0)).port}/#calibration`);
+      await page.waitForSelector('#reliability-chart path.reliability-line');
+      const body = (await page.textContent('#calibration-body')) ?? '';
+      expect(body).toMatch(/Reliability diagram \(in-sample\)/i);
+      expect(body).toMatch(/Metrics \(in-sample\)/i);
+      expect(await page.textContent('#calibration-body table.data thead')).not.toMatch(/held-out/);
+      expect(await page.textContent('#calibration-in-sample')).toMatch(
+        new RegExp(`measured on the ${file.fitted_on.count} rows the calibration was fitted on.*no held-out figures.*glassbox evaluate --calibration`),
+      );
+      await page.close();
+    } finally {
+      await older.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('shows truncation with the token counts, and says an explanation refusal plainly with a way on', async () => {

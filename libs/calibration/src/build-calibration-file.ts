@@ -3,6 +3,7 @@ import { certifyAbstention } from './abstention-certificate.js';
 import { computeMetricSet, hashFittingRows, type CalibrationFile } from './calibration-file.js';
 import { createCalibrator, fitCalibration, type CalibrationMethod } from './calibration-method.js';
 import { fitLac } from './conformal.js';
+import { crossFitCalibration } from './cross-fit.js';
 import type { LabelArray } from './validate.js';
 
 export interface BuildCalibrationOptions {
@@ -15,6 +16,11 @@ export interface BuildCalibrationOptions {
   abstainRisk?: number;
   /** Confidence parameter of the certificate (default 0.001). */
   delta?: number;
+  /**
+   * Folds of the cross-fitting that measures the recipe on held-out rows (`metrics.held_out`;
+   * default 5); false skips it. Skipped anyway when a fold would hold fewer than 10 rows.
+   */
+  heldOutFolds?: number | false;
   now?: () => Date;
   /** The registry `method` is looked up in (default: the built-in calibrators). */
   calibrators?: PluginRegistry<CalibratorPlugin>;
@@ -27,7 +33,8 @@ export function minRowsForConformal(alpha: number): number {
 
 /**
  * Fits a calibrator on scored rows (logits + true labels) and records it with its metrics before
- * and after, optionally a LAC conformal threshold and an SGR abstention certificate: the whole
+ * and after (in-sample, and held-out by 5-fold cross-fitting of the same recipe), optionally a LAC
+ * conformal threshold and an SGR abstention certificate: the whole
  * calibration file that `glassbox calibrate` and the API's calibration fit save.
  */
 export function buildCalibrationFile(
@@ -55,6 +62,17 @@ export function buildCalibrationFile(
     metrics: { before: computeMetricSet(softmaxRows(logits, numClasses), labels, numClasses), after: computeMetricSet(calibrated, labels, numClasses) },
     created_at: (options.now?.() ?? new Date()).toISOString(),
   };
+  if (options.heldOutFolds !== false) {
+    const heldOut = crossFitCalibration(logits, labels, numClasses, {
+      method: options.method,
+      folds: options.heldOutFolds,
+      conformalAlpha: options.conformalAlpha,
+      abstainRisk: options.abstainRisk,
+      delta: options.delta,
+      calibrators: options.calibrators,
+    });
+    if (heldOut) file.metrics!.held_out = heldOut;
+  }
   if (options.conformalAlpha !== undefined) {
     const lac = fitLac(calibrated, labels, numClasses, { alpha: options.conformalAlpha });
     file.conformal = { method: 'lac', alpha: lac.alpha, qhat: lac.qhat };

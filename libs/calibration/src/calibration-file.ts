@@ -6,10 +6,10 @@ import { checkFittedCalibration } from './calibration-method.js';
 import type { FieldFailure, FittedCalibration } from './calibration-method.js';
 import { accuracy, brier, ece, mce, nll, reliabilityDiagram } from './metrics.js';
 import type { ReliabilityBin } from './metrics.js';
-import type { ConformalRecord, MetricSet } from './calibration-schema.js';
+import { HeldOutMetricsSchema, type ConformalRecord, type HeldOutMetrics, type MetricSet } from './calibration-schema.js';
 import { asLabels, asMatrix, checkInteger } from './validate.js';
 
-export type { ConformalRecord, MetricSet } from './calibration-schema.js';
+export type { ConformalRecord, HeldOutMetrics, MetricSet } from './calibration-schema.js';
 
 /** The saved calibration of one model: one JSON file, written by `glassbox calibrate`. */
 export interface CalibrationFile {
@@ -23,8 +23,11 @@ export interface CalibrationFile {
   calibration: FittedCalibration;
   /** Rows the calibration was fitted on: their count and hashFittingRows(logits, labels). */
   fitted_on: { count: number; sha256: string };
-  /** Metrics of the fitting (or a held-out) split before and after calibration. */
-  metrics?: { before: MetricSet; after: MetricSet };
+  /**
+   * Metrics of the fitting rows before and after calibration (in-sample), and `held_out`: the
+   * recipe's figures on rows each fit did not see, by K-fold cross-fitting (cross-fit.ts).
+   */
+  metrics?: { before: MetricSet; after: MetricSet; held_out?: HeldOutMetrics };
   conformal?: ConformalRecord;
   certificate?: AbstentionCertificate;
   /** ISO 8601 time of fitting. */
@@ -189,6 +192,16 @@ function parseMetricSet(value: unknown, field: string, fail: FieldFailure): Metr
   };
 }
 
+function parseHeldOut(value: unknown, fail: FieldFailure): HeldOutMetrics {
+  const parsed = HeldOutMetricsSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail(['metrics', 'held_out', ...issue.path.map(String)].join('.'), issue.message);
+  }
+  const held = parsed.data as HeldOutMetrics;
+  return { ...held, after: parseMetricSet(held.after, 'metrics.held_out.after', fail) };
+}
+
 function parseConformal(value: unknown, fail: FieldFailure): ConformalRecord {
   const c = object(value, 'conformal', fail);
   if (c.method !== 'lac') fail('conformal.method', `must be "lac" (got ${JSON.stringify(c.method)})`);
@@ -254,7 +267,11 @@ export function parseCalibration(
       sha256: string(fittedOn.sha256, 'fitted_on.sha256', fail, HASH, "'sha256:' and 64 lowercase hex digits"),
     },
     ...(metrics && {
-      metrics: { before: parseMetricSet(metrics.before, 'metrics.before', fail), after: parseMetricSet(metrics.after, 'metrics.after', fail) },
+      metrics: {
+        before: parseMetricSet(metrics.before, 'metrics.before', fail),
+        after: parseMetricSet(metrics.after, 'metrics.after', fail),
+        ...(metrics.held_out !== undefined && { held_out: parseHeldOut(metrics.held_out, fail) }),
+      },
     }),
     ...(file.conformal !== undefined && { conformal: parseConformal(file.conformal, fail) }),
     ...(file.certificate !== undefined && { certificate: parseCertificate(file.certificate, fail) }),

@@ -35,6 +35,42 @@ export const MetricSummarySchema = z.object(metricFields);
 export const MetricSetSchema = z.looseObject({ ...metricFields, reliability: z.array(ReliabilityBinSchema) });
 export type MetricSet = z.infer<z.ZodObject<typeof MetricSetSchema.shape>>;
 
+/**
+ * Held-out figures of a calibration recipe by K-fold cross-fitting (cross-fit.ts): every row scored
+ * by a calibrator, LAC threshold and abstention certificate fitted on the other folds.
+ */
+export const HeldOutMetricsSchema = z.object({
+  method: z.literal('cross-fit'),
+  folds: z.int().min(2),
+  seed: z.int(),
+  count: z.int().describe('Rows pooled over the held-out folds (all fitting rows).'),
+  after: MetricSetSchema.describe('Calibrated metrics of the pooled held-out probabilities.'),
+  conformal: z
+    .object({
+      coverage: z.number().describe('Fraction of held-out rows whose LAC set holds the label.'),
+      mean_set_size: z.number(),
+      target_coverage: z.number().describe('1 - alpha.'),
+    })
+    .optional(),
+  abstention: z
+    .object({
+      folds_certified: z.int().describe('Folds whose fitting rows admitted a certificate; the figures below pool those folds only.'),
+      count: z.int(),
+      coverage: z.number().describe('Fraction of held-out rows answered (not abstained on).'),
+      selective_risk: z.number().describe('Error rate among the answered held-out rows.'),
+      target_risk: z.number(),
+    })
+    .optional(),
+});
+export type HeldOutMetrics = z.infer<typeof HeldOutMetricsSchema>;
+
+/** Metrics of a calibration file: in-sample before and after, and held-out by cross-fitting when there were rows enough. */
+export const CalibrationMetricsSchema = z.object({
+  before: MetricSetSchema,
+  after: MetricSetSchema,
+  held_out: HeldOutMetricsSchema.optional().describe('Absent in files written before glassbox measured it, and when a fold would hold fewer than 10 rows.'),
+});
+
 /** A conformal LAC threshold fitted on the calibrated probabilities (set = {k : 1 - p_k <= qhat}). */
 export const ConformalRecordSchema = z.object({ method: z.literal('lac'), alpha: z.number(), qhat: z.number() });
 export type ConformalRecord = z.infer<typeof ConformalRecordSchema>;
@@ -53,7 +89,7 @@ export const CalibrationInfoSchema = z.object({
   method: CalibrationMethodSchema,
   params: z.record(z.string(), z.unknown()),
   fitted_on: z.object({ count: z.int(), sha256: z.string() }),
-  metrics: z.object({ before: MetricSetSchema, after: MetricSetSchema }).nullable(),
+  metrics: CalibrationMetricsSchema.nullable(),
   conformal: ConformalRecordSchema.nullable(),
   certificate: CertificateViewSchema.nullable(),
   created_at: z.string(),

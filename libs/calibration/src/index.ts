@@ -47,10 +47,14 @@ export {
   serializeCalibration,
   untiedTokenizerWarning,
 } from './calibration-file.js';
-export type { CalibrationFile, ConformalRecord, ExpectedModel, MetricSet } from './calibration-file.js';
+export type { CalibrationFile, ConformalRecord, ExpectedModel, HeldOutMetrics, MetricSet } from './calibration-file.js';
+export { assignFolds, crossFitCalibration, MIN_ROWS_PER_FOLD } from './cross-fit.js';
+export type { CrossFitOptions } from './cross-fit.js';
 export {
   CalibrationInfoSchema,
   CalibrationMethodSchema,
+  CalibrationMetricsSchema,
+  HeldOutMetricsSchema,
   CertificateViewSchema,
   ConformalRecordSchema,
   MetricSetSchema,

@@ -51,7 +51,13 @@ export const CalibrationVersionSchema = z.object({
   created_at: z.string(),
   n: z.int().describe('Rows it was fitted on.'),
   sha256: z.string().describe('Hash of its fitting rows; predictions served with it carry calibration_id "<method>:<sha256>".'),
-  metrics: z.object({ before: MetricSummarySchema, after: MetricSummarySchema }).nullable(),
+  metrics: z
+    .object({
+      before: MetricSummarySchema,
+      after: MetricSummarySchema,
+      held_out: MetricSummarySchema.optional().describe('Calibrated metrics by 5-fold cross-fitting: each row scored by a fit on the other folds.'),
+    })
+    .nullable(),
   conformal: ConformalRecordSchema.nullable(),
   certificate: CertificateViewSchema.nullable(),
   active: z.boolean(),
@@ -181,7 +187,13 @@ export function calibrationRoutes(ctx: ApiContext, initial: InitialVersions): Ro
     created_at: file.created_at,
     n: file.fitted_on.count,
     sha256: file.fitted_on.sha256,
-    metrics: file.metrics ? { before: pick(file.metrics.before), after: pick(file.metrics.after) } : null,
+    metrics: file.metrics
+      ? {
+          before: pick(file.metrics.before),
+          after: pick(file.metrics.after),
+          ...(file.metrics.held_out && { held_out: pick(file.metrics.held_out.after) }),
+        }
+      : null,
     conformal: file.conformal ?? null,
     certificate: file.certificate ?? null,
     active: id === activeId,

@@ -72,6 +72,7 @@ function summary(file: CalibrationFile) {
     n: file.fitted_on.count,
     before: file.metrics ? pick(file.metrics.before) : null,
     after: file.metrics ? pick(file.metrics.after) : null,
+    held_out: file.metrics?.held_out ? { ...file.metrics.held_out, after: pick(file.metrics.held_out.after) } : null,
     conformal: file.conformal ?? null,
     certificate: file.certificate ?? null,
   };
@@ -82,16 +83,35 @@ function formatCalibration(file: CalibrationFile, path: string): string {
   const lines = [`${file.calibration.method} calibration of ${file.model.name} on ${file.fitted_on.count} rows -> ${path}`];
   if (m) {
     lines.push(`${''.padEnd(8)} ${'ECE-15'.padStart(8)} ${'MCE'.padStart(8)} ${'Brier'.padStart(8)} ${'NLL'.padStart(8)} ${'acc'.padStart(8)}`);
-    for (const [name, s] of [['before', m.before], ['after', m.after]] as const) {
+    const rows: Array<[string, MetricSet]> = [['before', m.before], ['after', m.after]];
+    if (m.held_out) rows.push(['held-out', m.held_out.after]);
+    for (const [name, s] of rows) {
       lines.push(`${name.padEnd(8)} ${[s.ece, s.mce, s.brier, s.nll, s.accuracy].map((v) => v.toFixed(4).padStart(8)).join(' ')}`);
     }
+    lines.push(
+      m.held_out
+        ? `(before/after: on the fitting rows; held-out: ${m.held_out.folds}-fold cross-fitting, each row scored by a fit on the other folds)`
+        : '(before/after: on the fitting rows; too few rows for held-out figures)',
+    );
   }
-  if (file.conformal) lines.push(`conformal LAC alpha ${file.conformal.alpha}: qhat ${file.conformal.qhat.toFixed(4)}`);
+  if (file.conformal) {
+    const h = m?.held_out?.conformal;
+    lines.push(
+      `conformal LAC alpha ${file.conformal.alpha}: qhat ${file.conformal.qhat.toFixed(4)}` +
+        (h ? `; held-out coverage ${(h.coverage * 100).toFixed(1)}% (target ${(h.target_coverage * 100).toFixed(1)}%), ${h.mean_set_size.toFixed(2)} labels per set` : ''),
+    );
+  }
   if (file.certificate) {
     const c = file.certificate;
     lines.push(
       `abstention: ${c.rule} >= ${c.threshold.toFixed(4)} keeps ${(c.coverage * 100).toFixed(1)}% with risk <= ${c.risk_bound.toFixed(4)} (target ${c.target_risk}, delta ${c.delta}, n ${c.n})`,
     );
+    const h = m?.held_out?.abstention;
+    if (h && h.folds_certified > 0) {
+      lines.push(
+        `abstention, held-out (${h.folds_certified} of ${m!.held_out!.folds} folds certified): answered ${(h.coverage * 100).toFixed(1)}%, wrong on ${(h.selective_risk * 100).toFixed(1)}% of those`,
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }
