@@ -43,6 +43,12 @@ def parse_args():
     p.add_argument("--teacher-weight", type=float, default=0.5,
                    help="mix out-of-fold TF-IDF + logistic-regression probabilities into the targets (distillation)")
     p.add_argument("--teacher-seed", type=int, default=None, help="fold seed of the teacher (default: --seed)")
+    p.add_argument("--teacher-probs", nargs="+", default=None, metavar="FILE",
+                   help="use the average of these --save-probs files (earlier runs) as the teacher instead of "
+                        "TF-IDF: distills an ensemble of models into this one")
+    p.add_argument("--save-probs", default=None, metavar="FILE",
+                   help="write the exported weights' probabilities on every train and dev row (torch.save), "
+                        "for --teacher-probs")
     p.add_argument("--no-attentions-variant", action=argparse.BooleanOptionalAction, default=True,
                    help="also export no-attentions/model.onnx (logits only)")
     p.add_argument("--data", default="../shared/data/goemotions-ekman", help="raw splits, for the TF-IDF teacher")
@@ -220,6 +226,23 @@ def tfidf_teacher(data_dir, seed, folds=5):
     return torch.tensor(probs)
 
 
+def ensemble_teacher(files, n_train, dev_labels):
+    """The mean of earlier runs' probabilities (--save-probs) on each train row. Their dev
+    probabilities are averaged too, only to print what the ensemble scores on dev."""
+    runs = [torch.load(f) for f in files]
+    for f, r in zip(files, runs):
+        if r["train"].shape[0] != n_train:
+            raise SystemExit(f"--teacher-probs {f}: {r['train'].shape[0]} train rows, this encoding has {n_train}")
+    train = torch.stack([r["train"] for r in runs]).mean(0)
+    dev = torch.stack([r["dev"] for r in runs]).mean(0)
+    single = [i for i, l in enumerate(dev_labels) if len(l) == 1]
+    acc, f1, _ = metrics(dev[single].argmax(-1).tolist(), [dev_labels[i][0] for i in single])
+    members = ", ".join(f"{r['dev_accuracy']:.4f}" for r in runs)
+    print(f"teacher: mean of {len(runs)} runs (dev accuracy {members}); the ensemble scores dev accuracy "
+          f"{acc:.4f}, macro-F1 {f1:.4f}", flush=True)
+    return train
+
+
 # ---------------------------------------------------------------- metrics
 def metrics(pred, gold):
     n = len(gold)
@@ -300,7 +323,10 @@ def main():
     train_ids, train_labels, _ = load_split(args.work, "train")
     dev_ids, dev_labels, dev_lines = load_split(args.work, "dev")
     targets = torch.tensor([soft_target(l) for l in train_labels])
-    if args.teacher_weight > 0:
+    if args.teacher_weight > 0 and args.teacher_probs:
+        teacher = ensemble_teacher(args.teacher_probs, len(train_ids), dev_labels)
+        targets = (1 - args.teacher_weight) * targets + args.teacher_weight * teacher
+    elif args.teacher_weight > 0:
         teacher_seed = args.seed if args.teacher_seed is None else args.teacher_seed
         cache = os.path.join(args.work, f"teacher-seed{teacher_seed}.pt")
         if os.path.exists(cache):
@@ -391,6 +417,11 @@ def main():
         "args": vars(args),
     }
     print(json.dumps(result, indent=2), flush=True)
+    if args.save_probs:
+        torch.save({"train": F.softmax(predict_logits(model, train_ids), -1),
+                    "dev": F.softmax(predict_logits(model, dev_ids), -1),
+                    "dev_accuracy": result["accuracy"], "args": vars(args)}, args.save_probs)
+        print(f"probabilities written to {args.save_probs}", flush=True)
     if args.no_export:
         return
     export(model, args, vocab, max_len, dev_ids, dev_lines, result)
@@ -529,7 +560,10 @@ def write_model_card(args, result, config):
         json.dump(result, f, indent=2)
         f.write("\n")
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(vars(args).items())
-                     if k not in ("work", "out", "data", "no_export", "golden", "name", "threads", "no_attentions_variant", "teacher_seed"))
+                     if k not in ("work", "out", "data", "no_export", "golden", "name", "threads", "no_attentions_variant", "teacher_seed",
+                               "teacher_probs", "save_probs"))
+    if args.teacher_probs:
+        flags += " --teacher-probs " + " ".join(args.teacher_probs)
     if args.teacher_seed is not None:
         flags += f" --teacher-seed {args.teacher_seed}"
     if not args.no_attentions_variant:

@@ -19,7 +19,12 @@ describe.skipIf(!existsSync(devTsv))('calibrate, then evaluate and predict with 
     n: number;
     before: { nll: number };
     after: { nll: number };
-    held_out: { folds: number; count: number; after: { ece: number; nll: number }; conformal: { coverage: number } };
+    held_out: {
+      folds: number;
+      count: number;
+      conformal: { coverage: number };
+      abstention: { coverage: number; selective_risk: number };
+    };
     conformal: { qhat: number };
     certificate: { risk_bound: number };
   };
@@ -57,11 +62,12 @@ describe.skipIf(!existsSync(devTsv))('calibrate, then evaluate and predict with 
     const other = JSON.parse(r.stdout);
     expect(fit.held_out).toMatchObject({ folds: 5, count: fit.n });
     expect(JSON.parse(readFileSync(file, 'utf8')).metrics.held_out.count).toBe(fit.n);
-    // About 2,450 single-label rows each side: the cross-fit estimate of LAC coverage lands within 2.5 points of the
-    // coverage on the untouched half, and its NLL within 0.05.
+    // About 2,450 single-label rows each side (standard errors near 0.6 points for coverage and 1 point for the
+    // selective risk): the cross-fit estimates land within 2.5 and 4 points of what the untouched half shows
+    // (measured on emotion-mini: coverage 90.0% vs 91.7%, answered 44.4% vs 45.0%, wrong among answered 14.9% vs 14.5%).
     expect(Math.abs(fit.held_out.conformal.coverage - other.conformal.coverage)).toBeLessThan(0.025);
-    expect(Math.abs(fit.held_out.after.nll - other.nll)).toBeLessThan(0.05);
-    expect(fit.held_out.after.nll).toBeGreaterThanOrEqual(fit.after.nll);
+    expect(Math.abs(fit.held_out.abstention.coverage - other.selective.coverage)).toBeLessThan(0.04);
+    expect(Math.abs(fit.held_out.abstention.selective_risk - other.selective.risk)).toBeLessThan(0.04);
   });
 
   it('prints the held-out row and says which rows each row of figures is measured on', async () => {
