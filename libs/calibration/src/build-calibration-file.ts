@@ -71,7 +71,7 @@ export function buildCalibrationFile(
       delta: options.delta,
       calibrators: options.calibrators,
     });
-    if (heldOut) file.metrics!.held_out = heldOut;
+    if (heldOut && file.metrics) file.metrics.held_out = heldOut;
   }
   if (options.conformalAlpha !== undefined) {
     const lac = fitLac(calibrated, labels, numClasses, { alpha: options.conformalAlpha });

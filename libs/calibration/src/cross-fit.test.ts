@@ -6,6 +6,12 @@ import { assignFolds, crossFitCalibration } from './cross-fit.js';
 import { mulberry32 } from './random.js';
 import { overconfidentRows } from './test-synthetic.js';
 
+/** A value the test expects to be there, failing with `what` when it is not. */
+function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what}`);
+  return value;
+}
+
 const model = { id: `sha256:${'a'.repeat(64)}`, name: 'test', labels: ['a', 'b', 'c', 'd'] };
 
 /** Rows whose labels are independent of their logits: nothing generalizes from them. */
@@ -35,11 +41,11 @@ describe('crossFitCalibration', () => {
   it('scores each row by a fit that never saw it: a flexible calibrator looks calibrated in-sample on noise, not held-out', () => {
     const { logits, labels } = noiseRows(400, 4, 3);
     const file = buildCalibrationFile(logits, labels, 4, { method: 'isotonic', model });
-    const held = file.metrics!.held_out!;
+    const held = present(file.metrics?.held_out, 'held-out metrics');
     expect(held).toMatchObject({ method: 'cross-fit', folds: 5, seed: 1, count: 400 });
     // Isotonic fitted on the rows it is scored on chases their noise; on unseen rows it cannot.
-    expect(file.metrics!.after.ece).toBeLessThan(held.after.ece);
-    expect(held.after.nll).toBeGreaterThan(file.metrics!.after.nll);
+    expect(present(file.metrics, 'metrics').after.ece).toBeLessThan(held.after.ece);
+    expect(held.after.nll).toBeGreaterThan(present(file.metrics, 'metrics').after.nll);
     // The same fits by hand: fold f's rows calibrated by a fit on the other folds only.
     expect(crossFitCalibration(logits, labels, 4, { method: 'isotonic' })).toEqual(held);
   });
@@ -47,27 +53,27 @@ describe('crossFitCalibration', () => {
   it('agrees with in-sample where the recipe cannot overfit (one temperature on many rows)', () => {
     const { logits, labels } = overconfidentRows(4000, 4, 5);
     const file = buildCalibrationFile(logits, labels, 4, { method: 'temperature', model });
-    const held = file.metrics!.held_out!;
-    expect(Math.abs(held.after.nll - file.metrics!.after.nll)).toBeLessThan(0.01);
-    expect(held.after.nll).toBeLessThan(file.metrics!.before.nll);
+    const held = present(file.metrics?.held_out, 'held-out metrics');
+    expect(Math.abs(held.after.nll - present(file.metrics, 'metrics').after.nll)).toBeLessThan(0.01);
+    expect(held.after.nll).toBeLessThan(present(file.metrics, 'metrics').before.nll);
   });
 
   it('measures conformal coverage and abstention on held-out folds against their targets', () => {
     const { logits, labels } = overconfidentRows(3000, 4, 7);
-    const held = crossFitCalibration(logits, labels, 4, { method: 'temperature', conformalAlpha: 0.1, abstainRisk: 0.3 })!;
-    expect(held.conformal!.target_coverage).toBeCloseTo(0.9, 12);
+    const held = present(crossFitCalibration(logits, labels, 4, { method: 'temperature', conformalAlpha: 0.1, abstainRisk: 0.3 }), 'held-out metrics');
+    expect(present(held.conformal, 'conformal figures').target_coverage).toBeCloseTo(0.9, 12);
     // Split conformal covers 1 - alpha on exchangeable rows (3000 rows: within 2 points).
-    expect(Math.abs(held.conformal!.coverage - 0.9)).toBeLessThan(0.02);
-    expect(held.conformal!.mean_set_size).toBeGreaterThan(1);
+    expect(Math.abs(present(held.conformal, 'conformal figures').coverage - 0.9)).toBeLessThan(0.02);
+    expect(present(held.conformal, 'conformal figures').mean_set_size).toBeGreaterThan(1);
     expect(held.abstention).toMatchObject({ folds_certified: 5, count: 3000, target_risk: 0.3 });
-    expect(held.abstention!.selective_risk).toBeLessThanOrEqual(0.3);
-    expect(held.abstention!.coverage).toBeGreaterThan(0);
-    expect(held.abstention!.coverage).toBeLessThan(1);
+    expect(present(held.abstention, 'abstention figures').selective_risk).toBeLessThanOrEqual(0.3);
+    expect(present(held.abstention, 'abstention figures').coverage).toBeGreaterThan(0);
+    expect(present(held.abstention, 'abstention figures').coverage).toBeLessThan(1);
   });
 
   it('says so when no fold admits an abstention certificate instead of inventing figures', () => {
     const { logits, labels } = noiseRows(300, 4, 9);
-    const held = crossFitCalibration(logits, labels, 4, { method: 'temperature', abstainRisk: 0.05 })!;
+    const held = present(crossFitCalibration(logits, labels, 4, { method: 'temperature', abstainRisk: 0.05 }), 'held-out metrics');
     expect(held.abstention).toEqual({ folds_certified: 0, count: 0, coverage: 0, selective_risk: 0, target_risk: 0.05 });
   });
 
@@ -88,7 +94,7 @@ describe('held-out metrics in the calibration file', () => {
     expect(file.metrics?.held_out?.conformal).toBeDefined();
     expect(parseCalibration(serializeCalibration(file))).toEqual(file);
     const older = structuredClone(file);
-    delete older.metrics!.held_out;
+    delete present(older.metrics, 'metrics').held_out;
     expect(parseCalibration(serializeCalibration(older)).metrics?.held_out).toBeUndefined();
   });
 

@@ -8,6 +8,10 @@ export const miniModelDir = `${repoRoot}models/emotion-mini`;
 export const miniNoAttentionsDir = `${repoRoot}models/emotion-mini/no-attentions`;
 export const sharedDir = `${repoRoot}../shared`;
 export const devTsv = `${sharedDir}/data/goemotions-ekman/dev.tsv`;
+/** The embedded model's layer count, from its config.json (tests derive per-layer counts from it). */
+export const miniLayers: number = JSON.parse(readFileSync(`${miniModelDir}/config.json`, 'utf8')).num_hidden_layers;
+/** Output names of a graph with attentions: logits, then attentions.0 ... attentions.(layers - 1). */
+export const attentionOutputs = (layers: number): string[] => Array.from({ length: layers }, (_, i) => `attentions.${i}`);
 
 /** Why tests that need ../shared are skipped, or null when it is there. */
 export const sharedMissing: string | null = existsSync(devTsv)

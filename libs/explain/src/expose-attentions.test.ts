@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import { decodeModel, onnxProto as proto, toNumber } from '@glassbox/core';
 const modelsDir = fileURLToPath(new URL('../../../models/emotion-mini/', import.meta.url));
 const withAttentionsDir = modelsDir;
 const noAttentionsDir = join(modelsDir, 'no-attentions');
+const LAYERS: number = JSON.parse(readFileSync(join(modelsDir, 'config.json'), 'utf8')).num_hidden_layers;
+const OUTPUTS = Array.from({ length: LAYERS }, (_, i) => `attentions.${i}`);
 
 const texts = [
   "I can't believe you did this to me",
@@ -168,7 +171,7 @@ describe('exposeAttentions on the embedded model exported without attentions', (
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'glassbox-expose-'));
-    result = await exposeAttentions(join(noAttentionsDir, 'model.onnx'), join(dir, 'model.onnx'), { numLayers: 2, numHeads: 4 });
+    result = await exposeAttentions(join(noAttentionsDir, 'model.onnx'), join(dir, 'model.onnx'), { numLayers: LAYERS, numHeads: 4 });
     await copyFile(join(noAttentionsDir, 'config.json'), join(dir, 'config.json'));
     await copyFile(join(noAttentionsDir, 'tokenizer.json'), join(dir, 'tokenizer.json'));
     exposed = await createInferenceEngine(dir, { intraOpThreads: 1 });
@@ -181,7 +184,7 @@ describe('exposeAttentions on the embedded model exported without attentions', (
   });
 
   it('reports one output per layer and the heads', () => {
-    expect(result).toEqual({ outputs: ['attentions.0', 'attentions.1'], layers: 2, heads: 4 });
+    expect(result).toEqual({ outputs: OUTPUTS, layers: LAYERS, heads: 4 });
   });
 
   it('gives an engine with the attentions capability', () => {
@@ -201,8 +204,8 @@ describe('exposeAttentions on the embedded model exported without attentions', (
       const want: ForwardResult = await reference.forward(batch, { attentions: true });
       expect(got.numHeads).toBe(4);
       expect(maxAbsDiff(got.logits, want.logits)).toBeLessThan(1e-5);
-      expect(got.attentions).toHaveLength(2);
-      for (let layer = 0; layer < 2; layer++) {
+      expect(got.attentions).toHaveLength(LAYERS);
+      for (let layer = 0; layer < LAYERS; layer++) {
         const a = (got.attentions as Float32Array[])[layer];
         expect(a.length).toBe(batch.batchSize * 4 * batch.seqLen * batch.seqLen);
         expect(maxAbsDiff(a, (want.attentions as Float32Array[])[layer])).toBeLessThan(1e-5);
@@ -220,11 +223,10 @@ describe('exposeAttentions on the embedded model exported without attentions', (
     expect(g1.initializer?.map((t) => [t.name, t.dataType, Buffer.from(t.rawData ?? []).toString('base64')])).toEqual(
       g0.initializer?.map((t) => [t.name, t.dataType, Buffer.from(t.rawData ?? []).toString('base64')]),
     );
-    expect(g1.node?.slice(g0.node?.length).map((n) => [n.opType, n.input?.[0], n.output?.[0]])).toEqual([
-      ['Identity', '/model/layers.0/attn/Softmax_output_0', 'attentions.0'],
-      ['Identity', '/model/layers.1/attn/Softmax_output_0', 'attentions.1'],
-    ]);
-    expect(g1.output?.map((o) => o.name)).toEqual(['logits', 'attentions.0', 'attentions.1']);
+    expect(g1.node?.slice(g0.node?.length).map((n) => [n.opType, n.input?.[0], n.output?.[0]])).toEqual(
+      OUTPUTS.map((name, i) => ['Identity', `/model/layers.${i}/attn/Softmax_output_0`, name]),
+    );
+    expect(g1.output?.map((o) => o.name)).toEqual(['logits', ...OUTPUTS]);
     const dims = g1.output?.[1].type?.tensorType?.shape?.dim?.map((d) => d.dimParam || toNumber(d.dimValue));
     expect(dims).toEqual(['batch_size', 4, 'sequence_length', 'sequence_length']);
     expect(g1.output?.[1].type?.tensorType?.elemType).toBe(proto.TensorProto.DataType.FLOAT);
@@ -232,18 +234,18 @@ describe('exposeAttentions on the embedded model exported without attentions', (
 
   it('is idempotent: a model with attention outputs comes back unchanged', async () => {
     const bytes = await readFile(join(withAttentionsDir, 'model.onnx'));
-    const again = exposeAttentionsInModel(bytes, { numLayers: 2, numHeads: 4 });
+    const again = exposeAttentionsInModel(bytes, { numLayers: LAYERS, numHeads: 4 });
     expect(again.bytes).toBe(bytes);
-    expect(again.result).toEqual({ outputs: ['attentions.0', 'attentions.1'], layers: 2, heads: 4 });
+    expect(again.result).toEqual({ outputs: OUTPUTS, layers: LAYERS, heads: 4 });
     const exposedBytes = await readFile(join(dir, 'model.onnx'));
     expect(exposeAttentionsInModel(exposedBytes).bytes).toBe(exposedBytes);
   });
 
   it('refuses a layer count that differs from config.json', async () => {
     const bytes = await readFile(join(noAttentionsDir, 'model.onnx'));
-    const e = errorOf(() => exposeAttentionsInModel(bytes, { numLayers: 3 }));
+    const e = errorOf(() => exposeAttentionsInModel(bytes, { numLayers: LAYERS + 1 }));
     expect(e.code).toBe('MODEL_IO_MISMATCH');
-    expect(e.message).toMatch(/3 layers.*2 attention layer/);
+    expect(e.message).toMatch(new RegExp(`${LAYERS + 1} layers.*${LAYERS} attention layer`));
     expect(errorOf(() => exposeAttentionsInModel(bytes, { numHeads: 12 })).code).toBe('MODEL_IO_MISMATCH');
     const already = await readFile(join(withAttentionsDir, 'model.onnx'));
     expect(errorOf(() => exposeAttentionsInModel(already, { numLayers: 6 })).code).toBe('MODEL_IO_MISMATCH');

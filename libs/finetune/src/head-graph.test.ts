@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,9 @@ import { replaceHead } from './head-graph.js';
 import { exposeHiddenStateInModel } from './hidden-state.js';
 
 const mini = fileURLToPath(new URL('../../../models/emotion-mini/model.onnx', import.meta.url));
+const layers: number = JSON.parse(readFileSync(new URL('../../../models/emotion-mini/config.json', import.meta.url), 'utf8')).num_hidden_layers;
+const attentions = Array.from({ length: layers }, (_, i) => `attentions.${i}`);
+const lastAttention = attentions[layers - 1];
 let dir: string;
 
 beforeAll(async () => {
@@ -53,19 +57,19 @@ function randomHead(d: number, k: number, seed: number) {
 describe('replaceHead on emotion-mini', () => {
   it('writes a Gemm head whose logits are features x W^T + b, keeps the attentions and drops the old head', async () => {
     const original = new Uint8Array(await readFile(mini));
-    const exposed = await run(exposeHiddenStateInModel(original).bytes, 'exposed.onnx', ['logits', FEATURES_OUTPUT, 'attentions.1']);
+    const exposed = await run(exposeHiddenStateInModel(original).bytes, 'exposed.onnx', ['logits', FEATURES_OUTPUT, lastAttention]);
     const k = 3;
     const head = randomHead(128, k, 1);
     const replaced = replaceHead(original, head);
-    const out = await run(replaced, 'replaced.onnx', ['logits', 'attentions.1']);
+    const out = await run(replaced, 'replaced.onnx', ['logits', lastAttention]);
 
     expect(out['logits'].dims).toEqual([2, k]);
     expectLinear(out['logits'].data as Float32Array, exposed[FEATURES_OUTPUT].data as Float32Array, head.weight, head.bias, 128, 2);
     // the encoder is untouched: same attentions as the original graph
-    expect(Array.from(out['attentions.1'].data as Float32Array)).toEqual(Array.from(exposed['attentions.1'].data as Float32Array));
+    expect(Array.from(out[lastAttention].data as Float32Array)).toEqual(Array.from(exposed[lastAttention].data as Float32Array));
 
     const graph = decodeModel(replaced).graph;
-    expect(graph?.output?.map((o) => o.name)).toEqual(['logits', 'attentions.0', 'attentions.1']);
+    expect(graph?.output?.map((o) => o.name)).toEqual(['logits', ...attentions]);
     expect(toNumber(graph?.output?.[0].type?.tensorType?.shape?.dim?.[1]?.dimValue)).toBe(k);
     const inits = (graph?.initializer ?? []).map((t) => t.name ?? '');
     expect(inits.filter((n) => /head_dense|head_out/.test(n))).toEqual([]);

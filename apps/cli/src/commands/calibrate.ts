@@ -106,10 +106,11 @@ function formatCalibration(file: CalibrationFile, path: string): string {
     lines.push(
       `abstention: ${c.rule} >= ${c.threshold.toFixed(4)} keeps ${(c.coverage * 100).toFixed(1)}% with risk <= ${c.risk_bound.toFixed(4)} (target ${c.target_risk}, delta ${c.delta}, n ${c.n})`,
     );
-    const h = m?.held_out?.abstention;
-    if (h && h.folds_certified > 0) {
+    const held = m?.held_out;
+    const h = held?.abstention;
+    if (held && h && h.folds_certified > 0) {
       lines.push(
-        `abstention, held-out (${h.folds_certified} of ${m!.held_out!.folds} folds certified): answered ${(h.coverage * 100).toFixed(1)}%, wrong on ${(h.selective_risk * 100).toFixed(1)}% of those`,
+        `abstention, held-out (${h.folds_certified} of ${held.folds} folds certified): answered ${(h.coverage * 100).toFixed(1)}%, wrong on ${(h.selective_risk * 100).toFixed(1)}% of those`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GlassboxError } from '../errors.js';
-import { miniModelDir, miniNoAttentionsDir } from '../test-support.js';
+import { miniLayers, miniModelDir, miniNoAttentionsDir } from '../test-support.js';
 import { padBatch } from './forward-batch.js';
 import { availableParallelism } from 'node:os';
 import { createInferenceEngine, defaultIntraOpThreads, type InferenceEngine } from './inference-engine.js';
@@ -94,7 +94,7 @@ describe('inference engine on the embedded model', () => {
     const batch = padBatch([enc.ids, enc.ids.slice(0, 4).concat([engine.tokenizer.eosId])], engine.tokenizer.padId);
     const out = await engine.forward(batch, { attentions: true });
     const { attentions = [], numHeads: heads = 0 } = out;
-    expect(attentions).toHaveLength(2);
+    expect(attentions).toHaveLength(miniLayers);
     const s = batch.seqLen;
     const layer = attentions[0];
     expect(layer.length).toBe(2 * heads * s * s);
