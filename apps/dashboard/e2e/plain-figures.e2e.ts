@@ -23,6 +23,8 @@ const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing` : !existsSyn
 // Longer than the model reads (128 tokens with <s> and </s>), so it is truncated and too long for faithfulness.
 const LONG = Array.from({ length: 30 }, (_, i) => (i % 2 ? 'I am so happy for you today.' : 'Thank you for the lovely surprise!')).join(' ');
 const quiet = { write: () => true };
+// README's calibration screenshot (the shipped calibration, in-sample beside held-out) is rewritten only when asked.
+const SHOTS = process.env['GLASSBOX_UPDATE_SCREENSHOTS'] === '1' ? join(REPO, 'docs/screenshots') : null;
 
 let calibrated: ApiServer;
 let plain: ApiServer;
@@ -83,6 +85,7 @@ describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
     );
     expect(body).toContain(`(target ${Math.round(held.conformal.target_coverage * 100)}`);
     expect(await page.textContent('#certificate-held-out')).toMatch(/answered \d+(\.\d)?% of rows it was not fitted on, and was wrong on \d+(\.\d)?%/);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'calibration.png') });
     await page.close();
   }, 60_000);
 

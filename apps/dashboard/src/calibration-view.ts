@@ -80,7 +80,7 @@ export function calibrationView(root: HTMLElement): { refresh(): void } {
         el('div', { class: 'grid' }, [
           el('div', { class: 'col wide' }, [
             section(
-              held ? 'Reliability diagram (raw, in-sample and held-out)' : 'Reliability diagram (in-sample)',
+              held ? 'Reliability diagram (raw; calibrated in-sample and held-out)' : 'Reliability diagram (in-sample)',
               c.metrics ? chart : notice('empty', 'No metrics in this calibration file', 'It was saved without before/after metrics.'),
               el('p', {
                 class: 'muted',
@@ -101,8 +101,9 @@ export function calibrationView(root: HTMLElement): { refresh(): void } {
       if (c.metrics) {
         reliabilityDiagram(chart, [
           { name: 'raw', color: COLORS.raw, bins: c.metrics.before.reliability },
-          { name: held ? 'calibrated, in-sample' : 'calibrated', color: held ? COLORS.window : COLORS.calibrated, bins: c.metrics.after.reliability },
-          ...(held ? [{ name: 'calibrated, held-out', color: COLORS.calibrated, bins: held.after.reliability }] : []),
+          // Short names: the legend is one line over the chart, and the title says both are calibrated.
+          { name: held ? 'in-sample' : 'calibrated', color: held ? COLORS.window : COLORS.calibrated, bins: c.metrics.after.reliability },
+          ...(held ? [{ name: 'held-out', color: COLORS.calibrated, bins: held.after.reliability }] : []),
         ]);
       }
     } catch (error) {
