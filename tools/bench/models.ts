@@ -46,7 +46,8 @@ export function benchModel(repoRoot: string): BenchModel {
 export function miniModel(repoRoot: string): BenchModel {
   const root = join(repoRoot, 'models', 'emotion-mini');
   // The root graph also outputs attentions (only logits are fetched); its int8 twin lies beside it.
-  return describe('mini', 'emotion-mini (2 layers, 128 wide)', root, root);
+  const config = JSON.parse(readFileSync(join(root, 'config.json'), 'utf8')) as { num_hidden_layers: number; hidden_size: number };
+  return describe('mini', `emotion-mini (${config.num_hidden_layers} layers, ${config.hidden_size} wide)`, root, root);
 }
 
 /** The served bundle of emotion-mini: `glassbox serve`'s default (its graph also outputs attentions). */
