@@ -85,17 +85,30 @@ describe('glassbox batch', () => {
     expect(rows.map((x) => x.truncated)).toEqual([false, false, false, false]);
   });
 
-  it('JSONL rows say when a text was cut to the model\'s maximum length, with its token count, as the API does', async () => {
+  it('says when a text was cut to the model\'s maximum length, with its token count, as the API does: JSONL rows, the summary, predict and explain', async () => {
     const out = join(work, 'long.jsonl');
+    const summaryPath = join(work, 'long-summary.json');
     const long = 'I am so angry about this. '.repeat(200);
-    expect((await cli('batch', '--in', file('long.jsonl', `${JSON.stringify({ text: long })}\n{"text":"short"}\n`), '--out', out, '--no-progress')).code).toBe(0);
+    const r = await cli('batch', '--in', file('long.jsonl', `${JSON.stringify({ text: long })}\n{"text":"short"}\n`), '--out', out, '--summary-json', summaryPath, '--no-progress');
+    expect(r.code).toBe(0);
     const [cut, whole] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(cut).toMatchObject({ truncated: true });
     expect(cut.tokens).toBeGreaterThan(512);
     expect(whole).toMatchObject({ truncated: false });
     expect(whole.tokens).toBeLessThan(8);
+    expect(JSON.parse(readFileSync(summaryPath, 'utf8'))).toMatchObject({ truncated: 1, max_tokens: 128 });
+    expect(r.stdout).toMatch(/^1 of 2 rows were longer than the model reads \(128 tokens\): only their start was classified \(--long-text chunk reads them whole\)$/m);
     const predicted = JSON.parse((await cli('predict', '--json', long)).stdout);
     expect(predicted[0].truncated).toBe(true);
+    expect((await cli('predict', long)).stdout).toContain(`  truncated: first 128 of ${cut.tokens} tokens used (--long-text chunk reads the whole text)\n`);
+    expect((await cli('predict', 'short')).stdout).not.toContain('truncated');
+    // explain covers what the prediction read, and says so on stderr (stdout stays JSON).
+    const explained = await cli('explain', '--json', '--method', 'occlusion', long);
+    expect(explained.code).toBe(0);
+    const e = JSON.parse(explained.stdout);
+    expect(e).toMatchObject({ truncated: true, text_tokens: cut.tokens, windows: 1 });
+    expect(e.words.length).toBeLessThan(128);
+    expect(explained.stderr).toBe(`glassbox: note: the text has ${cut.tokens} tokens and the model reads 128: the prediction and its explanation cover the first 128 (${e.words.length} words); --long-text chunk reads it all\n`);
   });
 
   it('writes CSV with one column per label, from headerless GoEmotions-style TSV and from JSONL', async () => {

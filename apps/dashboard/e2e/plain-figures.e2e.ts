@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInferenceEngine } from '@glassbox/core';
+import { explanationCost } from '@glassbox/explain';
 import { createApiServer, type ApiServer } from '../../api/src/index.js';
 
 /**
@@ -20,7 +22,7 @@ const CALIBRATION = join(MODEL_DIR, 'calibration.json');
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing` : !existsSync(join(DIST, 'index.html')) ? 'apps/dashboard/dist is not built' : null;
 
-// Longer than the model reads (128 tokens with <s> and </s>), so it is truncated and too long for faithfulness.
+// Longer than the model reads (128 tokens with <s> and </s>), so it is truncated.
 const LONG = Array.from({ length: 30 }, (_, i) => (i % 2 ? 'I am so happy for you today.' : 'Thank you for the lovely surprise!')).join(' ');
 const quiet = { write: () => true };
 // README's calibration screenshot (the shipped calibration, in-sample beside held-out) is rewritten only when asked.
@@ -112,45 +114,77 @@ describe.skipIf(skipReason !== null)('plain figures in the dashboard', () => {
     }
   }, 60_000);
 
-  it('shows truncation with the token counts, and says an explanation refusal plainly with a way on', async () => {
+  it('shows truncation with the token counts, and explains what the model read, greying the rest', async () => {
     const served = await predict(base, LONG);
     const maxTokens = ((await (await fetch(`${base}/info`)).json()) as { max_input_length: number }).max_input_length;
     expect(served.truncated).toBe(true);
     expect(served.tokens).toBeGreaterThan(maxTokens);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const explainBodies: unknown[] = [];
-    page.on('request', (r) => {
-      if (r.url().endsWith('/v1/explain')) explainBodies.push(JSON.parse(r.postData() ?? 'null'));
-    });
-    await page.goto(`${base}/#audit`);
+    const page = await openPage(`${base}/#audit`);
     await classify(page, LONG);
     expect(await page.textContent('#audit-truncation')).toBe(`truncated: first ${maxTokens} of ${served.tokens} tokens used`);
-
-    // Faithfulness needs the whole text in one pass: the refusal is shown, not retried behind the user's back.
-    await page.waitForSelector('#audit-explain-error');
-    const error = (await page.textContent('#audit-explain-error')) ?? '';
-    expect(error).toMatch(/EXPLAIN_BUDGET_EXCEEDED: faithfulness needs the whole text in one forward pass: the text has \d+ tokens/);
-    expect(explainBodies).toHaveLength(1);
-    expect(explainBodies[0]).toMatchObject({ faithfulness: true });
-
-    await page.click('#audit-explain-plain');
+    // Faithfulness fits: the explanation covers the one pass the prediction made.
     await page.waitForSelector('#audit-explanations .method .highlighted', { timeout: 90_000 });
-    expect(explainBodies).toHaveLength(2);
-    expect(explainBodies[1]).not.toHaveProperty('faithfulness');
-    expect(await page.textContent('#audit-no-faithfulness')).toMatch(/without faithfulness/);
+    expect(await page.locator('#audit-explain-error').count()).toBe(0);
+    expect(await page.locator('#audit-no-faithfulness').count()).toBe(0);
+    const explained = (await page.textContent('#audit-explained-part')) ?? '';
+    const words = Number(/^Explained: the (\d+) words the model read\./.exec(explained)?.[1]);
+    expect(words).toBeGreaterThan(10);
+    expect(words).toBeLessThan(maxTokens);
+    expect(explained).toContain(`The text has ${served.tokens} tokens, more than the model reads; the grey rest played no part in the prediction.`);
+    for (const body of await page.locator('#audit-explanations .method-body .highlighted').all()) {
+      // Coloured words: only those the model read; the rest is grey text, cut short.
+      expect(await body.locator('.word').count()).toBe(words);
+      const unread = (await body.locator('.unread').textContent()) ?? '';
+      expect(unread.length).toBeGreaterThan(0);
+      expect(LONG).toContain(unread);
+      expect(LONG.endsWith(unread) || (await body.locator('.unread-more').count()) === 1).toBe(true);
+    }
     // No "top-23 overlap" on dozens of words: a share of the words, with the count.
     const agreement = await page.locator('#audit-explanations .agreement').allTextContents();
     expect(agreement.length).toBeGreaterThan(0);
     for (const line of agreement) {
       expect(line).not.toMatch(/top-\d{2,}/);
-      expect(line).toMatch(/top \d+% \(\d+ of \d+ words\) overlap \d+%|top-\d overlap/);
+      expect(line).toMatch(new RegExp(`top \\d+% \\(\\d+ of ${words} words\\) overlap \\d+%`));
     }
     // Each method's text scrolls in its own box: the page stays a page.
     for (const box of await page.locator('#audit-explanations .method-body').all()) {
       expect(await box.evaluate((e) => e.clientHeight)).toBeLessThanOrEqual(16 * 16);
     }
     await page.close();
+  }, 150_000);
+
+  it('says an explanation refusal plainly, with a way on, never retrying behind the user\'s back', async () => {
+    // A server whose forward-pass budget fits this text's explanation without faithfulness only.
+    const engine = await createInferenceEngine(MODEL_DIR, { maxBatchTokens: 512 });
+    const [plainCost, faithfulCost] = [await explanationCost(engine, LONG, { granularity: 'word' }), await explanationCost(engine, LONG, { granularity: 'word', faithfulness: true })];
+    await engine.dispose();
+    expect(faithfulCost.forwardPasses).toBeGreaterThan(plainCost.forwardPasses);
+    const tight = await createApiServer({ modelDir: MODEL_DIR, workers: 1, maxExplainForwardPasses: plainCost.forwardPasses, dashboardDir: DIST, log: quiet });
+    try {
+      const page = await openPage(`http://127.0.0.1:${(await tight.listen(0)).port}/#audit`);
+      const explainBodies: unknown[] = [];
+      page.on('request', (r) => {
+        if (r.url().endsWith('/v1/explain')) explainBodies.push(JSON.parse(r.postData() ?? 'null'));
+      });
+      await classify(page, LONG);
+      await page.waitForSelector('#audit-explain-error');
+      const error = (await page.textContent('#audit-explain-error')) ?? '';
+      expect(error).toContain(
+        `EXPLAIN_BUDGET_EXCEEDED: explaining the text would take ${faithfulCost.forwardPasses} forward passes; the budget is ${plainCost.forwardPasses} (maxExplainForwardPasses). Use faithfulness: false`,
+      );
+      expect(explainBodies).toHaveLength(1);
+      expect(explainBodies[0]).toMatchObject({ faithfulness: true });
+
+      await page.click('#audit-explain-plain');
+      await page.waitForSelector('#audit-explanations .method .highlighted', { timeout: 90_000 });
+      expect(explainBodies).toHaveLength(2);
+      expect(explainBodies[1]).not.toHaveProperty('faithfulness');
+      expect(await page.textContent('#audit-no-faithfulness')).toMatch(/without faithfulness/);
+      await page.close();
+    } finally {
+      await tight.close();
+    }
   }, 150_000);
 
   it('lists recent predictions as time, label, confidence and the text', async () => {

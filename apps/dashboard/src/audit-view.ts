@@ -163,7 +163,7 @@ export function auditView(root: HTMLElement): { refresh(): void } {
 
   /**
    * Explains with faithfulness scores. A refusal is said with its code and message, never retried
-   * silently; a 4xx offers to explain again without faithfulness (e.g. a text longer than one pass).
+   * silently; a 4xx offers to explain again without faithfulness (e.g. one over the server's forward-pass budget).
    */
   const explain = async (text: string, faithfulness = true) => {
     const methods = chosenMethods();

@@ -16,6 +16,15 @@ export function renderExplanation(root: HTMLElement, x: Explanation): void {
   root.replaceChildren();
   const methods = Object.keys(x.word_attributions);
   root.append(el('p', { class: 'muted', text: `Explaining “${x.target}”. Red words push towards it, blue words away.` }));
+  if (x.truncated) {
+    root.append(
+      el('p', {
+        class: 'truncation',
+        attrs: { id: 'audit-explained-part' },
+        text: `Explained: the ${x.words.length} words the model read. The text has ${x.text_tokens} tokens, more than the model reads; the grey rest played no part in the prediction.`,
+      }),
+    );
+  }
   if (!x.faithfulness) {
     root.append(el('p', { class: 'muted', attrs: { id: 'audit-no-faithfulness' }, text: 'Explained without faithfulness scores (no AOPC figures).' }));
   }

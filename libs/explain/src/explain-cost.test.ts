@@ -11,10 +11,15 @@ const long = Array.from({ length: 1000 }, (_, i) => ['happy', 'sad', 'angry', 't
 
 describe('explanationCost', () => {
   let engine: InferenceEngine;
+  let chunked: InferenceEngine;
   beforeAll(async () => {
     engine = await createInferenceEngine(miniModelDir);
+    chunked = await createInferenceEngine(miniModelDir, { longText: 'chunk' });
   });
-  afterAll(() => engine.dispose());
+  afterAll(async () => {
+    await engine.dispose();
+    await chunked.dispose();
+  });
 
   it('predicts the units and forward passes explainText makes (prediction included)', async () => {
     for (const [text, options] of [
@@ -23,17 +28,19 @@ describe('explanationCost', () => {
       [long, { granularity: 'word' as const }],
       [long, { granularity: 'window' as const, windowSize: 8, windowStride: 8 }],
     ] as const) {
-      const cost = await explanationCost(engine, text, options);
-      const e = await explainText(engine, text, options);
-      expect(cost.windows).toBe(e.windows);
-      expect(cost.forwardPasses).toBe(e.forward_calls + 1);
-      if (options.granularity !== 'window' && e.windows === 1) expect(cost.units).toBe(e.tokens.length);
+      for (const on of [engine, chunked]) {
+        const cost = await explanationCost(on, text, options);
+        const e = await explainText(on, text, options);
+        expect(cost.windows).toBe(e.windows);
+        expect(cost.forwardPasses).toBe(e.forward_calls + 1);
+        if (options.granularity !== 'window' && e.windows === 1) expect(cost.units).toBe(e.tokens.length);
+      }
     }
   }, 60_000);
 
-  it('counts occluded units per window, fewer with coarser windows; faithfulness only fits one window', async () => {
-    const word = await explanationCost(engine, long, { granularity: 'word' });
-    const coarse = await explanationCost(engine, long, { granularity: 'window', windowSize: 16, windowStride: 16 });
+  it("counts occluded units per window under longText 'chunk', fewer with coarser windows; faithfulness only fits one window", async () => {
+    const word = await explanationCost(chunked, long, { granularity: 'word' });
+    const coarse = await explanationCost(chunked, long, { granularity: 'window', windowSize: 16, windowStride: 16 });
     expect(word.windows).toBeGreaterThan(1);
     expect(word.units).toBeGreaterThanOrEqual(1000);
     expect(coarse.units).toBeLessThan(word.units / 8);
@@ -46,6 +53,17 @@ describe('explanationCost', () => {
     const e = await explainText(engine, short, { faithfulness: true });
     // Identical perturbations are computed once, so the real count can only be lower.
     expect(e.forward_calls + 1).toBeLessThanOrEqual(faithful.forwardPasses);
+  }, 60_000);
+
+  it('prices a truncated text by what the model reads: one window, its units, and faithfulness fits', async () => {
+    const cost = await explanationCost(engine, long, { granularity: 'word', faithfulness: true });
+    expect(cost.tokens).toBeGreaterThan(engine.maxLength * 2);
+    expect(cost.windows).toBe(1);
+    expect(cost.units).toBeLessThanOrEqual(engine.maxLength - 2);
+    expect(cost.faithfulnessFits).toBe(true);
+    const e = await explainText(engine, long, { granularity: 'word', faithfulness: true });
+    expect(e.tokens).toHaveLength(cost.units);
+    expect(e.forward_calls + 1).toBeLessThanOrEqual(cost.forwardPasses);
   }, 60_000);
 
   it('counts a plugin without a declared cost as one pass per unit plus one, and a declared cost as declared', async () => {

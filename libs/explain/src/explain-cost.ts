@@ -8,7 +8,7 @@ import { tokenUnits } from './text-units.js';
 export interface ExplanationCost {
   /** Tokens of the whole text, special tokens included. */
   tokens: number;
-  /** Model windows the text is explained over (1 when it fits the model's maximum length). */
+  /** Model windows the text is explained over (1 when it fits the model's maximum length or is truncated). */
   windows: number;
   /** Units the perturbing methods score, over every window (0 when none perturbs). */
   units: number;
@@ -20,7 +20,7 @@ export interface ExplanationCost {
   forwardPasses: number;
   /** Of those, single passes that do not grow with the units (e.g. rollout's one per window). */
   singlePasses: number;
-  /** Faithfulness needs the whole text in one window. */
+  /** Faithfulness needs what is explained in one window (always so for a truncated text). */
   faithfulnessFits: boolean;
   methods: readonly ExplainMethod[];
 }
@@ -66,7 +66,7 @@ export async function explanationCost(engine: InferenceEngine, text: string, opt
   if (options.faithfulness && faithfulnessFits) {
     // The full text, then per ranking (each method and the random one) and bin: remove and keep.
     const rows = 1 + (methods.length + 1) * ERASER_BINS.length * 2;
-    forwardPasses += passes(rows, full.ids.length, engine);
+    forwardPasses += passes(rows, windows[0].encoding.ids.length, engine);
   }
   const names = methods.map((m) => m.plugin.name);
   return { tokens: full.ids.length, windows: windows.length, units, forwardPasses, singlePasses, faithfulnessFits, methods: names };

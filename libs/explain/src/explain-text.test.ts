@@ -50,13 +50,44 @@ describe('explainText', () => {
     expect(again.faithfulness?.random).toEqual(e.faithfulness?.random);
   });
 
-  it('explains a text longer than the model maximum window by window, scoring every token', async () => {
-    const long = Array.from({ length: 40 }, (_, i) => `this is sentence ${i} and I feel great about it`).join('. ');
-    const e = await explainText(engine, long, { methods: ['occlusion'], granularity: 'token' });
-    expect(e.windows).toBeGreaterThan(1);
-    expect((e.attributions.occlusion ?? []).every(Number.isFinite)).toBe(true);
+  // About 450 tokens: several model windows of the mini model (128 tokens).
+  const long = Array.from({ length: 40 }, (_, i) => `this is sentence ${i} and I feel great about it`).join('. ');
+
+  it('explains a truncated prediction over what it read, and says so with the token count', async () => {
+    const e = await explainText(engine, long, { methods: ['occlusion'], faithfulness: true });
     const [enc] = await engine.encode([long]);
-    expect(e.tokens.length).toBe(new Set(enc.offsets.filter((_, i) => !enc.special[i]).map((o) => o.join())).size);
+    expect(enc.ids.length).toBeGreaterThan(engine.maxLength);
+    expect(e).toMatchObject({ truncated: true, text_tokens: enc.ids.length, windows: 1 });
+    // Only words the model read: here the text up to "... sentence 11 and".
+    const read = long.slice(0, e.words.at(-1)?.end);
+    expect(read.endsWith('sentence 11 and')).toBe(true);
+    const [prefix] = await engine.encode([read]);
+    expect(prefix.ids).toEqual([...enc.ids.slice(0, engine.maxLength - 1), engine.tokenizer.eosId]);
+    // The same scores as explaining exactly the text the model read; words after it have none.
+    const alone = await explainText(engine, read, { methods: ['occlusion'], faithfulness: true });
+    expect(alone.truncated).toBe(false);
+    expect(e.words).toEqual(alone.words);
+    expect(e.word_attributions).toEqual(alone.word_attributions);
+    // Faithfulness fits: it perturbs the one pass the prediction made.
+    expect(e.faithfulness).toEqual(alone.faithfulness);
+    expect(e.probabilities).toEqual((await engine.classify(long))[0].probabilities);
+  });
+
+  it("explains a text longer than the model maximum window by window under longText 'chunk', scoring every token", async () => {
+    const chunked = await createInferenceEngine(miniModelDir, { longText: 'chunk' });
+    try {
+      const e = await explainText(chunked, long, { methods: ['occlusion'], granularity: 'token' });
+      expect(e.windows).toBeGreaterThan(1);
+      expect(e.truncated).toBe(false);
+      expect((e.attributions.occlusion ?? []).every(Number.isFinite)).toBe(true);
+      const [enc] = await chunked.encode([long]);
+      expect(e.text_tokens).toBe(enc.ids.length);
+      expect(e.tokens.length).toBe(new Set(enc.offsets.filter((_, i) => !enc.special[i]).map((o) => o.join())).size);
+      const refused = await explainText(chunked, long, { methods: ['occlusion'], faithfulness: true }).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/faithfulness needs the whole text in one forward pass/) });
+    } finally {
+      await chunked.dispose();
+    }
   });
 
   it('refuses rollout on a model without attention outputs, from its requires, and skips it by default', async () => {
@@ -109,5 +140,14 @@ describe('explainText', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toMatch(/<script|https?:\/\//);
     expect(html).toContain('comprehensiveness AOPC');
+    expect(html).not.toContain('Truncated');
+  });
+
+  it('greys what a truncated prediction did not read in the HTML page, and says why', async () => {
+    const e = await explainText(engine, long, { methods: ['occlusion'] });
+    const html = renderExplanationHtml(e);
+    const tail = long.slice(e.words.at(-1)?.end);
+    expect(html).toContain(`<span class="unread" title="not read by the model">${tail}</span>`);
+    expect(html).toContain(`Truncated: this text has ${e.text_tokens} tokens, more than the model reads`);
   });
 });

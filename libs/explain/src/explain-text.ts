@@ -42,8 +42,10 @@ export function defaultExplainers(): PluginRegistry<ExplainerPlugin> {
 /**
  * Explains one prediction: runs the chosen registered explainers, maps their scores back onto the
  * text at token, word or window granularity, and optionally scores their faithfulness against a
- * random ranking. Texts longer than the model's maximum are explained window by window, so every
- * token of the whole text gets a score.
+ * random ranking. A text longer than the model's maximum is explained over what its prediction
+ * read: under the engine's `longText: 'truncate'` (the default) its first window only, and the
+ * result says `truncated` with the whole text's token count; under `'chunk'` window by window, so
+ * every token of the whole text gets a score.
  */
 export async function explainText(engine: InferenceEngine, text: string, options: ExplainOptions = {}): Promise<Explanation> {
   if (typeof text !== 'string' || text.trim() === '') throw new GlassboxError('INVALID_INPUT', 'the text to explain is empty');
@@ -59,6 +61,10 @@ export async function explainText(engine: InferenceEngine, text: string, options
   // Windows over long texts: each is explained on its own; a position covered by several
   // windows gets the mean of their scores.
   const windows = windowEncodings(full, engine);
+  // What the explanation covers: the one window when there is one (the whole text, or the part
+  // a truncated prediction read), else the whole text.
+  const read = windows.length === 1 ? windows[0].encoding : full;
+  const truncated = read.ids.length < full.ids.length;
   const sums: Record<string, Map<number, { s: number; n: number }>> = {};
   let forwardCalls = 0;
   for (const w of windows) {
@@ -78,8 +84,8 @@ export async function explainText(engine: InferenceEngine, text: string, options
     }
   }
   const tokenScore = (method: string) => new Map([...(sums[method] ?? new Map()).entries()].map(([p, { s, n }]) => [p, s / n]));
-  const units: TextUnit[] = granularity === 'word' ? wordUnits(full) : tokenUnits(full);
-  const words = wordUnits(full);
+  const units: TextUnit[] = granularity === 'word' ? wordUnits(read) : tokenUnits(read);
+  const words = wordUnits(read);
   const attributions: Record<string, number[]> = {};
   const wordAttributions: Record<string, number[]> = {};
   for (const { plugin } of methods) {
@@ -101,6 +107,8 @@ export async function explainText(engine: InferenceEngine, text: string, options
     class_agnostic: methods.filter((m) => m.plugin.classAgnostic).map((m) => m.plugin.name),
     windows: windows.length,
     forward_calls: forwardCalls,
+    truncated,
+    text_tokens: full.ids.length,
   };
   const agreement = agreementOf(attributions, Math.max(1, Math.ceil(0.2 * units.length)));
   if (agreement) result.agreement = agreement;
@@ -109,7 +117,7 @@ export async function explainText(engine: InferenceEngine, text: string, options
       throw new GlassboxError('INVALID_OPTION', `faithfulness needs the whole text in one forward pass; this text has ${full.ids.length} tokens (max ${engine.maxLength})`);
     }
     const rankings = Object.fromEntries(Object.entries(attributions).map(([m, s]) => [m, rankByScore(s)]));
-    result.faithfulness = await faithfulness(engine, full, units, rankings, { target, seed: options.seed ?? 0 });
+    result.faithfulness = await faithfulness(engine, read, units, rankings, { target, seed: options.seed ?? 0 });
   }
   return result;
 }
@@ -128,12 +136,18 @@ export interface Window {
   offset: number[];
 }
 
-/** The model windows a text is explained over: the whole encoding, or overlapping chunks of a longer one. */
+/**
+ * The model windows a text is explained over: the whole encoding when it fits; for a longer one,
+ * what the engine's predictions read: its first window under `longText: 'truncate'` (the very
+ * tokens a truncated prediction sees), overlapping chunks of the whole text under `'chunk'`.
+ */
 export function windowEncodings(full: Encoding, engine: InferenceEngine): Window[] {
   if (full.ids.length <= engine.maxLength) return [{ encoding: full, offset: full.ids.map((_, i) => i) }];
   const width = engine.maxLength - 2;
   const overlap = engine.options.chunkOverlap;
-  const pieces = splitIntoWindows(full.ids, { maxLength: engine.maxLength, longText: 'chunk', chunkOverlap: overlap }, engine.tokenizer.eosId);
+  const chunks = splitIntoWindows(full.ids, { maxLength: engine.maxLength, longText: 'chunk', chunkOverlap: overlap }, engine.tokenizer.eosId);
+  // The first chunk is exactly the truncated sequence: <s>, the first maxLength - 2 tokens, </s>.
+  const pieces = engine.options.longText === 'truncate' ? chunks.slice(0, 1) : chunks;
   return pieces.map((ids, w) => {
     const start = 1 + w * (width - overlap);
     const offset = ids.map((_, i) => (i === 0 ? 0 : i === ids.length - 1 ? full.ids.length - 1 : start + i - 1));

@@ -49,8 +49,12 @@ const explanationFields = {
   class_agnostic: z.array(z.string()).describe('Methods whose scores do not depend on the target label (rollout).'),
   faithfulness: z.record(z.string(), FaithfulnessScoresSchema).optional(),
   agreement: AgreementSchema.optional(),
-  windows: z.int().describe("Windows used for a text longer than the model's maximum (1 otherwise)."),
+  windows: z.int().describe("Model windows explained: more than 1 only for a text longer than the model's maximum under longText 'chunk'."),
   forward_calls: z.int(),
+  truncated: z
+    .boolean()
+    .describe("The text was longer than the model reads and its prediction read only the start: tokens, words and scores cover that start (the text's first max_input_length tokens), nothing after it."),
+  text_tokens: z.int().describe('Tokens of the whole text, special tokens included (more than the model reads when truncated).'),
 };
 
 /** Open for extension on the wire: clients ignore fields they do not know. */

@@ -23,7 +23,8 @@ export function renderExplanationHtml(e: Explanation): string {
       html += `<span class="u" style="background:${colour(s, max)}" title="${escape(t.text)}: ${s.toFixed(4)}">${escape(e.text.slice(t.start, t.end))}</span>`;
       cursor = t.end;
     });
-    html += escape(e.text.slice(cursor));
+    // What the model did not read (a truncated text) is greyed, never coloured.
+    html += e.truncated ? `<span class="unread" title="not read by the model">${escape(e.text.slice(cursor))}</span>` : escape(e.text.slice(cursor));
     const f = e.faithfulness?.[method];
     const figures = f
       ? `<p class="f">comprehensiveness AOPC ${f.comprehensiveness_aopc.toFixed(4)}, sufficiency AOPC ${f.sufficiency_aopc.toFixed(4)}` +
@@ -48,11 +49,12 @@ export function renderExplanationHtml(e: Explanation): string {
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
 .t{font-size:1.15rem;white-space:pre-wrap}.u{border-radius:3px;padding:0 1px}
-.bar{height:.8rem;background:#555}td{padding:0 .5rem}.f{color:#444}small{color:#666}
+.bar{height:.8rem;background:#555}td{padding:0 .5rem}.f{color:#444}small{color:#666}.unread{color:#888}
 </style></head><body>
 <h1>Why ${escape(e.target)}?</h1>
 <p>Predicted <b>${escape(e.label)}</b>; explaining <b>${escape(e.target)}</b>${e.contrast ? ` rather than <b>${escape(e.contrast)}</b>` : ''} at ${escape(e.granularity)} level. Red raises the target's probability, blue lowers it.</p>
 <table>${probs}</table>
+${e.truncated ? `<p class="f">Truncated: this text has ${e.text_tokens} tokens, more than the model reads. The prediction and this explanation cover its start; the grey text after it played no part in either.</p>` : ''}
 ${sections.join('\n')}
 ${agreement}
 </body></html>

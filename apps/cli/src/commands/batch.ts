@@ -21,6 +21,10 @@ export interface BatchSummary {
   seconds: number;
   rows_per_second: number;
   peak_rss_mb: number;
+  /** Rows longer than the model reads, of which only the start was classified (0 with --long-text chunk). */
+  truncated: number;
+  /** Tokens the model reads at most, special tokens included. */
+  max_tokens: number;
 }
 
 type OutFormat = 'jsonl' | 'csv';
@@ -42,11 +46,13 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
   const total = fileSize(flags.in);
   const engine = await openEngine(flags);
   const labels = engine.labels;
+  const maxTokens = engine.maxLength;
   const counts = new Array<number>(labels.length).fill(0);
   const probSums = new Array<number>(labels.length).fill(0);
   const showProgress = flags.progress !== false;
   let bytes = 0;
   let rows = 0;
+  let truncated = 0;
   const started = process.hrtime.bigint();
   const records = readRecords(flags.in, {
     format: flags.format,
@@ -74,6 +80,7 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
     })();
     for await (const p of engine.classifyStream(texts)) {
       rows++;
+      if (p.truncated) truncated++;
       counts[p.labelId]++;
       labels.forEach((l, j) => {
         probSums[j] += p.probabilities[l];
@@ -99,6 +106,8 @@ export async function batchCommand(flags: BatchFlags, log: NodeJS.WritableStream
     seconds: Number(seconds.toFixed(3)),
     rows_per_second: Number((rows / seconds).toFixed(1)),
     peak_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+    truncated,
+    max_tokens: maxTokens,
   };
   if (flags.summaryJson) await writeFileAtomic(flags.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   log.write(formatSummary(summary, flags.out));
@@ -121,5 +130,8 @@ export function formatSummary(s: BatchSummary, out: string): string {
       ([l, v]) => `${l.padEnd(10)} ${String(v.count).padStart(7)} ${v.share.toFixed(4).padStart(7)} ${v.mean_probability.toFixed(4).padStart(7)}`,
     ),
   ];
+  if (s.truncated > 0) {
+    lines.push(`${s.truncated} of ${s.count} rows were longer than the model reads (${s.max_tokens} tokens): only their start was classified (--long-text chunk reads them whole)`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -70,6 +70,11 @@ export async function explainCommand(
       windowStride: flags.windowStride,
       faithfulness: flags.faithfulness,
     });
+    if (e.truncated) {
+      err.write(
+        `glassbox: note: the text has ${e.text_tokens} tokens and the model reads ${engine.maxLength}: the prediction and its explanation cover the first ${engine.maxLength} (${e.words.length} words); --long-text chunk reads it all\n`,
+      );
+    }
     if (flags.html) {
       await writeFileAtomic(flags.html, renderExplanationHtml(e));
       err.write(`glassbox: explanation page written to ${resolve(flags.html)} (open it in a browser)\n`);

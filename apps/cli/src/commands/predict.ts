@@ -42,6 +42,7 @@ export async function predictCommand(texts: string[], flags: PredictFlags, out: 
       for (const { label, score } of topK(r.probabilities, k)) {
         out.write(`  ${label.padEnd(10)} ${score.toFixed(4)} ${'█'.repeat(Math.round(score * 30))}\n`);
       }
+      if (r.truncated) out.write(`  truncated: first ${engine.maxLength} of ${r.tokens} tokens used (--long-text chunk reads the whole text)\n`);
       if (r.conformal_set) out.write(`  conformal set (alpha ${r.conformal_alpha}): {${r.conformal_set.join(', ')}}\n`);
     }
   } finally {

@@ -25,5 +25,19 @@ export function highlightText(container: HTMLElement, explanation: Explanation, 
       .text(text.slice(w.start, w.end) || w.text);
     at = Math.max(at, w.end);
   });
-  if (at < text.length) root.append('span').attr('class', 'gap').text(text.slice(at));
+  if (at >= text.length) return;
+  if (!explanation.truncated) {
+    root.append('span').attr('class', 'gap').text(text.slice(at));
+    return;
+  }
+  // What the model never read: grey, and cut short so a long text does not make a long page.
+  const rest = text.slice(at);
+  const unread = root.append('span').attr('class', 'unread').attr('title', 'not read by the model');
+  unread.text(rest.length > UNREAD_SHOWN ? rest.slice(0, UNREAD_SHOWN) : rest);
+  if (rest.length > UNREAD_SHOWN) {
+    root.append('span').attr('class', 'unread-more').text(` … ${(rest.length - UNREAD_SHOWN).toLocaleString('en-US')} more characters not read`);
+  }
 }
+
+/** Characters of a truncated text's unread rest shown after the explained words. */
+export const UNREAD_SHOWN = 200;
